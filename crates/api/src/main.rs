@@ -1,0 +1,2 @@
+//! winserve
+fn main() {}

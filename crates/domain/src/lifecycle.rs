@@ -1,0 +1,644 @@
+//! The lifecycle of product.md §4 as pure transition functions.
+//!
+//! [`decide`] takes a snapshot of one user's campaigns, offices and log ([`UserLifecycle`]) and a
+//! [`LifecycleCommand`], and returns the [`Transition`] — the changes to store and the outcome to report —
+//! or a [`LifecycleError`]. It does no I/O: ids and the clock are passed in. A storage adapter loads the
+//! snapshot under a per-user lock, calls `decide`, and applies the changes in the same transaction;
+//! [`UserLifecycle::apply`] applies them in memory (for tests and mocks).
+
+use crate::{
+    Campaign, CampaignDetails, CampaignId, CampaignOutcome, CampaignStatus, ClerkOrganizationId,
+    CustomPositionName, District, ElectedOffice, ElectedOfficeId, LifecycleEvent, LifecycleEventKind, Mode,
+    OfficeDates, OfficeStatus, Organization, OrganizationId, PartyPolicy, Position, RemovedPartyCriteria,
+    Segment, SegmentId, Slug, UserId, normalize_override,
+};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use uuid::Uuid;
+
+/// A campaign with its organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignRecord {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Its Win organization.
+    pub organization: Organization,
+}
+
+/// An office with its organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeRecord {
+    /// The office.
+    pub office: ElectedOffice,
+    /// Its Serve organization.
+    pub organization: Organization,
+}
+
+/// Everything [`decide`] needs to know about one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserLifecycle {
+    /// The user.
+    pub user_id: UserId,
+    /// All of the user's campaigns.
+    pub campaigns: Vec<CampaignRecord>,
+    /// All of the user's offices.
+    pub offices: Vec<OfficeRecord>,
+    /// The user's lifecycle log, in order.
+    pub events: Vec<LifecycleEvent>,
+    /// The custom segments of the organization the command acts on (needed to copy segments on a win);
+    /// may be empty for other commands.
+    pub segments: Vec<Segment>,
+}
+
+/// The office a new campaign runs for, resolved against reference data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrganizationDraft {
+    /// The BallotReady position, with its natural district.
+    pub position: Option<Position>,
+    /// An override district.
+    pub override_district: Option<District>,
+    /// A free-text position name.
+    pub custom_position_name: Option<CustomPositionName>,
+}
+
+/// Create a draft campaign and its Win organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateCampaign {
+    /// What the new organization is about. To start from an office, the caller copies the office
+    /// organization's profile here (see [`OfficeRecord`]); it is copied, never shared.
+    pub organization: OrganizationDraft,
+    /// The campaign's details.
+    pub details: CampaignDetails,
+}
+
+/// Record the result of a campaign.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordResult {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The outcome.
+    pub outcome: CampaignOutcome,
+    /// On a win, the date the office's term started.
+    pub sworn_in_date: Option<NaiveDate>,
+    /// On a win, copy the campaign organization's custom segments into the new Serve organization (party
+    /// criteria removed).
+    pub copy_segments: bool,
+}
+
+/// A change to one user's lifecycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LifecycleCommand {
+    /// Create a draft campaign.
+    CreateCampaign(CreateCampaign),
+    /// `draft → active`.
+    Launch {
+        /// The campaign.
+        campaign_id: CampaignId,
+    },
+    /// `active → won | lost`, `draft | active → withdrawn`.
+    RecordResult(RecordResult),
+    /// `active → ended`.
+    EndOffice {
+        /// The office.
+        office_id: ElectedOfficeId,
+    },
+}
+
+/// A change for storage to make, in order, in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Insert an organization (its position and districts are referenced by id).
+    InsertOrganization(Organization),
+    /// Archive an organization.
+    ArchiveOrganization {
+        /// The organization.
+        id: OrganizationId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Insert a campaign.
+    InsertCampaign(Campaign),
+    /// Store a campaign's new status and timestamps.
+    UpdateCampaign(Campaign),
+    /// Insert an office.
+    InsertOffice(ElectedOffice),
+    /// Store an office's new status and timestamps.
+    UpdateOffice(ElectedOffice),
+    /// Insert a custom segment.
+    InsertSegment(Segment),
+    /// Append to the lifecycle log.
+    AppendEvent(LifecycleEvent),
+}
+
+/// What a command did, for the caller to report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A campaign was created or launched.
+    Campaign {
+        /// The campaign.
+        campaign_id: CampaignId,
+        /// Its organization.
+        organization_id: OrganizationId,
+    },
+    /// A campaign's result was recorded (or had been, with the same outcome).
+    Result {
+        /// The campaign.
+        campaign_id: CampaignId,
+        /// The office that started, on a win.
+        elected_office_id: Option<ElectedOfficeId>,
+        /// The new Serve organization on a win, else the campaign's.
+        organization_id: OrganizationId,
+        /// Party criteria removed from copied segments.
+        removed_party_criteria: Vec<RemovedPartyCriteria>,
+    },
+    /// An office ended (or had).
+    Office {
+        /// The office.
+        elected_office_id: ElectedOfficeId,
+    },
+}
+
+/// The result of [`decide`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// What to store; empty when the command repeats an earlier one.
+    pub changes: Vec<Change>,
+    /// What to report.
+    pub outcome: Outcome,
+}
+
+/// Why a lifecycle command was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LifecycleError {
+    /// The campaign is not one of the user's.
+    #[error("campaign not found")]
+    CampaignNotFound,
+    /// The office is not one of the user's.
+    #[error("elected office not found")]
+    OfficeNotFound,
+    /// The user already has a draft or active campaign.
+    #[error("the user already has an open campaign ({0})")]
+    OpenCampaignExists(CampaignId),
+    /// Launch needs a position or a custom position name.
+    #[error("set a position or a custom position name before launching")]
+    OfficeNotSet,
+    /// A different result was already recorded.
+    #[error("the campaign's result was already recorded as {0}")]
+    ResultAlreadyRecorded(&'static str),
+    /// The command does not apply in the current status.
+    #[error("cannot {action} a campaign or office that is {status}")]
+    InvalidTransition {
+        /// What was attempted.
+        action: &'static str,
+        /// The current status.
+        status: &'static str,
+    },
+    /// The organization is archived.
+    #[error("the organization is archived and read-only")]
+    OrganizationArchived,
+}
+
+impl UserLifecycle {
+    /// An empty lifecycle for a user with no campaigns yet.
+    pub fn new(user_id: UserId) -> Self {
+        Self {
+            user_id,
+            campaigns: Vec::new(),
+            offices: Vec::new(),
+            events: Vec::new(),
+            segments: Vec::new(),
+        }
+    }
+
+    /// The user's open (draft or active) campaign, if any.
+    pub fn open_campaign(&self) -> Option<&CampaignRecord> {
+        self.campaigns.iter().find(|c| c.campaign.status.is_open())
+    }
+
+    /// One of the user's campaigns.
+    pub fn campaign(&self, id: CampaignId) -> Option<&CampaignRecord> {
+        self.campaigns.iter().find(|c| c.campaign.id == id)
+    }
+
+    /// One of the user's offices.
+    pub fn office(&self, id: ElectedOfficeId) -> Option<&OfficeRecord> {
+        self.offices.iter().find(|o| o.office.id == id)
+    }
+
+    /// The office that came from `campaign` (its provenance, from the log).
+    pub fn office_won_by(&self, campaign: CampaignId) -> Option<ElectedOfficeId> {
+        self.events
+            .iter()
+            .find(|e| e.kind == LifecycleEventKind::CampaignWon && e.campaign_id == Some(campaign))
+            .and_then(|e| e.elected_office_id)
+    }
+
+    /// Applies `changes` in memory, as storage would.
+    pub fn apply(&mut self, changes: &[Change]) {
+        for change in changes {
+            match change {
+                Change::InsertOrganization(_) => {}
+                Change::ArchiveOrganization { id, at } => {
+                    let orgs = self
+                        .campaigns
+                        .iter_mut()
+                        .map(|c| &mut c.organization)
+                        .chain(self.offices.iter_mut().map(|o| &mut o.organization));
+                    for org in orgs.filter(|o| o.id == *id) {
+                        org.archived_at = Some(*at);
+                    }
+                }
+                Change::InsertCampaign(c) => {
+                    let organization = pending_org(changes, c.organization_id);
+                    self.campaigns.push(CampaignRecord {
+                        campaign: c.clone(),
+                        organization,
+                    });
+                }
+                Change::UpdateCampaign(c) => {
+                    if let Some(r) = self.campaigns.iter_mut().find(|r| r.campaign.id == c.id) {
+                        r.campaign = c.clone();
+                    }
+                }
+                Change::InsertOffice(o) => {
+                    let organization = pending_org(changes, o.organization_id);
+                    self.offices.push(OfficeRecord {
+                        office: o.clone(),
+                        organization,
+                    });
+                }
+                Change::UpdateOffice(o) => {
+                    if let Some(r) = self.offices.iter_mut().find(|r| r.office.id == o.id) {
+                        r.office = o.clone();
+                    }
+                }
+                Change::InsertSegment(s) => self.segments.push(s.clone()),
+                Change::AppendEvent(e) => self.events.push(e.clone()),
+            }
+        }
+    }
+}
+
+fn pending_org(changes: &[Change], id: OrganizationId) -> Organization {
+    changes
+        .iter()
+        .find_map(|c| match c {
+            Change::InsertOrganization(o) if o.id == id => Some(o.clone()),
+            _ => None,
+        })
+        .expect("a campaign or office is inserted together with its organization")
+}
+
+/// Decides the effect of `command` on the user's lifecycle `state`. `now` is the clock; `new_id` yields
+/// fresh UUIDs (v7 in production) for the records it creates.
+pub fn decide(
+    state: &UserLifecycle,
+    command: &LifecycleCommand,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Transition, LifecycleError> {
+    match command {
+        LifecycleCommand::CreateCampaign(cmd) => create_campaign(state, cmd, now, new_id),
+        LifecycleCommand::Launch { campaign_id } => launch(state, *campaign_id, now),
+        LifecycleCommand::RecordResult(cmd) => record_result(state, cmd, now, new_id),
+        LifecycleCommand::EndOffice { office_id } => end_office(state, *office_id, now),
+    }
+}
+
+fn event(
+    kind: LifecycleEventKind,
+    state: &UserLifecycle,
+    at: DateTime<Utc>,
+    organization_id: OrganizationId,
+    campaign_id: Option<CampaignId>,
+    elected_office_id: Option<ElectedOfficeId>,
+) -> Change {
+    Change::AppendEvent(LifecycleEvent {
+        kind,
+        at,
+        user_id: state.user_id,
+        organization_id,
+        campaign_id,
+        elected_office_id,
+    })
+}
+
+fn new_organization(
+    state: &UserLifecycle,
+    mode: Mode,
+    year: Option<i32>,
+    draft: OrganizationDraft,
+    clerk_organization_id: Option<ClerkOrganizationId>,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Organization {
+    let id = OrganizationId::from_uuid(new_id());
+    let simple = id.as_uuid().simple().to_string();
+    // The tail of a v7 UUID is random; 12 hex digits make a collision practically impossible.
+    let slug = Slug::generate(mode, year, &simple[simple.len() - 12..]);
+    let natural = draft
+        .position
+        .as_ref()
+        .and_then(|p| p.district.as_ref())
+        .map(|d| d.id);
+    let override_id = normalize_override(natural, draft.override_district.as_ref().map(|d| d.id));
+    Organization {
+        id,
+        slug,
+        mode,
+        owner_id: state.user_id,
+        position: draft.position,
+        override_district: draft.override_district.filter(|d| Some(d.id) == override_id),
+        custom_position_name: draft.custom_position_name,
+        clerk_organization_id,
+        created_at: now,
+        updated_at: now,
+        archived_at: None,
+    }
+}
+
+fn create_campaign(
+    state: &UserLifecycle,
+    cmd: &CreateCampaign,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Transition, LifecycleError> {
+    if let Some(open) = state.open_campaign() {
+        return Err(LifecycleError::OpenCampaignExists(open.campaign.id));
+    }
+    let year = cmd.details.election_date.map(|d| d.year());
+    let org = new_organization(state, Mode::Win, year, cmd.organization.clone(), None, now, new_id);
+    let campaign = Campaign {
+        id: CampaignId::from_uuid(new_id()),
+        organization_id: org.id,
+        owner_id: state.user_id,
+        status: CampaignStatus::Draft,
+        details: cmd.details.clone(),
+        launched_at: None,
+        closed_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let outcome = Outcome::Campaign {
+        campaign_id: campaign.id,
+        organization_id: org.id,
+    };
+    let created = event(
+        LifecycleEventKind::CampaignCreated,
+        state,
+        now,
+        org.id,
+        Some(campaign.id),
+        None,
+    );
+    Ok(Transition {
+        changes: vec![Change::InsertOrganization(org), Change::InsertCampaign(campaign), created],
+        outcome,
+    })
+}
+
+fn launch(state: &UserLifecycle, id: CampaignId, now: DateTime<Utc>) -> Result<Transition, LifecycleError> {
+    let record = state.campaign(id).ok_or(LifecycleError::CampaignNotFound)?;
+    let outcome = Outcome::Campaign {
+        campaign_id: id,
+        organization_id: record.organization.id,
+    };
+    match record.campaign.status {
+        // Launching twice is a harmless retry.
+        CampaignStatus::Active => Ok(Transition {
+            changes: vec![],
+            outcome,
+        }),
+        CampaignStatus::Draft => {
+            if record.organization.is_archived() {
+                return Err(LifecycleError::OrganizationArchived);
+            }
+            if !record.organization.has_office() {
+                return Err(LifecycleError::OfficeNotSet);
+            }
+            let campaign = Campaign {
+                status: CampaignStatus::Active,
+                launched_at: Some(now),
+                updated_at: now,
+                ..record.campaign.clone()
+            };
+            let launched = event(
+                LifecycleEventKind::CampaignLaunched,
+                state,
+                now,
+                record.organization.id,
+                Some(id),
+                None,
+            );
+            Ok(Transition {
+                changes: vec![Change::UpdateCampaign(campaign), launched],
+                outcome,
+            })
+        }
+        status => Err(LifecycleError::InvalidTransition {
+            action: "launch",
+            status: status.as_str(),
+        }),
+    }
+}
+
+fn record_result(
+    state: &UserLifecycle,
+    cmd: &RecordResult,
+    now: DateTime<Utc>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Transition, LifecycleError> {
+    let record = state
+        .campaign(cmd.campaign_id)
+        .ok_or(LifecycleError::CampaignNotFound)?;
+    let campaign = &record.campaign;
+    let wanted = cmd.outcome.status();
+
+    if !campaign.status.is_open() {
+        if campaign.status != wanted {
+            return Err(LifecycleError::ResultAlreadyRecorded(campaign.status.as_str()));
+        }
+        // The same result again: report what happened the first time, change nothing.
+        let office = state.office_won_by(campaign.id);
+        let organization_id = office
+            .and_then(|o| state.office(o))
+            .map_or(record.organization.id, |o| o.organization.id);
+        return Ok(Transition {
+            changes: vec![],
+            outcome: Outcome::Result {
+                campaign_id: campaign.id,
+                elected_office_id: office,
+                organization_id,
+                removed_party_criteria: vec![],
+            },
+        });
+    }
+    if campaign.status == CampaignStatus::Draft && cmd.outcome != CampaignOutcome::Withdrawn {
+        return Err(LifecycleError::InvalidTransition {
+            action: "record a win or loss for",
+            status: "draft",
+        });
+    }
+
+    let closed = Campaign {
+        status: wanted,
+        closed_at: Some(now),
+        updated_at: now,
+        ..campaign.clone()
+    };
+    let campaign_org = record.organization.id;
+    let mut changes = vec![
+        Change::UpdateCampaign(closed),
+        Change::ArchiveOrganization {
+            id: campaign_org,
+            at: now,
+        },
+    ];
+    let kind = match cmd.outcome {
+        CampaignOutcome::Won => LifecycleEventKind::CampaignWon,
+        CampaignOutcome::Lost => LifecycleEventKind::CampaignLost,
+        CampaignOutcome::Withdrawn => LifecycleEventKind::CampaignWithdrawn,
+    };
+    if cmd.outcome != CampaignOutcome::Won {
+        changes.push(event(kind, state, now, campaign_org, Some(campaign.id), None));
+        return Ok(Transition {
+            changes,
+            outcome: Outcome::Result {
+                campaign_id: campaign.id,
+                elected_office_id: None,
+                organization_id: campaign_org,
+                removed_party_criteria: vec![],
+            },
+        });
+    }
+
+    // Won: a new Serve organization copying the campaign org's profile, and its office.
+    let source = &record.organization;
+    let draft = OrganizationDraft {
+        position: source.position.clone(),
+        override_district: source.override_district.clone(),
+        custom_position_name: source.custom_position_name.clone(),
+    };
+    let serve_org = new_organization(
+        state,
+        Mode::Serve,
+        campaign.details.election_date.map(|d| d.year()),
+        draft,
+        None,
+        now,
+        new_id,
+    );
+    let office = ElectedOffice {
+        id: ElectedOfficeId::from_uuid(new_id()),
+        organization_id: serve_org.id,
+        owner_id: state.user_id,
+        status: OfficeStatus::Active,
+        dates: OfficeDates {
+            sworn_in_date: cmd.sworn_in_date,
+            term_end_date: None,
+        },
+        ended_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut events = vec![event(kind, state, now, campaign_org, Some(campaign.id), Some(office.id))];
+
+    // Re-election: the previous term in the same position ends in the same transaction, before the new
+    // one starts (storage allows one active office per user and position).
+    if let Some(position) = &source.position {
+        let previous = state.offices.iter().filter(|o| {
+            o.office.status == OfficeStatus::Active
+                && o.organization
+                    .position
+                    .as_ref()
+                    .is_some_and(|p| p.ballotready_position_id == position.ballotready_position_id)
+        });
+        for prev in previous {
+            changes.push(Change::UpdateOffice(ended(&prev.office, now)));
+            changes.push(Change::ArchiveOrganization {
+                id: prev.organization.id,
+                at: now,
+            });
+            events.push(event(
+                LifecycleEventKind::OfficeEnded,
+                state,
+                now,
+                prev.organization.id,
+                None,
+                Some(prev.office.id),
+            ));
+        }
+    }
+
+    let mut removed_party_criteria = vec![];
+    let mut copies = vec![];
+    if cmd.copy_segments {
+        let policy = PartyPolicy::for_mode(Mode::Serve);
+        for segment in state.segments.iter().filter(|s| s.organization_id == campaign_org) {
+            let copy = Segment {
+                id: SegmentId::from_uuid(new_id()),
+                organization_id: serve_org.id,
+                created_at: now,
+                updated_at: now,
+                ..segment.clone()
+            };
+            let (copy, removed) = policy.strip(copy);
+            removed_party_criteria.extend(removed);
+            copies.push(Change::InsertSegment(copy));
+        }
+    }
+
+    events.push(event(
+        LifecycleEventKind::OfficeStarted,
+        state,
+        now,
+        serve_org.id,
+        Some(campaign.id),
+        Some(office.id),
+    ));
+    let outcome = Outcome::Result {
+        campaign_id: campaign.id,
+        elected_office_id: Some(office.id),
+        organization_id: serve_org.id,
+        removed_party_criteria,
+    };
+    changes.push(Change::InsertOrganization(serve_org));
+    changes.push(Change::InsertOffice(office));
+    changes.extend(copies);
+    changes.extend(events);
+    Ok(Transition { changes, outcome })
+}
+
+fn ended(office: &ElectedOffice, now: DateTime<Utc>) -> ElectedOffice {
+    ElectedOffice {
+        status: OfficeStatus::Ended,
+        ended_at: Some(now),
+        updated_at: now,
+        ..office.clone()
+    }
+}
+
+fn end_office(
+    state: &UserLifecycle,
+    id: ElectedOfficeId,
+    now: DateTime<Utc>,
+) -> Result<Transition, LifecycleError> {
+    let record = state.office(id).ok_or(LifecycleError::OfficeNotFound)?;
+    let outcome = Outcome::Office {
+        elected_office_id: id,
+    };
+    if record.office.status == OfficeStatus::Ended {
+        return Ok(Transition {
+            changes: vec![],
+            outcome,
+        });
+    }
+    let org = record.organization.id;
+    Ok(Transition {
+        changes: vec![
+            Change::UpdateOffice(ended(&record.office, now)),
+            Change::ArchiveOrganization { id: org, at: now },
+            event(LifecycleEventKind::OfficeEnded, state, now, org, None, Some(id)),
+        ],
+        outcome,
+    })
+}

@@ -1,0 +1,98 @@
+//! Reference data: BallotReady positions and L2 districts.
+
+use crate::{BallotReadyId, DistrictId, L2Name, L2Type, StateCode};
+use serde::{Deserialize, Serialize};
+
+/// An L2 district, unique on (state, type, name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct District {
+    /// The district's id.
+    pub id: DistrictId,
+    /// Its state.
+    pub state: StateCode,
+    /// Its L2 type, e.g. `City_Ward`.
+    pub l2_type: L2Type,
+    /// Its cleaned L2 name, e.g. `CHEYENNE CITY WARD 1`.
+    pub l2_name: L2Name,
+}
+
+/// The government level of a BallotReady position.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PositionLevel {
+    /// A city or town office.
+    City,
+    /// A county office.
+    County,
+    /// A state office.
+    State,
+    /// A federal office.
+    Federal,
+    /// A local office (school board, special district, …).
+    Local,
+    /// A regional office.
+    Regional,
+    /// A township office.
+    Township,
+}
+
+impl PositionLevel {
+    /// Every level, in declaration order.
+    pub const ALL: [PositionLevel; 7] = [
+        PositionLevel::City,
+        PositionLevel::County,
+        PositionLevel::State,
+        PositionLevel::Federal,
+        PositionLevel::Local,
+        PositionLevel::Regional,
+        PositionLevel::Township,
+    ];
+
+    /// The lowercase name (`city`, `county`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PositionLevel::City => "city",
+            PositionLevel::County => "county",
+            PositionLevel::State => "state",
+            PositionLevel::Federal => "federal",
+            PositionLevel::Local => "local",
+            PositionLevel::Regional => "regional",
+            PositionLevel::Township => "township",
+        }
+    }
+
+    /// Parses a level name, ignoring case and surrounding blanks.
+    pub fn parse(value: &str) -> Option<Self> {
+        let lower = value.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|l| l.as_str() == lower)
+    }
+}
+
+/// A BallotReady position (an office one can run for), with its natural L2 district when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Position {
+    /// The BallotReady global id; the natural key.
+    pub ballotready_position_id: BallotReadyId,
+    /// The position's name, e.g. `Cheyenne City Council - Ward 1`.
+    pub name: String,
+    /// Its state.
+    pub state: StateCode,
+    /// Its level.
+    pub level: PositionLevel,
+    /// Its natural district, when one is matched.
+    pub district: Option<District>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_round_trip() {
+        for level in PositionLevel::ALL {
+            assert_eq!(PositionLevel::parse(level.as_str()), Some(level));
+        }
+        assert_eq!(PositionLevel::parse(" City "), Some(PositionLevel::City));
+        assert_eq!(PositionLevel::parse("galactic"), None);
+    }
+}

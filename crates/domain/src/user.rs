@@ -1,0 +1,118 @@
+//! Users and the lifecycle log.
+
+use crate::{CampaignId, ElectedOfficeId, OrganizationId, Subject, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// A person using the product, identified by their token's subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// The token subject (a Clerk user id).
+    pub sub: Subject,
+    /// Email, when the token carries one.
+    pub email: Option<String>,
+    /// First name, when the token carries one.
+    pub first_name: Option<String>,
+    /// Last name, when the token carries one.
+    pub last_name: Option<String>,
+    /// The organization the user chose as default.
+    pub active_organization_id: Option<OrganizationId>,
+    /// When the user first appeared.
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a token says about its user, used to create or refresh the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserClaims {
+    /// The subject.
+    pub sub: Subject,
+    /// Email.
+    pub email: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+}
+
+/// What happened in a lifecycle event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LifecycleEventKind {
+    /// A campaign was created (draft).
+    CampaignCreated,
+    /// A campaign was launched.
+    CampaignLaunched,
+    /// A campaign was won.
+    CampaignWon,
+    /// A campaign was lost.
+    CampaignLost,
+    /// A campaign was withdrawn.
+    CampaignWithdrawn,
+    /// An office started (after a won campaign).
+    OfficeStarted,
+    /// An office ended.
+    OfficeEnded,
+}
+
+impl LifecycleEventKind {
+    /// Every kind.
+    pub const ALL: [LifecycleEventKind; 7] = [
+        LifecycleEventKind::CampaignCreated,
+        LifecycleEventKind::CampaignLaunched,
+        LifecycleEventKind::CampaignWon,
+        LifecycleEventKind::CampaignLost,
+        LifecycleEventKind::CampaignWithdrawn,
+        LifecycleEventKind::OfficeStarted,
+        LifecycleEventKind::OfficeEnded,
+    ];
+
+    /// The snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            LifecycleEventKind::CampaignCreated => "campaign_created",
+            LifecycleEventKind::CampaignLaunched => "campaign_launched",
+            LifecycleEventKind::CampaignWon => "campaign_won",
+            LifecycleEventKind::CampaignLost => "campaign_lost",
+            LifecycleEventKind::CampaignWithdrawn => "campaign_withdrawn",
+            LifecycleEventKind::OfficeStarted => "office_started",
+            LifecycleEventKind::OfficeEnded => "office_ended",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+}
+
+/// One entry of a user's append-only lifecycle log. An office's provenance — the campaign it came from —
+/// is the `campaign_won` and `office_started` events that name both ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleEvent {
+    /// What happened.
+    pub kind: LifecycleEventKind,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The user it happened to.
+    pub user_id: UserId,
+    /// The organization it happened in.
+    pub organization_id: OrganizationId,
+    /// The campaign involved.
+    pub campaign_id: Option<CampaignId>,
+    /// The office involved.
+    pub elected_office_id: Option<ElectedOfficeId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in LifecycleEventKind::ALL {
+            assert_eq!(LifecycleEventKind::parse(k.as_str()), Some(k));
+        }
+    }
+}
