@@ -34,6 +34,7 @@ pub mod reference;
 pub mod segment;
 pub mod user;
 pub mod values;
+pub mod voter;
 
 pub use campaign::*;
 pub use ids::*;
@@ -46,3 +47,4 @@ pub use reference::*;
 pub use segment::*;
 pub use user::*;
 pub use values::*;
+pub use voter::*;

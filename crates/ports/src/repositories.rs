@@ -1,0 +1,289 @@
+//! The repository traits. They use `#[async_trait]` so the application holds them as `Arc<dyn Port>`
+//! (see docs/adr/0003). Every organization-scoped method takes the owner or the organization and MUST
+//! filter by it: a record of another owner is reported exactly like a missing one.
+
+use crate::{LifecycleStoreError, SegmentError, StoreError, UpdateError};
+use async_trait::async_trait;
+use winserve_domain::{
+    BallotReadyId, Campaign, CampaignDetails, CampaignId, ClerkOrganizationId, CustomPositionName, District,
+    DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type, LifecycleError, LifecycleEvent, OfficeDates,
+    Organization, OrganizationId, Position, PositionLevel, Segment, SegmentCriteria, SegmentId, SegmentName,
+    Slug, StateCode, Transition, User, UserClaims, UserId, UserLifecycle, Voter,
+};
+
+#[cfg(feature = "mock")]
+use mockall::automock;
+
+/// An organization with the campaign or office that hangs off it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizationDetails {
+    /// The organization.
+    pub organization: Organization,
+    /// Its campaign (Win orgs).
+    pub campaign: Option<Campaign>,
+    /// Its office (Serve orgs).
+    pub elected_office: Option<ElectedOffice>,
+}
+
+/// The stored profile of an organization, as ids, after the domain's rules were applied.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileUpdate {
+    /// The position.
+    pub position_id: Option<BallotReadyId>,
+    /// The override district (already normalised against the position's district).
+    pub override_district_id: Option<DistrictId>,
+    /// The free-text position name.
+    pub custom_position_name: Option<CustomPositionName>,
+    /// The linked Clerk organization.
+    pub clerk_organization_id: Option<ClerkOrganizationId>,
+}
+
+/// A page request: 1-based page number and page size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    /// 1-based page number.
+    pub page: u32,
+    /// Rows per page, 1..=100.
+    pub per_page: u32,
+}
+
+/// One page of results and the exact total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The rows.
+    pub items: Vec<T>,
+    /// How many rows match in all.
+    pub total: u64,
+}
+
+/// A district with the number of voters in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DistrictSummary {
+    /// The district.
+    pub district: District,
+    /// Its voters.
+    pub voter_count: u64,
+}
+
+/// A position to create or update (keyed by its BallotReady id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPosition {
+    /// The BallotReady id.
+    pub ballotready_position_id: BallotReadyId,
+    /// The name.
+    pub name: String,
+    /// The state.
+    pub state: StateCode,
+    /// The level.
+    pub level: PositionLevel,
+    /// The natural district, by id.
+    pub district_id: Option<DistrictId>,
+}
+
+/// Users.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// Finds the user with the claims' subject, creating it on first sight and refreshing email and names
+    /// when the token carries them. MUST be safe under concurrent first requests (one user per subject).
+    async fn upsert_from_claims(&self, claims: &UserClaims) -> Result<User, StoreError>;
+
+    /// Saves the user's default organization. MUST return `Ok(false)` when the organization is not the
+    /// user's.
+    async fn set_active_organization(
+        &self,
+        user: UserId,
+        organization: OrganizationId,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Organizations, always scoped by owner.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait OrganizationRepository: Send + Sync {
+    /// The owner's organizations: open ones first, newest first.
+    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError>;
+
+    /// The owner's organization with `slug`; `None` also when it belongs to someone else.
+    async fn find_by_slug(
+        &self,
+        owner: UserId,
+        slug: &Slug,
+    ) -> Result<Option<OrganizationDetails>, StoreError>;
+
+    /// The owner's organization linked to the Clerk organization `clerk_id`.
+    async fn find_by_clerk_id(
+        &self,
+        owner: UserId,
+        clerk_id: &ClerkOrganizationId,
+    ) -> Result<Option<OrganizationDetails>, StoreError>;
+
+    /// Replaces the profile of the owner's organization `id`. MUST return `NotFound` for another owner's
+    /// organization, `Archived` for an archived one (checked in the same statement as the write),
+    /// `Invalid` for an unknown position or district, and `Conflict` when the Clerk id is linked elsewhere
+    /// or the user already serves in the position in another active office.
+    async fn update_profile(
+        &self,
+        owner: UserId,
+        id: OrganizationId,
+        profile: &ProfileUpdate,
+    ) -> Result<OrganizationDetails, UpdateError>;
+}
+
+/// Campaigns, scoped by owner.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait CampaignRepository: Send + Sync {
+    /// All of the owner's campaigns, newest first, with their organizations' slugs.
+    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError>;
+
+    /// One of the owner's campaigns.
+    async fn find(&self, owner: UserId, id: CampaignId) -> Result<Option<(Campaign, Slug)>, StoreError>;
+
+    /// Replaces the campaign's details. MUST return `NotFound` for another owner's campaign and
+    /// `Archived` when its organization is archived.
+    async fn update_details(
+        &self,
+        owner: UserId,
+        id: CampaignId,
+        details: &CampaignDetails,
+    ) -> Result<(Campaign, Slug), UpdateError>;
+}
+
+/// Elected offices, scoped by owner.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait OfficeRepository: Send + Sync {
+    /// All of the owner's offices, newest first, with their organizations' slugs.
+    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<(ElectedOffice, Slug)>, StoreError>;
+
+    /// One of the owner's offices.
+    async fn find(
+        &self,
+        owner: UserId,
+        id: ElectedOfficeId,
+    ) -> Result<Option<(ElectedOffice, Slug)>, StoreError>;
+
+    /// Replaces the office's dates. MUST return `NotFound` for another owner's office and `Archived` when
+    /// its organization is archived.
+    async fn update_dates(
+        &self,
+        owner: UserId,
+        id: ElectedOfficeId,
+        dates: &OfficeDates,
+    ) -> Result<(ElectedOffice, Slug), UpdateError>;
+}
+
+/// Positions and districts.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait ReferenceRepository: Send + Sync {
+    /// The district (state, type, name), created if missing. Idempotent and safe under concurrency.
+    async fn upsert_district(
+        &self,
+        state: &StateCode,
+        l2_type: &L2Type,
+        l2_name: &L2Name,
+    ) -> Result<District, StoreError>;
+
+    /// Creates or updates a position by its BallotReady id.
+    async fn upsert_position(&self, position: &NewPosition) -> Result<Position, StoreError>;
+
+    /// A position with its natural district.
+    async fn find_position(&self, id: &BallotReadyId) -> Result<Option<Position>, StoreError>;
+
+    /// A district.
+    async fn find_district(&self, id: DistrictId) -> Result<Option<District>, StoreError>;
+
+    /// Positions filtered by state and a case-insensitive name fragment, by name.
+    async fn search_positions<'a>(
+        &self,
+        state: Option<&'a StateCode>,
+        query: Option<&'a str>,
+        page: PageRequest,
+    ) -> Result<Page<Position>, StoreError>;
+
+    /// Districts filtered by state, type and a case-insensitive name fragment, by name, with voter counts.
+    async fn search_districts<'a>(
+        &self,
+        state: Option<&'a StateCode>,
+        l2_type: Option<&'a L2Type>,
+        query: Option<&'a str>,
+        page: PageRequest,
+    ) -> Result<Page<DistrictSummary>, StoreError>;
+}
+
+/// The voter file.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait VoterRepository: Send + Sync {
+    /// Inserts or updates voters by `lal_voter_id` and replaces their district memberships, creating
+    /// districts on first sight. All or nothing. Returns how many voters were written.
+    async fn upsert_voters(&self, voters: &[Voter]) -> Result<u64, StoreError>;
+
+    /// How many voters live in the district.
+    async fn count_in_district(&self, district: DistrictId) -> Result<u64, StoreError>;
+}
+
+/// Custom segments, scoped by organization.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait SegmentRepository: Send + Sync {
+    /// The organization's segments, by name.
+    async fn list(&self, organization: OrganizationId) -> Result<Vec<Segment>, StoreError>;
+
+    /// One of the organization's segments; `None` for another organization's.
+    async fn find(
+        &self,
+        organization: OrganizationId,
+        id: SegmentId,
+    ) -> Result<Option<Segment>, StoreError>;
+
+    /// Stores a new segment. MUST return `Archived` when the organization is archived.
+    async fn create(&self, segment: &Segment) -> Result<Segment, SegmentError>;
+
+    /// Renames or refilters one of the organization's segments. MUST return `NotFound` for another
+    /// organization's segment and `Archived` when the organization is archived.
+    async fn update(
+        &self,
+        organization: OrganizationId,
+        id: SegmentId,
+        name: &SegmentName,
+        criteria: &SegmentCriteria,
+    ) -> Result<Segment, SegmentError>;
+
+    /// Deletes one of the organization's segments; same errors as `update`.
+    async fn delete(&self, organization: OrganizationId, id: SegmentId) -> Result<(), SegmentError>;
+}
+
+/// A decision over one user's lifecycle, run by [`LifecycleStore::transact`] inside its transaction.
+pub type Decision = Box<dyn FnOnce(&UserLifecycle) -> Result<Transition, LifecycleError> + Send>;
+
+/// The transaction boundary of the lifecycle: multi-step changes such as "won" (campaign closed, office
+/// and Serve org created, campaign org archived, events appended) happen all or nothing.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait LifecycleStore: Send + Sync {
+    /// In one transaction: locks the user (serializing the user's lifecycle changes), loads the
+    /// [`UserLifecycle`] snapshot — with the custom segments of `segments_of` when given — runs `decide`
+    /// on it, applies the returned changes in order, and commits. A refusal from `decide` writes nothing
+    /// and comes back as `Rejected`. Constraint violations that the snapshot could not foresee MUST be
+    /// translated: a second open campaign to `OpenCampaignExists`.
+    async fn transact(
+        &self,
+        user: UserId,
+        segments_of: Option<OrganizationId>,
+        decide: Decision,
+    ) -> Result<Transition, LifecycleStoreError>;
+
+    /// The user's lifecycle log in the order it was appended, with each event's organization slug.
+    async fn history(&self, user: UserId) -> Result<Vec<(LifecycleEvent, Slug)>, StoreError>;
+}
+
+/// Database health.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait HealthCheck: Send + Sync {
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
