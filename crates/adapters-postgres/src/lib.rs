@@ -1,1 +1,110 @@
-//! placeholder
+//! # winserve-adapters-postgres
+//!
+//! PostgreSQL implementations of every port of `winserve-ports`, on diesel + diesel-async with a deadpool
+//! connection pool.
+//!
+//! Start-up, in order:
+//!
+//! 1. [`create_database_if_missing`] — connects to the `postgres` maintenance database of the same server
+//!    and creates the database named in the URL;
+//! 2. [`run_migrations`] — applies the embedded migrations of `migrations/`;
+//! 3. [`build_pool`] (or [`build_pool_with`]) — the connection pool;
+//! 4. [`PgStore::new`] — one value implementing every repository trait; [`PgStore::ports`] wraps it into
+//!    the application's [`winserve_ports::Ports`].
+//!
+//! ```no_run
+//! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//! let url = "postgres://postgres@localhost:5432/winserve";
+//! winserve_adapters_postgres::create_database_if_missing(url).await?;
+//! winserve_adapters_postgres::run_migrations(url).await?;
+//! let pool = winserve_adapters_postgres::build_pool(url, 16, Duration::from_secs(5))?;
+//! let ports = winserve_adapters_postgres::PgStore::new(pool).ports();
+//! # let _ = ports; Ok(()) }
+//! ```
+//!
+//! Every organization-scoped query filters by the owner (or the organization), so another owner's record
+//! is reported exactly like a missing one. Invariants of the product (one open campaign per user, one
+//! office per won campaign, one active office per position, campaigns only in Win organizations, …) are
+//! also enforced by constraints in the schema; their violations are translated back into the ports'
+//! business errors.
+
+mod campaigns;
+mod errors;
+mod health;
+mod lifecycle;
+mod migrate;
+mod offices;
+mod organizations;
+mod pool;
+mod reference;
+mod rows;
+mod schema;
+mod segments;
+mod users;
+mod voters;
+
+#[cfg(feature = "test-support")]
+pub mod test_support;
+
+pub use migrate::{
+    DatabaseUrl, MIGRATIONS, SetupError, create_database_if_missing, run_migrations,
+};
+pub use pool::{APPLICATION_NAME, PgPool, PoolBuildError, PoolConfig, build_pool, build_pool_with};
+
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Object;
+use std::sync::Arc;
+use winserve_ports::{Ports, StoreError};
+
+/// The PostgreSQL store: holds the pool and implements every repository trait of `winserve-ports`
+/// ([`winserve_ports::UserRepository`], [`winserve_ports::OrganizationRepository`],
+/// [`winserve_ports::CampaignRepository`], [`winserve_ports::OfficeRepository`],
+/// [`winserve_ports::ReferenceRepository`], [`winserve_ports::VoterRepository`],
+/// [`winserve_ports::SegmentRepository`], [`winserve_ports::LifecycleStore`],
+/// [`winserve_ports::HealthCheck`]). Cheap to clone (the pool is reference-counted).
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgStore")
+            .field("pool", &self.pool.status())
+            .finish()
+    }
+}
+
+impl PgStore {
+    /// A store over `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    /// The pool, e.g. for the command-line importers or to close it on shutdown.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Every port of the application, backed by this store.
+    pub fn ports(self) -> Ports {
+        let store = Arc::new(self);
+        Ports {
+            users: store.clone(),
+            organizations: store.clone(),
+            campaigns: store.clone(),
+            offices: store.clone(),
+            reference: store.clone(),
+            voters: store.clone(),
+            segments: store.clone(),
+            lifecycle: store.clone(),
+            health: store,
+        }
+    }
+
+    /// A pooled connection; pool timeouts and connection failures are `StoreError::Unavailable`.
+    pub(crate) async fn conn(&self) -> Result<Object<AsyncPgConnection>, StoreError> {
+        self.pool.get().await.map_err(errors::pool_error)
+    }
+}

@@ -1,2 +1,85 @@
-//! winserve
-fn main() {}
+//! The `winserve` command: run the API, migrate the database, import reference data, mint tokens.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use winserve_api::cli;
+
+#[derive(Debug, Parser)]
+#[command(name = "winserve", version, about = "One account from campaign (Win) to elected office (Serve) and back.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP API.
+    Serve {
+        /// Also load a small demo world (idempotent) and print a token and commands to try.
+        #[arg(long)]
+        demo: bool,
+        /// Do not create the database or apply pending migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Create the database if it is missing, apply pending migrations, and exit.
+    Migrate,
+    /// Load reference data from a CSV file.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Mint an HS256 development token with WINSERVE_JWT_SECRET.
+    Token {
+        /// The subject (user id).
+        #[arg(long)]
+        sub: String,
+        /// The email claim.
+        #[arg(long)]
+        email: Option<String>,
+        /// Lifetime, e.g. 30m, 1h, 7d.
+        #[arg(long, default_value = "1h")]
+        ttl: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportWhat {
+    /// positions.csv: ballotready_position_id,name,state,level,l2_type,l2_name
+    Positions {
+        /// The CSV file.
+        file: String,
+        /// Write rejected rows here (with line and reason) instead of failing.
+        #[arg(long, value_name = "REJECTS.csv")]
+        skip_invalid: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    cli::init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match args.command {
+            Command::Serve { demo, no_migrate } => cli::serve(demo, !no_migrate).await,
+            Command::Migrate => cli::migrate().await,
+            Command::Import {
+                what: ImportWhat::Positions { file, skip_invalid },
+            } => cli::import_positions(&file, skip_invalid.as_deref()).await,
+            Command::Token { sub, email, ttl } => cli::token(&sub, email.as_deref(), &ttl),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -85,6 +85,9 @@ pub struct RecordResult {
 }
 
 /// A change to one user's lifecycle.
+// Commands are built once per request and moved, never stored in bulk: boxing the large variant would
+// only make them clumsier to build.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LifecycleCommand {
     /// Create a draft campaign.

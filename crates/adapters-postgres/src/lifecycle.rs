@@ -1,0 +1,361 @@
+//! [`LifecycleStore`]: the transaction boundary of the campaign → serve → campaign lifecycle, and the
+//! lifecycle log.
+//!
+//! `transact` runs, in one transaction: lock the user's row (`FOR UPDATE`, so one user's lifecycle
+//! changes run one after the other and each sees what the previous committed), load the
+//! [`UserLifecycle`] snapshot, run the domain's decision, and apply its [`Change`]s in order. A refusal
+//! rolls back. Constraint violations the snapshot could not foresee are translated by constraint name.
+
+use crate::errors::{Violation, db_error, violation};
+use crate::rows::{CampaignRow, EventRow, OfficeRow, SegmentRow, slug};
+use crate::schema::{campaigns, elected_offices, lifecycle_events, organizations, segments};
+use crate::{PgStore, organizations as orgs, users};
+use async_trait::async_trait;
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use winserve_domain::{
+    CampaignId, CampaignRecord, CampaignStatus, Change, LifecycleError, LifecycleEvent,
+    OfficeRecord, OrganizationId, Slug, Transition, UserId, UserLifecycle,
+};
+use winserve_ports::{Decision, LifecycleStore, LifecycleStoreError, StoreError};
+
+/// What can end a lifecycle transaction early.
+enum TxError {
+    /// The domain refused the command.
+    Rejected(LifecycleError),
+    /// A failure that is already a store error.
+    Store(StoreError),
+    /// A database error while loading.
+    Db(diesel::result::Error),
+    /// A database error while applying `change`: maybe a constraint that names a business outcome.
+    Apply {
+        error: diesel::result::Error,
+        change: Box<Change>,
+    },
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Loads everything `decide` needs about `user`.
+async fn load_snapshot(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+    segments_of: Option<OrganizationId>,
+) -> Result<UserLifecycle, TxError> {
+    let details = orgs::map_all(orgs::load_all(conn, user).await?).map_err(TxError::Store)?;
+    let mut state = UserLifecycle::new(user);
+    for d in details {
+        if let Some(campaign) = d.campaign {
+            state.campaigns.push(CampaignRecord {
+                campaign,
+                organization: d.organization,
+            });
+        } else if let Some(office) = d.elected_office {
+            state.offices.push(OfficeRecord {
+                office,
+                organization: d.organization,
+            });
+        }
+    }
+    state.events = lifecycle_events::table
+        .filter(lifecycle_events::user_id.eq(user.as_uuid()))
+        .order(lifecycle_events::seq.asc())
+        .select(EventRow::as_select())
+        .load::<EventRow>(conn)
+        .await?
+        .into_iter()
+        .map(EventRow::into_domain)
+        .collect::<Result<_, _>>()
+        .map_err(TxError::Store)?;
+    if let Some(org) = segments_of {
+        state.segments = segments::table
+            .inner_join(organizations::table)
+            .filter(segments::organization_id.eq(org.as_uuid()))
+            .filter(organizations::owner_id.eq(user.as_uuid()))
+            .order((segments::name.asc(), segments::id.asc()))
+            .select(SegmentRow::as_select())
+            .load::<SegmentRow>(conn)
+            .await?
+            .into_iter()
+            .map(SegmentRow::into_domain)
+            .collect::<Result<_, _>>()
+            .map_err(TxError::Store)?;
+    }
+    Ok(state)
+}
+
+fn not_owned(what: &str) -> TxError {
+    TxError::Store(StoreError::Internal(format!(
+        "refused to apply a change to {what} that is not the locked user's"
+    )))
+}
+
+fn expect_one(rows: usize, what: &str) -> Result<(), TxError> {
+    if rows == 1 {
+        Ok(())
+    } else {
+        Err(TxError::Store(StoreError::Internal(format!(
+            "{what}: expected to change one row, changed {rows}"
+        ))))
+    }
+}
+
+/// Applies one change. Every change must concern `user`, whose row is locked.
+async fn apply(conn: &mut AsyncPgConnection, user: UserId, change: &Change) -> Result<(), TxError> {
+    let owner = user.as_uuid();
+    let wrap = |error| TxError::Apply {
+        error,
+        change: Box::new(change.clone()),
+    };
+    match change {
+        Change::InsertOrganization(org) => {
+            if org.owner_id != user {
+                return Err(not_owned("an organization"));
+            }
+            diesel::insert_into(organizations::table)
+                .values((
+                    organizations::id.eq(org.id.as_uuid()),
+                    organizations::slug.eq(org.slug.as_str()),
+                    organizations::mode.eq(org.mode.as_str()),
+                    organizations::owner_id.eq(owner),
+                    organizations::position_id.eq(org
+                        .position
+                        .as_ref()
+                        .map(|p| p.ballotready_position_id.as_str())),
+                    organizations::override_district_id
+                        .eq(org.override_district.as_ref().map(|d| d.id.as_uuid())),
+                    organizations::custom_position_name
+                        .eq(org.custom_position_name.as_ref().map(|n| n.as_str())),
+                    organizations::clerk_organization_id
+                        .eq(org.clerk_organization_id.as_ref().map(|n| n.as_str())),
+                    organizations::created_at.eq(org.created_at),
+                    organizations::updated_at.eq(org.updated_at),
+                    organizations::archived_at.eq(org.archived_at),
+                ))
+                .execute(conn)
+                .await
+                .map_err(wrap)?;
+        }
+        Change::ArchiveOrganization { id, at } => {
+            let rows = diesel::update(
+                organizations::table
+                    .filter(organizations::id.eq(id.as_uuid()))
+                    .filter(organizations::owner_id.eq(owner))
+                    .filter(organizations::archived_at.is_null()),
+            )
+            .set((
+                organizations::archived_at.eq(at),
+                organizations::updated_at.eq(at),
+            ))
+            .execute(conn)
+            .await
+            .map_err(wrap)?;
+            expect_one(rows, "archive organization")?;
+        }
+        Change::InsertCampaign(campaign) => {
+            if campaign.owner_id != user {
+                return Err(not_owned("a campaign"));
+            }
+            diesel::insert_into(campaigns::table)
+                .values(CampaignRow::from_domain(campaign))
+                .execute(conn)
+                .await
+                .map_err(wrap)?;
+        }
+        Change::UpdateCampaign(campaign) => {
+            let row = CampaignRow::from_domain(campaign);
+            let rows = diesel::update(
+                campaigns::table
+                    .filter(campaigns::id.eq(row.id))
+                    .filter(campaigns::owner_id.eq(owner)),
+            )
+            .set((
+                campaigns::status.eq(row.status),
+                campaigns::election_date.eq(row.election_date),
+                campaigns::primary_election_date.eq(row.primary_election_date),
+                campaigns::ballotready_race_id.eq(row.ballotready_race_id),
+                campaigns::ballotready_election_id.eq(row.ballotready_election_id),
+                campaigns::party.eq(row.party),
+                campaigns::launched_at.eq(row.launched_at),
+                campaigns::closed_at.eq(row.closed_at),
+                campaigns::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)
+            .await
+            .map_err(wrap)?;
+            expect_one(rows, "update campaign")?;
+        }
+        Change::InsertOffice(office) => {
+            if office.owner_id != user {
+                return Err(not_owned("an office"));
+            }
+            diesel::insert_into(elected_offices::table)
+                .values(OfficeRow::from_domain(office))
+                .execute(conn)
+                .await
+                .map_err(wrap)?;
+        }
+        Change::UpdateOffice(office) => {
+            let row = OfficeRow::from_domain(office);
+            let rows = diesel::update(
+                elected_offices::table
+                    .filter(elected_offices::id.eq(row.id))
+                    .filter(elected_offices::owner_id.eq(owner)),
+            )
+            .set((
+                elected_offices::status.eq(row.status),
+                elected_offices::sworn_in_date.eq(row.sworn_in_date),
+                elected_offices::term_end_date.eq(row.term_end_date),
+                elected_offices::ended_at.eq(row.ended_at),
+                elected_offices::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)
+            .await
+            .map_err(wrap)?;
+            expect_one(rows, "update office")?;
+        }
+        Change::InsertSegment(segment) => {
+            let row = SegmentRow::from_domain(segment).map_err(TxError::Store)?;
+            diesel::insert_into(segments::table)
+                .values(row)
+                .execute(conn)
+                .await
+                .map_err(wrap)?;
+        }
+        Change::AppendEvent(event) => {
+            if event.user_id != user {
+                return Err(not_owned("an event"));
+            }
+            diesel::insert_into(lifecycle_events::table)
+                .values(EventRow::from_domain(event))
+                .execute(conn)
+                .await
+                .map_err(wrap)?;
+        }
+    }
+    Ok(())
+}
+
+impl PgStore {
+    /// Translates a constraint violation raised while applying `change` into the business error it
+    /// stands for, when it stands for one.
+    async fn translate(
+        &self,
+        user: UserId,
+        error: diesel::result::Error,
+        change: Change,
+    ) -> LifecycleStoreError {
+        let translated = match (violation(&error), &change) {
+            (Some((Violation::Unique, "campaigns_one_open_per_user")), _) => self
+                .open_campaign(user)
+                .await
+                .map(|open| open.map(LifecycleError::OpenCampaignExists)),
+            (
+                Some((
+                    Violation::Unique,
+                    "lifecycle_events_one_office_per_won_campaign"
+                    | "lifecycle_events_one_result_per_campaign",
+                )),
+                Change::AppendEvent(LifecycleEvent {
+                    campaign_id: Some(campaign),
+                    ..
+                }),
+            ) => self.campaign_status(user, *campaign).await.map(|s| {
+                s.filter(|s| !s.is_open())
+                    .map(|s| LifecycleError::ResultAlreadyRecorded(s.as_str()))
+            }),
+            _ => Ok(None),
+        };
+        match translated {
+            Ok(Some(rejection)) => LifecycleStoreError::Rejected(rejection),
+            Ok(None) => LifecycleStoreError::Store(db_error(error)),
+            Err(e) => LifecycleStoreError::Store(e),
+        }
+    }
+
+    async fn open_campaign(&self, user: UserId) -> Result<Option<CampaignId>, StoreError> {
+        let mut conn = self.conn().await?;
+        campaigns::table
+            .filter(campaigns::owner_id.eq(user.as_uuid()))
+            .filter(campaigns::status.eq_any(["draft", "active"]))
+            .select(campaigns::id)
+            .first::<uuid::Uuid>(&mut conn)
+            .await
+            .optional()
+            .map(|id| id.map(CampaignId::from_uuid))
+            .map_err(db_error)
+    }
+
+    async fn campaign_status(
+        &self,
+        user: UserId,
+        id: CampaignId,
+    ) -> Result<Option<CampaignStatus>, StoreError> {
+        let mut conn = self.conn().await?;
+        let status = campaigns::table
+            .filter(campaigns::owner_id.eq(user.as_uuid()))
+            .filter(campaigns::id.eq(id.as_uuid()))
+            .select(campaigns::status)
+            .first::<String>(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        Ok(status.as_deref().and_then(CampaignStatus::parse))
+    }
+}
+
+#[async_trait]
+impl LifecycleStore for PgStore {
+    async fn transact(
+        &self,
+        user: UserId,
+        segments_of: Option<OrganizationId>,
+        decide: Decision,
+    ) -> Result<Transition, LifecycleStoreError> {
+        let mut conn = self.conn().await?;
+        let result = conn
+            .transaction::<Transition, TxError, _>(async move |c| {
+                if !users::lock_exclusive(c, user).await? {
+                    return Err(TxError::Store(StoreError::Internal(format!(
+                        "user {user} does not exist"
+                    ))));
+                }
+                let state = load_snapshot(c, user, segments_of).await?;
+                let transition = decide(&state).map_err(TxError::Rejected)?;
+                for change in &transition.changes {
+                    apply(c, user, change).await?;
+                }
+                Ok(transition)
+            })
+            .await;
+        drop(conn);
+        match result {
+            Ok(transition) => Ok(transition),
+            Err(TxError::Rejected(e)) => Err(LifecycleStoreError::Rejected(e)),
+            Err(TxError::Store(e)) => Err(LifecycleStoreError::Store(e)),
+            Err(TxError::Db(e)) => Err(LifecycleStoreError::Store(db_error(e))),
+            Err(TxError::Apply { error, change }) => {
+                Err(self.translate(user, error, *change).await)
+            }
+        }
+    }
+
+    async fn history(&self, user: UserId) -> Result<Vec<(LifecycleEvent, Slug)>, StoreError> {
+        let mut conn = self.conn().await?;
+        let rows = lifecycle_events::table
+            .inner_join(organizations::table)
+            .filter(lifecycle_events::user_id.eq(user.as_uuid()))
+            .order(lifecycle_events::seq.asc())
+            .select((EventRow::as_select(), organizations::slug))
+            .load::<(EventRow, String)>(&mut conn)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(event, org_slug)| Ok((event.into_domain()?, slug(&org_slug)?)))
+            .collect()
+    }
+}

@@ -1,0 +1,225 @@
+//! Diesel table definitions, written by hand to match `migrations/`.
+//!
+//! `voters` (29 columns) is not declared here: diesel is built without its `32-column-tables` feature to
+//! keep compile times down, so the voter queries are written with `diesel::sql_query` and bound
+//! parameters instead (see `voters.rs`).
+
+diesel::table! {
+    /// Users, keyed by the auth token's subject.
+    users (id) {
+        /// Id.
+        id -> Uuid,
+        /// Token subject.
+        sub -> Text,
+        /// Email.
+        email -> Nullable<Text>,
+        /// First name.
+        first_name -> Nullable<Text>,
+        /// Last name.
+        last_name -> Nullable<Text>,
+        /// Saved default organization.
+        active_organization_id -> Nullable<Uuid>,
+        /// Created.
+        created_at -> Timestamptz,
+        /// Updated.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// L2 districts.
+    districts (id) {
+        /// Id.
+        id -> Uuid,
+        /// State code.
+        state -> Text,
+        /// L2 type.
+        l2_type -> Text,
+        /// Cleaned L2 name.
+        l2_name -> Text,
+    }
+}
+
+diesel::table! {
+    /// BallotReady positions.
+    positions (ballotready_position_id) {
+        /// BallotReady id.
+        ballotready_position_id -> Text,
+        /// Name.
+        name -> Text,
+        /// State code.
+        state -> Text,
+        /// Level.
+        level -> Text,
+        /// Natural district.
+        district_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    /// Organizations.
+    organizations (id) {
+        /// Id.
+        id -> Uuid,
+        /// Slug.
+        slug -> Text,
+        /// `win` or `serve`.
+        mode -> Text,
+        /// Owner.
+        owner_id -> Uuid,
+        /// Position.
+        position_id -> Nullable<Text>,
+        /// Override district.
+        override_district_id -> Nullable<Uuid>,
+        /// Custom position name.
+        custom_position_name -> Nullable<Text>,
+        /// Linked Clerk organization.
+        clerk_organization_id -> Nullable<Text>,
+        /// Created.
+        created_at -> Timestamptz,
+        /// Updated.
+        updated_at -> Timestamptz,
+        /// Archived.
+        archived_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// Campaigns (Win organizations).
+    campaigns (id) {
+        /// Id.
+        id -> Uuid,
+        /// Organization.
+        organization_id -> Uuid,
+        /// Always `win`.
+        organization_mode -> Text,
+        /// Owner.
+        owner_id -> Uuid,
+        /// Status.
+        status -> Text,
+        /// General election.
+        election_date -> Nullable<Date>,
+        /// Primary election.
+        primary_election_date -> Nullable<Date>,
+        /// BallotReady race.
+        ballotready_race_id -> Nullable<Text>,
+        /// BallotReady election.
+        ballotready_election_id -> Nullable<Text>,
+        /// Candidate's party.
+        party -> Nullable<Text>,
+        /// Launched.
+        launched_at -> Nullable<Timestamptz>,
+        /// Closed.
+        closed_at -> Nullable<Timestamptz>,
+        /// Created.
+        created_at -> Timestamptz,
+        /// Updated.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// Elected offices (Serve organizations).
+    elected_offices (id) {
+        /// Id.
+        id -> Uuid,
+        /// Organization.
+        organization_id -> Uuid,
+        /// Always `serve`.
+        organization_mode -> Text,
+        /// Owner.
+        owner_id -> Uuid,
+        /// Status.
+        status -> Text,
+        /// Sworn in.
+        sworn_in_date -> Nullable<Date>,
+        /// Term end.
+        term_end_date -> Nullable<Date>,
+        /// Ended.
+        ended_at -> Nullable<Timestamptz>,
+        /// Created.
+        created_at -> Timestamptz,
+        /// Updated.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// The append-only lifecycle log.
+    lifecycle_events (seq) {
+        /// Order of append.
+        seq -> Int8,
+        /// User.
+        user_id -> Uuid,
+        /// Kind.
+        kind -> Text,
+        /// When.
+        at -> Timestamptz,
+        /// Organization.
+        organization_id -> Uuid,
+        /// Campaign.
+        campaign_id -> Nullable<Uuid>,
+        /// Office.
+        elected_office_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    /// Custom segments.
+    segments (id) {
+        /// Id.
+        id -> Uuid,
+        /// Organization.
+        organization_id -> Uuid,
+        /// Name.
+        name -> Text,
+        /// Criteria as JSON.
+        criteria -> Jsonb,
+        /// Created.
+        created_at -> Timestamptz,
+        /// Updated.
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    /// District membership of voters, with sort keys and hot filters.
+    voter_districts (district_id, voter_id) {
+        /// District.
+        district_id -> Uuid,
+        /// Voter.
+        voter_id -> Uuid,
+        /// Lower-cased last name.
+        last_name_key -> Text,
+        /// Lower-cased first name.
+        first_name_key -> Text,
+        /// Has a cell phone.
+        has_cell_phone -> Bool,
+        /// Has a landline.
+        has_landline -> Bool,
+        /// Has an address.
+        has_address -> Bool,
+        /// Voter status.
+        voter_status -> Text,
+        /// Party group.
+        party -> Text,
+        /// Age range.
+        age_range -> Text,
+    }
+}
+
+diesel::joinable!(positions -> districts (district_id));
+diesel::joinable!(segments -> organizations (organization_id));
+diesel::joinable!(lifecycle_events -> organizations (organization_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    districts,
+    positions,
+    organizations,
+    campaigns,
+    elected_offices,
+    lifecycle_events,
+    segments,
+    voter_districts,
+);

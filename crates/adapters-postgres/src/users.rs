@@ -1,0 +1,109 @@
+//! [`UserRepository`], and the per-user row lock that serializes a user's lifecycle changes.
+
+use crate::PgStore;
+use crate::errors::db_error;
+use crate::rows::UserRow;
+use async_trait::async_trait;
+use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
+use diesel::{OptionalExtension, QueryableByName};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use winserve_domain::{OrganizationId, User, UserClaims, UserId};
+use winserve_ports::{StoreError, UserRepository};
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = SqlUuid)]
+    #[allow(dead_code)]
+    id: uuid::Uuid,
+}
+
+/// `SELECT … FOR UPDATE` on the user's row: lifecycle transactions of one user run one after the other,
+/// each seeing what the previous one committed. Returns whether the user exists.
+pub(crate) async fn lock_exclusive(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> Result<bool, diesel::result::Error> {
+    diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+        .bind::<SqlUuid, _>(user.as_uuid())
+        .get_result::<Locked>(conn)
+        .await
+        .optional()
+        .map(|row| row.is_some())
+}
+
+/// `SELECT … FOR SHARE` on the user's row: profile, campaign and office updates wait for a running
+/// lifecycle transaction of the same user (which may be archiving the organization) instead of racing it.
+pub(crate) async fn lock_shared(
+    conn: &mut AsyncPgConnection,
+    user: UserId,
+) -> Result<bool, diesel::result::Error> {
+    diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR SHARE")
+        .bind::<SqlUuid, _>(user.as_uuid())
+        .get_result::<Locked>(conn)
+        .await
+        .optional()
+        .map(|row| row.is_some())
+}
+
+const USER_COLUMNS: &str =
+    "id, sub, email, first_name, last_name, active_organization_id, created_at";
+
+#[async_trait]
+impl UserRepository for PgStore {
+    async fn upsert_from_claims(&self, claims: &UserClaims) -> Result<User, StoreError> {
+        let mut conn = self.conn().await?;
+        // One statement, safe under concurrent first requests: the unique subject makes the losers of the
+        // race update (or leave alone) the winner's row. Names and email are refreshed only when the token
+        // carries them, and the row is written only when something changed.
+        let upsert = format!(
+            "INSERT INTO users (id, sub, email, first_name, last_name, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, now(), now())
+             ON CONFLICT (sub) DO UPDATE SET
+                 email = COALESCE(EXCLUDED.email, users.email),
+                 first_name = COALESCE(EXCLUDED.first_name, users.first_name),
+                 last_name = COALESCE(EXCLUDED.last_name, users.last_name),
+                 updated_at = now()
+             WHERE (users.email, users.first_name, users.last_name) IS DISTINCT FROM
+                   (COALESCE(EXCLUDED.email, users.email), COALESCE(EXCLUDED.first_name, users.first_name),
+                    COALESCE(EXCLUDED.last_name, users.last_name))
+             RETURNING {USER_COLUMNS}"
+        );
+        let written = diesel::sql_query(upsert)
+            .bind::<SqlUuid, _>(UserId::generate().as_uuid())
+            .bind::<Text, _>(claims.sub.as_str())
+            .bind::<Nullable<Text>, _>(claims.email.as_deref())
+            .bind::<Nullable<Text>, _>(claims.first_name.as_deref())
+            .bind::<Nullable<Text>, _>(claims.last_name.as_deref())
+            .get_result::<UserRow>(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        let row = match written {
+            Some(row) => row,
+            None => diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users WHERE sub = $1"))
+                .bind::<Text, _>(claims.sub.as_str())
+                .get_result::<UserRow>(&mut conn)
+                .await
+                .map_err(db_error)?,
+        };
+        row.into_domain()
+    }
+
+    async fn set_active_organization(
+        &self,
+        user: UserId,
+        organization: OrganizationId,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.conn().await?;
+        let updated = diesel::sql_query(
+            "UPDATE users SET active_organization_id = $2, updated_at = now()
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM organizations WHERE id = $2 AND owner_id = $1)",
+        )
+        .bind::<SqlUuid, _>(user.as_uuid())
+        .bind::<SqlUuid, _>(organization.as_uuid())
+        .execute(&mut conn)
+        .await
+        .map_err(db_error)?;
+        Ok(updated == 1)
+    }
+}

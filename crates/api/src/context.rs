@@ -1,0 +1,156 @@
+//! Who is calling and in which organization: the authenticated user, and the extractors for "an
+//! organization in any mode", "a Win organization" and "a Serve organization" (product.md §8).
+
+use crate::auth::Claims;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use winserve_domain::{ClerkOrganizationId, Mode, Slug, Subject, User, UserClaims};
+use winserve_ports::OrganizationDetails;
+
+/// The header that names the organization a request acts in.
+pub const ORGANIZATION_HEADER: &str = "x-organization-slug";
+
+/// The authenticated caller, created on their first request.
+#[derive(Debug, Clone)]
+pub struct AuthUser {
+    /// The user.
+    pub user: User,
+    /// The token's claims.
+    pub claims: Claims,
+}
+
+fn clean(value: Option<&String>) -> Option<String> {
+    value
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty() && v.chars().count() <= 320)
+        .map(str::to_owned)
+}
+
+impl FromRequestParts<AppState> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(done) = parts.extensions.get::<AuthUser>() {
+            return Ok(done.clone());
+        }
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| ApiError::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+        let claims = state.auth.verify(token).await?;
+        let sub = Subject::new(&claims.sub)
+            .map_err(|_| ApiError::unauthorized("the token's subject is not valid"))?;
+        let user = state
+            .app
+            .ports
+            .users
+            .upsert_from_claims(&UserClaims {
+                sub,
+                email: clean(claims.email.as_ref()),
+                first_name: clean(claims.first_name.as_ref()),
+                last_name: clean(claims.last_name.as_ref()),
+            })
+            .await?;
+        let me = AuthUser { user, claims };
+        parts.extensions.insert(me.clone());
+        Ok(me)
+    }
+}
+
+/// The organization a request acts in, in any mode: named by `X-Organization-Slug`, else by the token's
+/// Clerk active-organization claim, else 400 `organization_required`. Another user's organization is
+/// 404 `organization_not_found`, exactly like a missing one.
+#[derive(Debug, Clone)]
+pub struct OrgContext {
+    /// The caller.
+    pub user: User,
+    /// The organization, with its campaign or office.
+    pub org: OrganizationDetails,
+}
+
+impl OrgContext {
+    /// Fails with 409 `organization_archived` when the organization is read-only.
+    pub fn ensure_writable(&self) -> Result<(), ApiError> {
+        self.org
+            .organization
+            .ensure_writable()
+            .map_err(|_| ApiError::organization_archived())
+    }
+
+    /// The organization's mode.
+    pub fn mode(&self) -> Mode {
+        self.org.organization.mode
+    }
+}
+
+impl FromRequestParts<AppState> for OrgContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let AuthUser { user, claims } = AuthUser::from_request_parts(parts, state).await?;
+        let orgs = &state.app.ports.organizations;
+        if let Some(value) = parts.headers.get(ORGANIZATION_HEADER) {
+            // A slug that cannot exist is reported like one that does not.
+            let slug = value
+                .to_str()
+                .ok()
+                .and_then(|v| Slug::new(v.trim()).ok())
+                .ok_or_else(ApiError::organization_not_found)?;
+            let org = orgs
+                .find_by_slug(user.id, &slug)
+                .await?
+                .ok_or_else(ApiError::organization_not_found)?;
+            return Ok(Self { user, org });
+        }
+        if let Some(clerk) = claims
+            .active_clerk_organization()
+            .and_then(|c| ClerkOrganizationId::new(c).ok())
+            && let Some(org) = orgs.find_by_clerk_id(user.id, &clerk).await?
+        {
+            return Ok(Self { user, org });
+        }
+        Err(ApiError::organization_required())
+    }
+}
+
+/// A Win (campaign) organization; a Serve one is 403 `wrong_mode`.
+#[derive(Debug, Clone)]
+pub struct WinOrg(pub OrgContext);
+
+impl FromRequestParts<AppState> for WinOrg {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ctx = OrgContext::from_request_parts(parts, state).await?;
+        match ctx.mode() {
+            Mode::Win => Ok(Self(ctx)),
+            Mode::Serve => Err(ApiError::wrong_mode("campaign (win)")),
+        }
+    }
+}
+
+/// A Serve (elected-official) organization; a Win one is 403 `wrong_mode`.
+#[derive(Debug, Clone)]
+pub struct ServeOrg(pub OrgContext);
+
+impl FromRequestParts<AppState> for ServeOrg {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ctx = OrgContext::from_request_parts(parts, state).await?;
+        match ctx.mode() {
+            Mode::Serve => Ok(Self(ctx)),
+            Mode::Win => Err(ApiError::wrong_mode("elected-office (serve)")),
+        }
+    }
+}

@@ -1,0 +1,1264 @@
+//! `winserve import voters FILE.csv`: an L2-style voter file (interfaces.md "File formats", voters.csv).
+//!
+//! The known voter columns ([`KNOWN_COLUMNS`]) may appear in any order; every other column is an L2 district
+//! type whose non-empty cells name the voter's district of that type in the voter's state. The file is read
+//! as a stream ([`VoterFileReader`]) so that a loader can store it in batches ([`read_voters`]) without
+//! holding it in memory.
+
+use super::{ImportError, ImportReport, RejectsWriter, RowError};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::io::Read;
+use winserve_domain::{
+    Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
+    PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
+};
+
+/// The voter columns the importer knows; every other column is an L2 district type.
+pub const KNOWN_COLUMNS: [&str; 25] = [
+    "LALVOTERID",
+    "State",
+    "FirstName",
+    "MiddleName",
+    "LastName",
+    "NameSuffix",
+    "Age_Int",
+    "Gender",
+    "Parties_Description",
+    "Voter_Status",
+    "Residence_Addresses_AddressLine",
+    "Residence_Addresses_City",
+    "Residence_Addresses_State",
+    "Residence_Addresses_Zip",
+    "VoterTelephones_CellPhoneFormatted",
+    "VoterTelephones_LandlineFormatted",
+    "Marital_Status",
+    "Presence_Of_Children",
+    "Veteran_Status",
+    "Homeowner_Probability_Model",
+    "Business_Owner",
+    "Education_Of_Person",
+    "EthnicGroups_EthnicGroup1Desc",
+    "Language_Code",
+    "Estimated_Income_Amount_Int",
+];
+
+// Indexes into KNOWN_COLUMNS.
+const LALVOTERID: usize = 0;
+const STATE: usize = 1;
+const FIRST_NAME: usize = 2;
+const MIDDLE_NAME: usize = 3;
+const LAST_NAME: usize = 4;
+const NAME_SUFFIX: usize = 5;
+const AGE: usize = 6;
+const GENDER: usize = 7;
+const PARTY: usize = 8;
+const VOTER_STATUS: usize = 9;
+const ADDRESS_LINE: usize = 10;
+const ADDRESS_CITY: usize = 11;
+const ADDRESS_STATE: usize = 12;
+const ADDRESS_ZIP: usize = 13;
+const CELL_PHONE: usize = 14;
+const LANDLINE: usize = 15;
+const MARITAL_STATUS: usize = 16;
+const CHILDREN: usize = 17;
+const VETERAN: usize = 18;
+const HOMEOWNER: usize = 19;
+const BUSINESS_OWNER: usize = 20;
+const EDUCATION: usize = 21;
+const ETHNICITY: usize = 22;
+const LANGUAGE: usize = 23;
+const INCOME: usize = 24;
+
+/// The longest accepted `LALVOTERID`.
+pub const MAX_VOTER_ID_LEN: usize = 64;
+
+/// The oldest accepted `Age_Int`.
+pub const MAX_AGE: i16 = 130;
+
+/// The layout of a voter file, read from its header: where each known column is and which columns are
+/// districts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoterHeader {
+    /// The number of columns every row must have.
+    width: usize,
+    /// For each entry of [`KNOWN_COLUMNS`], its index in the file, if present.
+    known: [Option<usize>; KNOWN_COLUMNS.len()],
+    /// The district columns: index in the file and district type.
+    districts: Vec<(usize, L2Type)>,
+}
+
+impl VoterHeader {
+    /// Reads the header record (line 1). Known columns are matched ignoring ASCII case and surrounding
+    /// blanks; names must be unique (ignoring case); `LALVOTERID` and `State` must be present; every other
+    /// name must be a valid [`L2Type`].
+    pub fn from_header(record: &csv::StringRecord) -> Result<VoterHeader, RowError> {
+        let err = |column: &str, reason: String| RowError {
+            line: 1,
+            column: column.to_owned(),
+            reason,
+        };
+        let mut known = [None; KNOWN_COLUMNS.len()];
+        let mut districts = Vec::new();
+        let mut seen = HashSet::with_capacity(record.len());
+        for (index, raw) in record.iter().enumerate() {
+            let name = raw.trim_start_matches('\u{feff}').trim();
+            let shown = if name.is_empty() {
+                format!("#{}", index + 1)
+            } else {
+                name.to_owned()
+            };
+            if !seen.insert(name.to_ascii_lowercase()) {
+                return Err(err(&shown, "duplicate column name".into()));
+            }
+            match KNOWN_COLUMNS
+                .iter()
+                .position(|k| k.eq_ignore_ascii_case(name))
+            {
+                Some(k) => known[k] = Some(index),
+                None => {
+                    let l2_type = L2Type::new(name).map_err(|e| {
+                        err(
+                            &shown,
+                            format!(
+                                "is neither a voter column nor a valid L2 district type ({})",
+                                e.message
+                            ),
+                        )
+                    })?;
+                    districts.push((index, l2_type));
+                }
+            }
+        }
+        for required in [LALVOTERID, STATE] {
+            if known[required].is_none() {
+                return Err(err(
+                    KNOWN_COLUMNS[required],
+                    "required column is missing".into(),
+                ));
+            }
+        }
+        Ok(VoterHeader {
+            width: record.len(),
+            known,
+            districts,
+        })
+    }
+
+    /// The number of columns every row must have.
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The index of a known column (one of [`KNOWN_COLUMNS`], exact spelling), if the file has it.
+    pub fn index_of(&self, column: &str) -> Option<usize> {
+        let k = KNOWN_COLUMNS.iter().position(|c| *c == column)?;
+        self.known[k]
+    }
+
+    /// The district columns: index in the file and district type, in file order.
+    pub fn districts(&self) -> &[(usize, L2Type)] {
+        &self.districts
+    }
+
+    /// Validates one data record (`line` is its 1-based line number) and maps it to a [`Voter`] with a
+    /// fresh id (the database keeps the existing id of a voter it already has). Duplicates across rows are
+    /// not checked here (see [`VoterFileReader`]).
+    pub fn parse_row(&self, record: &csv::StringRecord, line: u64) -> Result<Voter, RowError> {
+        self.parse(record, line, None)
+    }
+
+    /// [`Self::parse_row`], cleaning district names through `names` when given.
+    fn parse(
+        &self,
+        record: &csv::StringRecord,
+        line: u64,
+        mut names: Option<&mut NameCache>,
+    ) -> Result<Voter, RowError> {
+        let err = |column: &str, reason: String| RowError {
+            line,
+            column: column.to_owned(),
+            reason,
+        };
+        if record.len() != self.width {
+            return Err(err(
+                "*",
+                format!("expected {} columns, found {}", self.width, record.len()),
+            ));
+        }
+        let get = |k: usize| match self.known[k] {
+            Some(i) => record.get(i).unwrap_or("").trim(),
+            None => "",
+        };
+        let text = |k: usize| {
+            let value = get(k);
+            (!value.is_empty()).then(|| value.to_owned())
+        };
+
+        let lal_voter_id = get(LALVOTERID);
+        if lal_voter_id.is_empty() {
+            return Err(err(KNOWN_COLUMNS[LALVOTERID], "is required".into()));
+        }
+        if lal_voter_id.len() > MAX_VOTER_ID_LEN
+            || !lal_voter_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(err(
+                KNOWN_COLUMNS[LALVOTERID],
+                format!("must be 1 to {MAX_VOTER_ID_LEN} letters, digits, '_' or '-'"),
+            ));
+        }
+        let state = StateCode::new(get(STATE)).map_err(|e| err(KNOWN_COLUMNS[STATE], e.message))?;
+        let age = parse_age(get(AGE)).map_err(|reason| err(KNOWN_COLUMNS[AGE], reason))?;
+        let gender =
+            parse_gender(get(GENDER)).map_err(|reason| err(KNOWN_COLUMNS[GENDER], reason))?;
+        let estimated_income =
+            parse_income(get(INCOME)).map_err(|reason| err(KNOWN_COLUMNS[INCOME], reason))?;
+
+        let mut districts = Vec::with_capacity(self.districts.len());
+        for (position, (index, l2_type)) in self.districts.iter().enumerate() {
+            let value = record.get(*index).unwrap_or("").trim();
+            if value.is_empty() {
+                continue;
+            }
+            let name = match names.as_deref_mut() {
+                Some(cache) => cache.clean(position, value),
+                None => L2Name::new(value),
+            }
+            .map_err(|e| err(l2_type.as_str(), e.message))?;
+            districts.push((l2_type.clone(), name));
+        }
+
+        let party_description = text(PARTY);
+        Ok(Voter {
+            id: VoterId::generate(),
+            lal_voter_id: lal_voter_id.to_owned(),
+            state,
+            first_name: text(FIRST_NAME),
+            middle_name: text(MIDDLE_NAME),
+            last_name: text(LAST_NAME),
+            name_suffix: text(NAME_SUFFIX),
+            age,
+            gender,
+            party: PartyGroup::from_l2(party_description.as_deref().unwrap_or("")),
+            party_description,
+            voter_status: VoterStatus::from_l2(get(VOTER_STATUS)),
+            address: Address {
+                line1: text(ADDRESS_LINE),
+                city: text(ADDRESS_CITY),
+                state: text(ADDRESS_STATE),
+                zip: text(ADDRESS_ZIP),
+            },
+            cell_phone: text(CELL_PHONE),
+            landline: text(LANDLINE),
+            marital_status: MaritalStatus::from_l2(get(MARITAL_STATUS)),
+            has_children: YesNo::from_l2(get(CHILDREN)),
+            veteran: YesUnknown::from_l2(get(VETERAN)),
+            homeowner: Homeowner::from_l2(get(HOMEOWNER)),
+            business_owner: YesUnknown::from_l2(get(BUSINESS_OWNER)),
+            education: Education::from_l2(get(EDUCATION)),
+            ethnicity: Ethnicity::from_l2(get(ETHNICITY)),
+            language: Language::from_l2(get(LANGUAGE)),
+            estimated_income,
+            districts,
+        })
+    }
+}
+
+/// `Age_Int`: empty, or a whole number from 0 to [`MAX_AGE`].
+fn parse_age(value: &str) -> Result<Option<i16>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    if !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{value}' is not a whole number"));
+    }
+    match value.parse::<i16>() {
+        Ok(age) if age <= MAX_AGE => Ok(Some(age)),
+        _ => Err(format!("'{value}' is not between 0 and {MAX_AGE}")),
+    }
+}
+
+/// `Gender`: M, F or empty, ignoring case (`Male`, `Female` and L2's `U` for unknown are accepted too).
+fn parse_gender(value: &str) -> Result<Gender, String> {
+    let is = |s: &str| value.eq_ignore_ascii_case(s);
+    if value.is_empty() || is("u") || is("unknown") {
+        Ok(Gender::Unknown)
+    } else if is("m") || is("male") {
+        Ok(Gender::Male)
+    } else if is("f") || is("female") {
+        Ok(Gender::Female)
+    } else {
+        Err(format!("'{value}' is not M, F or empty"))
+    }
+}
+
+/// `Estimated_Income_Amount_Int`: empty, or a whole number of dollars, optionally written with a leading
+/// `$` and thousands separators (`$45,000`).
+fn parse_income(value: &str) -> Result<Option<i32>, String> {
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let digits = value.strip_prefix('$').unwrap_or(value).trim_start();
+    if let Some(rest) = digits.strip_prefix('-') {
+        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b',') {
+            return Err(format!("'{value}' must not be negative"));
+        }
+    }
+    let well_formed = digits.bytes().any(|b| b.is_ascii_digit())
+        && digits.bytes().all(|b| b.is_ascii_digit() || b == b',')
+        && !digits.starts_with(',')
+        && !digits.ends_with(',')
+        && !digits.contains(",,");
+    if !well_formed {
+        return Err(format!("'{value}' is not a whole number of dollars"));
+    }
+    let mut total: i32 = 0;
+    for b in digits.bytes().filter(u8::is_ascii_digit) {
+        total = total
+            .checked_mul(10)
+            .and_then(|t| t.checked_add(i32::from(b - b'0')))
+            .ok_or_else(|| format!("'{value}' is too large"))?;
+    }
+    Ok(Some(total))
+}
+
+/// Recently cleaned district names, per district column: district values repeat across many voters, and
+/// cleaning a name costs more than looking it up.
+struct NameCache {
+    columns: Vec<HashMap<Box<str>, L2Name>>,
+}
+
+impl NameCache {
+    /// The most names remembered per column; a full column's memory is cleared.
+    const CAPACITY: usize = 4096;
+
+    fn new(columns: usize) -> Self {
+        Self {
+            columns: (0..columns).map(|_| HashMap::new()).collect(),
+        }
+    }
+
+    /// `L2Name::new(value)` for the district column at `position` of [`VoterHeader::districts`].
+    fn clean(
+        &mut self,
+        position: usize,
+        value: &str,
+    ) -> Result<L2Name, winserve_domain::InvalidValue> {
+        let Some(memory) = self.columns.get_mut(position) else {
+            return L2Name::new(value);
+        };
+        if let Some(name) = memory.get(value) {
+            return Ok(name.clone());
+        }
+        let name = L2Name::new(value)?;
+        if memory.len() >= Self::CAPACITY {
+            memory.clear();
+        }
+        memory.insert(value.into(), name.clone());
+        Ok(name)
+    }
+}
+
+/// A hasher for keys that are already uniformly random 128-bit fingerprints: uses their low 64 bits.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+/// The `LALVOTERID`s seen so far with their lines, stored as 128-bit keyed fingerprints (no allocation
+/// per row; a false duplicate among 2 million ids has a probability around 10⁻²⁶).
+struct SeenIds {
+    keys: (RandomState, RandomState),
+    lines: HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>>,
+}
+
+impl SeenIds {
+    fn new() -> Self {
+        Self {
+            keys: (RandomState::new(), RandomState::new()),
+            lines: HashMap::default(),
+        }
+    }
+
+    /// Records `id` at `line`; the line of its first occurrence if it was already seen.
+    fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
+        let fingerprint =
+            (u128::from(self.keys.0.hash_one(id)) << 64) | u128::from(self.keys.1.hash_one(id));
+        match self.lines.entry(fingerprint) {
+            std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(line);
+                None
+            }
+        }
+    }
+}
+
+/// One data row of a voter file, as read by [`VoterFileReader::next_row`].
+#[derive(Debug)]
+pub struct VoterRow<'a> {
+    /// The 1-based line the row starts on (the header is line 1).
+    pub line: u64,
+    /// The row as it was (a CRLF line ending is not part of it; invalid UTF-8 is replaced by U+FFFD).
+    pub record: &'a csv::StringRecord,
+    /// The voter, or why the row is invalid (including a `LALVOTERID` already seen on an earlier valid row).
+    pub result: Result<Voter, RowError>,
+}
+
+/// Reads a voter file as a stream of validated rows, reusing one record buffer.
+///
+/// Lines end with LF or CRLF; blank lines are skipped; quoted fields may span lines (the reported line is
+/// the one the row starts on).
+pub struct VoterFileReader {
+    path: String,
+    reader: csv::Reader<std::io::Chain<std::fs::File, &'static [u8]>>,
+    header: csv::StringRecord,
+    columns: VoterHeader,
+    /// The current record; `None` only transiently while reading.
+    current: Option<csv::StringRecord>,
+    /// Scratch space for dropping a CR from the last field.
+    scratch: Vec<u8>,
+    /// The bytes of input: the file and the LF added after it.
+    input_len: u64,
+    seen: SeenIds,
+    names: NameCache,
+}
+
+impl VoterFileReader {
+    /// Opens `path` and reads its header: [`ImportError::Io`] if it cannot be read,
+    /// [`ImportError::Invalid`] (line 1) if the header is not a valid voter-file header.
+    pub fn open(path: &str) -> Result<Self, ImportError> {
+        let io = |e: &dyn std::fmt::Display| ImportError::Io {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        };
+        let file = std::fs::File::open(path).map_err(|e| io(&e))?;
+        let input_len = file.metadata().map_err(|e| io(&e))?.len() + 1;
+        // LF is the only terminator, so that the reader always consumes a row's line ending with the row
+        // (a CR before it is dropped below) and line numbers can be computed exactly; the extra LF
+        // terminates a last row that has none.
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .has_headers(false)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .buffer_capacity(1 << 16)
+            .from_reader(file.chain(&b"\n"[..]));
+        let mut raw = csv::ByteRecord::new();
+        reader.read_byte_record(&mut raw).map_err(|e| io(&e))?;
+        strip_cr(&mut raw, &mut Vec::new());
+        let header = csv::StringRecord::from_byte_record(raw).map_err(|e| {
+            ImportError::Invalid(RowError {
+                line: 1,
+                column: "*".into(),
+                reason: format!("invalid UTF-8 in field {}", e.utf8_error().field() + 1),
+            })
+        })?;
+        let columns = VoterHeader::from_header(&header).map_err(ImportError::Invalid)?;
+        Ok(Self {
+            path: path.to_owned(),
+            reader,
+            header,
+            current: Some(csv::StringRecord::new()),
+            scratch: Vec::new(),
+            input_len,
+            seen: SeenIds::new(),
+            names: NameCache::new(columns.districts.len()),
+            columns,
+        })
+    }
+
+    /// The header record as it was.
+    pub fn header(&self) -> &csv::StringRecord {
+        &self.header
+    }
+
+    /// The layout read from the header.
+    pub fn columns(&self) -> &VoterHeader {
+        &self.columns
+    }
+
+    /// The next data row, `None` at the end of the file. Invalid rows (bad values, wrong column count,
+    /// invalid UTF-8 — the last two on column `*` —, a repeated `LALVOTERID`) are returned with their error
+    /// so the caller can stop or skip them; only a read failure is an [`ImportError`].
+    pub fn next_row(&mut self) -> Result<Option<VoterRow<'_>>, ImportError> {
+        let mut raw = match self.current.take() {
+            Some(record) => record.into_byte_record(),
+            None => csv::ByteRecord::new(),
+        };
+        let (line, error) = loop {
+            let before = self.reader.position().line();
+            let more = self
+                .reader
+                .read_byte_record(&mut raw)
+                .map_err(|e| ImportError::Io {
+                    path: self.path.clone(),
+                    reason: e.to_string(),
+                });
+            match more {
+                Ok(true) => {}
+                Ok(false) => {
+                    self.current = csv::StringRecord::from_byte_record(raw).ok();
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+            strip_cr(&mut raw, &mut self.scratch);
+            if raw.len() == 1 && raw[0].iter().all(u8::is_ascii_whitespace) {
+                continue; // a blank line (with CRLF, or only blanks)
+            }
+            // The reader has consumed the row, the LF ending it, and any blank lines before it.
+            let after = self.reader.position().line();
+            let line = if after <= before + 1 {
+                before
+            } else {
+                let inner = raw.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+                before.max(after.saturating_sub(inner + 1))
+            };
+            // An unterminated quote swallows the rest of the input, our final LF included, into the
+            // row's last field.
+            let unterminated = self.reader.position().byte() == self.input_len
+                && !raw.is_empty()
+                && raw[raw.len() - 1].ends_with(b"\n");
+            let mut error = unterminated.then(|| "unterminated quoted field".to_owned());
+            match csv::StringRecord::from_byte_record(raw) {
+                Ok(record) => self.current = Some(record),
+                Err(e) => {
+                    let field = e.utf8_error().field();
+                    let lossy: csv::StringRecord = e
+                        .into_byte_record()
+                        .iter()
+                        .map(String::from_utf8_lossy)
+                        .collect();
+                    self.current = Some(lossy);
+                    let column = self.header.get(field).map(str::trim).unwrap_or("");
+                    error.get_or_insert_with(|| {
+                        format!("invalid UTF-8 in field {} ({column})", field + 1)
+                    });
+                }
+            }
+            break (line, error);
+        };
+        let record = self.current.get_or_insert_with(csv::StringRecord::new);
+        let result = match error {
+            Some(reason) => Err(RowError {
+                line,
+                column: "*".into(),
+                reason,
+            }),
+            None => self.columns.parse(record, line, Some(&mut self.names)),
+        };
+        let result = result.and_then(|voter| match self.seen.insert(&voter.lal_voter_id, line) {
+            Some(first) => Err(RowError {
+                line,
+                column: KNOWN_COLUMNS[LALVOTERID].into(),
+                reason: format!("duplicate of line {first}"),
+            }),
+            None => Ok(voter),
+        });
+        Ok(Some(VoterRow {
+            line,
+            record,
+            result,
+        }))
+    }
+}
+
+/// Drops the CR of a CRLF line ending from the last field.
+fn strip_cr(raw: &mut csv::ByteRecord, scratch: &mut Vec<u8>) {
+    if raw.as_slice().last() != Some(&b'\r') {
+        return;
+    }
+    let last = raw.len() - 1;
+    scratch.clear();
+    scratch.extend_from_slice(&raw[last][..raw[last].len() - 1]);
+    raw.truncate(last);
+    raw.push_field(scratch);
+}
+
+/// `record` with exactly `width` fields, so that its `line` and `reason` fall under the rejects file's
+/// headers: a short row is padded with empty fields, a long row's surplus fields are joined (with `,`)
+/// into its last field.
+fn fit_to_width(
+    record: &csv::StringRecord,
+    width: usize,
+) -> std::borrow::Cow<'_, csv::StringRecord> {
+    use std::borrow::Cow;
+    if record.len() == width {
+        return Cow::Borrowed(record);
+    }
+    let mut fitted =
+        csv::StringRecord::with_capacity(record.as_slice().len() + record.len(), width);
+    if record.len() < width {
+        fitted.extend(record.iter());
+        for _ in record.len()..width {
+            fitted.push_field("");
+        }
+    } else {
+        let keep = width.saturating_sub(1);
+        fitted.extend(record.iter().take(keep));
+        let rest: Vec<&str> = record.iter().skip(keep).collect();
+        fitted.push_field(&rest.join(","));
+    }
+    Cow::Owned(fitted)
+}
+
+/// Reads and validates the whole voter file at `path`, handing valid voters to `sink` in batches of
+/// `batch_size` (at least 1; the last batch may be smaller). Without `rejects`, the first invalid row ends
+/// the import with [`ImportError::Invalid`] (the caller, storing in one transaction, then rolls back);
+/// with `rejects`, every invalid row is written to that file (as it was, plus `line` and `reason`) and
+/// counted in [`ImportReport::rejected`]. [`ImportReport::stored`] counts the voters `sink` accepted.
+pub fn read_voters(
+    path: &str,
+    rejects: Option<&str>,
+    mut sink: impl FnMut(Vec<Voter>) -> Result<(), ImportError>,
+    batch_size: usize,
+) -> Result<ImportReport, ImportError> {
+    let mut reader = VoterFileReader::open(path)?;
+    let width = reader.columns().width();
+    let mut rejects = rejects
+        .map(|p| RejectsWriter::create(p, reader.header()))
+        .transpose()?;
+    let batch_size = batch_size.max(1);
+    let mut batch = Vec::with_capacity(batch_size);
+    let mut report = ImportReport::default();
+    while let Some(row) = reader.next_row()? {
+        report.rows += 1;
+        match row.result {
+            Ok(voter) => {
+                batch.push(voter);
+                if batch.len() >= batch_size {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                    let count = full.len() as u64;
+                    sink(full)?;
+                    report.stored += count;
+                }
+            }
+            Err(error) => match rejects.as_mut() {
+                Some(writer) => {
+                    writer.reject(&fit_to_width(row.record, width), &error)?;
+                    report.rejected += 1;
+                }
+                None => return Err(ImportError::Invalid(error)),
+            },
+        }
+    }
+    if !batch.is_empty() {
+        let count = batch.len() as u64;
+        sink(batch)?;
+        report.stored += count;
+    }
+    if let Some(writer) = rejects {
+        writer.finish()?;
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+    /// A unique temporary path, removed when dropped.
+    struct TempPath(String);
+
+    impl TempPath {
+        fn new(tag: &str) -> Self {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!(
+                "winserve-voters-{tag}-{}-{n}.csv",
+                std::process::id()
+            ));
+            Self(path.to_string_lossy().into_owned())
+        }
+
+        fn with(tag: &str, content: &[u8]) -> Self {
+            let t = Self::new(tag);
+            std::fs::write(&t.0, content).unwrap();
+            t
+        }
+    }
+
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
+    /// Reads `content` without a rejects file, collecting every voter.
+    fn read(content: &str) -> Result<(Vec<Voter>, ImportReport), ImportError> {
+        let file = TempPath::with("in", content.as_bytes());
+        let mut all = Vec::new();
+        let report = read_voters(
+            &file.0,
+            None,
+            |batch| {
+                all.extend(batch);
+                Ok(())
+            },
+            2,
+        )?;
+        Ok((all, report))
+    }
+
+    /// The `line N, column NAME` part of the error reading `content`.
+    fn error_at(content: &str) -> String {
+        match read(content) {
+            Err(ImportError::Invalid(e)) => {
+                let text = e.to_string();
+                assert!(
+                    text.starts_with(&format!("line {}, column {}: ", e.line, e.column)),
+                    "{text}"
+                );
+                format!("line {}, column {}", e.line, e.column)
+            }
+            other => panic!("expected an invalid row, got {other:?}"),
+        }
+    }
+
+    fn reason_of(content: &str) -> String {
+        match read(content) {
+            Err(ImportError::Invalid(e)) => e.reason,
+            other => panic!("expected an invalid row, got {other:?}"),
+        }
+    }
+
+    const HEAD: &str = "LALVOTERID,State,Age_Int,Gender,County,City_Ward\n";
+
+    #[test]
+    fn valid_file_parses_with_districts_in_any_order() {
+        let a = "LALVOTERID,State,FirstName,LastName,Age_Int,Gender,County,City_Ward,Estimated_Income_Amount_Int\n\
+                 WY-1,wy, Ann ,Lee,34,f,LARAMIE,WD 1##CHEYENNE CITY WARD 1,\"$45,000\"\n\
+                 WY-2,WY,,Bo,,,,,\n";
+        let b = "City_Ward,Estimated_Income_Amount_Int,County,Gender,Age_Int,LastName,FirstName,State,LALVOTERID\n\
+                 WD 1##CHEYENNE CITY WARD 1,\"$45,000\",LARAMIE,f,34,Lee, Ann ,wy,WY-1\n\
+                 ,,,,,Bo,,WY,WY-2\n";
+        for content in [a, b] {
+            let (voters, report) = read(content).unwrap();
+            assert_eq!(
+                report,
+                ImportReport {
+                    rows: 2,
+                    stored: 2,
+                    rejected: 0
+                }
+            );
+            let v = &voters[0];
+            assert_eq!(v.lal_voter_id, "WY-1");
+            assert_eq!(v.state.as_str(), "WY");
+            assert_eq!(v.first_name.as_deref(), Some("Ann"));
+            assert_eq!(v.last_name.as_deref(), Some("Lee"));
+            assert_eq!(v.middle_name, None);
+            assert_eq!(v.age, Some(34));
+            assert_eq!(v.gender, Gender::Female);
+            assert_eq!(v.estimated_income, Some(45_000));
+            let mut districts: Vec<(&str, &str)> = v
+                .districts
+                .iter()
+                .map(|(t, n)| (t.as_str(), n.as_str()))
+                .collect();
+            districts.sort();
+            assert_eq!(
+                districts,
+                [("City_Ward", "CHEYENNE CITY WARD 1"), ("County", "LARAMIE")]
+            );
+            let w = &voters[1];
+            assert_eq!(
+                (w.first_name.as_deref(), w.age, w.gender),
+                (None, None, Gender::Unknown)
+            );
+            assert_eq!(w.estimated_income, None);
+            assert!(w.districts.is_empty());
+            assert_ne!(v.id, w.id);
+        }
+    }
+
+    #[test]
+    fn header_lists_known_and_district_columns() {
+        let header = csv::StringRecord::from(vec![
+            "County",
+            "lalvoterid",
+            " State ",
+            "State_House_District",
+        ]);
+        let h = VoterHeader::from_header(&header).unwrap();
+        assert_eq!(h.width(), 4);
+        assert_eq!(h.index_of("LALVOTERID"), Some(1));
+        assert_eq!(h.index_of("State"), Some(2));
+        assert_eq!(h.index_of("Age_Int"), None);
+        let districts: Vec<(usize, &str)> = h
+            .districts()
+            .iter()
+            .map(|(i, t)| (*i, t.as_str()))
+            .collect();
+        assert_eq!(districts, [(0, "County"), (3, "State_House_District")]);
+    }
+
+    #[test]
+    fn categorical_values_are_mapped() {
+        let content = "LALVOTERID,State,Parties_Description,Voter_Status,Marital_Status,Presence_Of_Children,\
+                       Veteran_Status,Homeowner_Probability_Model,Business_Owner,Education_Of_Person,\
+                       EthnicGroups_EthnicGroup1Desc,Language_Code\n\
+                       A1,WY,Non-Partisan,First Time,Inferred Married,Y,Yes,Probable Home Owner,Y,Graduate Degree,\
+                       Likely African-American,Spanish\n\
+                       A2,WY,Libertarian,Weird,?,N,,Renter,,High School Diploma,Hispanic and Portuguese,FR\n\
+                       A3,WY, ,,,,,,,,,\n";
+        let (v, _) = read(content).unwrap();
+        assert_eq!(v[0].party, PartyGroup::Independent);
+        assert_eq!(v[0].party_description.as_deref(), Some("Non-Partisan"));
+        assert_eq!(v[0].voter_status, VoterStatus::FirstTime);
+        assert_eq!(v[0].marital_status, MaritalStatus::LikelyMarried);
+        assert_eq!(v[0].has_children, YesNo::Yes);
+        assert_eq!(v[0].veteran, YesUnknown::Yes);
+        assert_eq!(v[0].homeowner, Homeowner::Likely);
+        assert_eq!(v[0].business_owner, YesUnknown::Yes);
+        assert_eq!(v[0].education, Education::Graduate);
+        assert_eq!(v[0].ethnicity, Ethnicity::AfricanAmerican);
+        assert_eq!(v[0].language, Language::Es);
+        assert_eq!(v[1].party, PartyGroup::Other);
+        assert_eq!(v[1].voter_status, VoterStatus::Unknown);
+        assert_eq!(v[1].marital_status, MaritalStatus::Unknown);
+        assert_eq!(v[1].has_children, YesNo::No);
+        assert_eq!(v[1].veteran, YesUnknown::Unknown);
+        assert_eq!(v[1].homeowner, Homeowner::No);
+        assert_eq!(v[1].education, Education::HighSchool);
+        assert_eq!(v[1].ethnicity, Ethnicity::Hispanic);
+        assert_eq!(v[1].language, Language::Other);
+        assert_eq!(v[2].party, PartyGroup::Unknown);
+        assert_eq!(v[2].party_description, None);
+        assert_eq!(v[2].language, Language::Unknown);
+    }
+
+    #[test]
+    fn address_and_phones_are_trimmed_text() {
+        let content = "LALVOTERID,State,Residence_Addresses_AddressLine,Residence_Addresses_City,\
+                       Residence_Addresses_State,Residence_Addresses_Zip,VoterTelephones_CellPhoneFormatted,\
+                       VoterTelephones_LandlineFormatted\n\
+                       A1,WY, 1 Main St ,Cheyenne,WY,82001,(307) 555-0100,\n";
+        let (v, _) = read(content).unwrap();
+        assert_eq!(v[0].address.line1.as_deref(), Some("1 Main St"));
+        assert_eq!(v[0].address.city.as_deref(), Some("Cheyenne"));
+        assert_eq!(v[0].address.state.as_deref(), Some("WY"));
+        assert_eq!(v[0].address.zip.as_deref(), Some("82001"));
+        assert_eq!(v[0].cell_phone.as_deref(), Some("(307) 555-0100"));
+        assert_eq!(v[0].landline, None);
+    }
+
+    #[test]
+    fn bad_values_name_line_and_column() {
+        let row = |r: &str| format!("{HEAD}A0,WY,40,M,LARAMIE,W1\n{r}\n");
+        assert_eq!(error_at(&row("A1,WY,abc,M,,")), "line 3, column Age_Int");
+        assert_eq!(
+            reason_of(&row("A1,WY,abc,M,,")),
+            "'abc' is not a whole number"
+        );
+        assert_eq!(error_at(&row("A1,WY,131,M,,")), "line 3, column Age_Int");
+        assert_eq!(error_at(&row("A1,WY,-1,M,,")), "line 3, column Age_Int");
+        assert_eq!(error_at(&row(",WY,40,M,,")), "line 3, column LALVOTERID");
+        assert_eq!(error_at(&row("  ,WY,40,M,,")), "line 3, column LALVOTERID");
+        assert_eq!(error_at(&row("A 1,WY,40,M,,")), "line 3, column LALVOTERID");
+        assert_eq!(
+            error_at(&row(&format!("{},WY,40,M,,", "A".repeat(65)))),
+            "line 3, column LALVOTERID"
+        );
+        assert!(read(&row(&format!("{},WY,40,M,,", "A".repeat(64)))).is_ok());
+        assert_eq!(error_at(&row("A1,XX,40,M,,")), "line 3, column State");
+        assert_eq!(
+            reason_of(&row("A1,XX,40,M,,")),
+            "'XX' is not a US state or territory code"
+        );
+        assert_eq!(error_at(&row("A1,,40,M,,")), "line 3, column State");
+        assert_eq!(error_at(&row("A1,WY,40,X,,")), "line 3, column Gender");
+        assert_eq!(error_at(&row("A1,WY,40,M,##,")), "line 3, column County");
+        assert!(read(&row("A1,WY,40,m,,")).is_ok());
+    }
+
+    #[test]
+    fn wrong_column_count_is_reported_on_column_star() {
+        let content = format!("{HEAD}A0,WY,40,M,LARAMIE,W1\nA1,WY,40\n");
+        assert_eq!(error_at(&content), "line 3, column *");
+        assert_eq!(reason_of(&content), "expected 6 columns, found 3");
+        let content = format!("{HEAD}A0,WY,40,M,LARAMIE,W1,extra\n");
+        assert_eq!(reason_of(&content), "expected 6 columns, found 7");
+    }
+
+    #[test]
+    fn duplicate_id_names_the_first_line() {
+        let content = format!("{HEAD}A0,WY,40,M,,\nA1,WY,40,M,,\nA0,WY,41,F,,\n");
+        assert_eq!(error_at(&content), "line 4, column LALVOTERID");
+        assert_eq!(reason_of(&content), "duplicate of line 2");
+        // An invalid first occurrence does not claim the id.
+        let content = format!("{HEAD}A0,WY,abc,M,,\nA0,WY,41,F,,\n");
+        let rejects = TempPath::new("rej");
+        let input = TempPath::with("in", content.as_bytes());
+        let report = read_voters(&input.0, Some(&rejects.0), |_| Ok(()), 10).unwrap();
+        assert_eq!((report.stored, report.rejected), (1, 1));
+    }
+
+    #[test]
+    fn income_is_lenient_with_dollars_and_commas_only() {
+        let file =
+            |v: &str| format!("LALVOTERID,State,Estimated_Income_Amount_Int\nA1,WY,\"{v}\"\n");
+        let income = |v: &str| read(&file(v)).unwrap().0[0].estimated_income;
+        assert_eq!(income(""), None);
+        assert_eq!(income("45000"), Some(45_000));
+        assert_eq!(income("$45,000"), Some(45_000));
+        assert_eq!(income(" $ 1,234,567 "), Some(1_234_567));
+        assert_eq!(income("0"), Some(0));
+        for bad in [
+            "12abc",
+            "$",
+            "4.5",
+            ",100",
+            "100,",
+            "1,,0",
+            "-5",
+            "$-5",
+            "99999999999",
+            "USD 5",
+        ] {
+            assert_eq!(
+                error_at(&file(bad)),
+                "line 2, column Estimated_Income_Amount_Int",
+                "{bad}"
+            );
+        }
+        assert_eq!(reason_of(&file("-5")), "'-5' must not be negative");
+        assert_eq!(
+            reason_of(&file("12abc")),
+            "'12abc' is not a whole number of dollars"
+        );
+    }
+
+    #[test]
+    fn header_errors_are_on_line_1() {
+        assert_eq!(
+            error_at("State,County\nWY,X\n"),
+            "line 1, column LALVOTERID"
+        );
+        assert_eq!(
+            error_at("LALVOTERID,County\nA1,X\n"),
+            "line 1, column State"
+        );
+        assert_eq!(
+            reason_of("LALVOTERID,County\nA1,X\n"),
+            "required column is missing"
+        );
+        assert_eq!(
+            error_at("LALVOTERID,State,County,county\n"),
+            "line 1, column county"
+        );
+        assert_eq!(
+            reason_of("LALVOTERID,State,State\n"),
+            "duplicate column name"
+        );
+        assert_eq!(
+            error_at("LALVOTERID,State,City Ward\n"),
+            "line 1, column City Ward"
+        );
+        assert_eq!(error_at("LALVOTERID,State,\n"), "line 1, column #3");
+        assert_eq!(error_at(""), "line 1, column LALVOTERID");
+        // A header alone is a valid, empty file.
+        assert_eq!(
+            read("LALVOTERID,State\n").unwrap().1,
+            ImportReport::default()
+        );
+    }
+
+    #[test]
+    fn line_numbers_survive_crlf_blank_lines_and_quoted_newlines() {
+        let content = "LALVOTERID,State,FirstName\r\n\
+                       A1,WY,\"two\r\nlines\"\r\n\
+                       \r\n\
+                       \n\
+                       A2,WY,\"Bo\"\r\n\
+                       A3,XX,Cy";
+        assert_eq!(error_at(content), "line 7, column State");
+        let content = content.replace("XX", "WY");
+        let (v, report) = read(&content).unwrap();
+        assert_eq!(report.rows, 3);
+        assert_eq!(v[0].first_name.as_deref(), Some("two\r\nlines"));
+        assert_eq!(v[1].first_name.as_deref(), Some("Bo"));
+        assert_eq!(v[2].first_name.as_deref(), Some("Cy"));
+        let lf = "LALVOTERID,State\n\nA1,WY\n\n\nA2,ZZ\n";
+        assert_eq!(error_at(lf), "line 6, column State");
+        let unterminated_quote = "LALVOTERID,State,FirstName\nA1,WY,Ann\nA2,WY,\"Bo\nA3,WY,Cy\n";
+        assert_eq!(error_at(unterminated_quote), "line 3, column *");
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_on_column_star() {
+        let mut content = b"LALVOTERID,State,FirstName\nA1,WY,Ann\nA2,WY,B".to_vec();
+        content.extend_from_slice(&[0xff, 0xfe]);
+        content.extend_from_slice(b"o\nA3,WY,Cy\n");
+        let input = TempPath::with("in", &content);
+        match read_voters(&input.0, None, |_| Ok(()), 10) {
+            Err(ImportError::Invalid(e)) => {
+                assert_eq!((e.line, e.column.as_str()), (3, "*"));
+                assert_eq!(e.reason, "invalid UTF-8 in field 3 (FirstName)");
+            }
+            other => panic!("{other:?}"),
+        }
+        let rejects = TempPath::new("rej");
+        let report = read_voters(&input.0, Some(&rejects.0), |_| Ok(()), 10).unwrap();
+        assert_eq!((report.rows, report.stored, report.rejected), (3, 2, 1));
+        let written = std::fs::read_to_string(&rejects.0).unwrap();
+        assert!(written.contains("A2,WY,B\u{fffd}\u{fffd}o,3,"), "{written}");
+    }
+
+    #[test]
+    fn rejects_mode_writes_the_rejected_rows_and_returns_the_others() {
+        let content = "LALVOTERID,State,Age_Int,County\r\n\
+                       A1,WY,40,LARAMIE\r\n\
+                       A2,XX,41,\"A, B\"\r\n\
+                       A3,WY,abc,\r\n\
+                       A4,WY,\r\n\
+                       A1,WY,42,\r\n\
+                       A6,WY,1 Main St, Apt 2,44,\r\n\
+                       A5,WY,43,ALBANY\r\n";
+        let input = TempPath::with("in", content.as_bytes());
+        let rejects = TempPath::new("rej");
+        let mut batches = Vec::new();
+        let report = read_voters(
+            &input.0,
+            Some(&rejects.0),
+            |batch| {
+                batches.push(
+                    batch
+                        .iter()
+                        .map(|v| v.lal_voter_id.clone())
+                        .collect::<Vec<_>>(),
+                );
+                Ok(())
+            },
+            1,
+        )
+        .unwrap();
+        assert_eq!(
+            report,
+            ImportReport {
+                rows: 7,
+                stored: 2,
+                rejected: 5
+            }
+        );
+        assert_eq!(batches, [vec!["A1"], vec!["A5"]]);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_path(&rejects.0)
+            .unwrap();
+        let rows: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        let expected = [
+            vec!["LALVOTERID", "State", "Age_Int", "County", "line", "reason"],
+            vec![
+                "A2",
+                "XX",
+                "41",
+                "A, B",
+                "3",
+                "column State: 'XX' is not a US state or territory code",
+            ],
+            vec![
+                "A3",
+                "WY",
+                "abc",
+                "",
+                "4",
+                "column Age_Int: 'abc' is not a whole number",
+            ],
+            vec![
+                "A4",
+                "WY",
+                "",
+                "",
+                "5",
+                "column *: expected 4 columns, found 3",
+            ],
+            vec![
+                "A1",
+                "WY",
+                "42",
+                "",
+                "6",
+                "column LALVOTERID: duplicate of line 2",
+            ],
+            vec![
+                "A6",
+                "WY",
+                "1 Main St",
+                " Apt 2,44,",
+                "7",
+                "column *: expected 4 columns, found 6",
+            ],
+        ];
+        assert_eq!(rows, expected);
+    }
+
+    #[test]
+    fn batches_have_the_requested_size() {
+        let mut content = String::from("LALVOTERID,State\n");
+        for i in 0..7 {
+            content.push_str(&format!("V{i},WY\n"));
+        }
+        let input = TempPath::with("in", content.as_bytes());
+        let mut sizes = Vec::new();
+        let report = read_voters(
+            &input.0,
+            None,
+            |batch| {
+                sizes.push(batch.len());
+                Ok(())
+            },
+            3,
+        )
+        .unwrap();
+        assert_eq!(sizes, [3, 3, 1]);
+        assert_eq!(report.stored, 7);
+        // A failing sink stops the import with its error.
+        let result = read_voters(
+            &input.0,
+            None,
+            |_| Err(ImportError::Store("down".into())),
+            3,
+        );
+        assert!(matches!(result, Err(ImportError::Store(_))));
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error() {
+        let missing = TempPath::new("missing");
+        assert!(matches!(
+            read_voters(&missing.0, None, |_| Ok(()), 10),
+            Err(ImportError::Io { .. })
+        ));
+    }
+
+    /// Writes an L2-style file of `rows` voters with 25 known and 8 district columns.
+    fn generate(path: &str, rows: usize) {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+        let districts = [
+            "County",
+            "City",
+            "City_Ward",
+            "School_Board_District",
+            "State_House_District",
+            "State_Senate_District",
+            "US_Congressional_District",
+            "Precinct",
+        ];
+        let mut header: Vec<&str> = KNOWN_COLUMNS.to_vec();
+        header.extend(districts);
+        writeln!(out, "{}", header.join(",")).unwrap();
+        let statuses = [
+            "Super",
+            "Likely",
+            "Unreliable",
+            "Unlikely",
+            "First Time",
+            "",
+        ];
+        let parties = [
+            "Democratic",
+            "Republican",
+            "Non-Partisan",
+            "Libertarian",
+            "",
+        ];
+        for i in 0..rows {
+            writeln!(
+                out,
+                "WY-{i:09},WY,First{},M,Last{},,{},{},{},{},{} Main St,CHEYENNE,WY,8200{},(307) 555-{:04},,\
+                 Married,Y,,Probable Home Owner,,Some College,European,EN,\"${},000\",\
+                 LARAMIE,CHEYENNE,WD {}##CHEYENNE CITY WARD {},SCHOOL DISTRICT {},STATE HOUSE {},\
+                 STATE SENATE {},WY-AT LARGE,PRECINCT {}",
+                i % 1000,
+                i % 5000,
+                18 + i % 80,
+                if i % 2 == 0 { "M" } else { "F" },
+                parties[i % parties.len()],
+                statuses[i % statuses.len()],
+                i,
+                i % 10,
+                i % 10000,
+                20 + i % 200,
+                i % 4,
+                i % 4,
+                i % 7,
+                i % 60,
+                i % 30,
+                i % 500,
+            )
+            .unwrap();
+        }
+        out.flush().unwrap();
+    }
+
+    #[test]
+    fn generated_file_parses() {
+        let input = TempPath::new("gen");
+        generate(&input.0, 1000);
+        let report = read_voters(&input.0, None, |_| Ok(()), 100).unwrap();
+        assert_eq!((report.rows, report.stored), (1000, 1000));
+    }
+
+    /// `cargo test --release -p winserve-api import::voters::tests::parse_speed -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn parse_speed() {
+        let rows = 250_000;
+        let input = TempPath::new("bench");
+        generate(&input.0, rows);
+        // On-CPU time of this thread (the machine may be shared), and wall-clock time.
+        let cpu_ns = || -> f64 {
+            std::fs::read_to_string("/proc/thread-self/schedstat")
+                .ok()
+                .and_then(|s| s.split_whitespace().next()?.parse().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let cpu_start = cpu_ns();
+        let start = std::time::Instant::now();
+        let mut districts = 0;
+        let report = read_voters(
+            &input.0,
+            None,
+            |batch| {
+                districts += batch.iter().map(|v| v.districts.len()).sum::<usize>();
+                Ok(())
+            },
+            5000,
+        )
+        .unwrap();
+        let elapsed = start.elapsed().as_secs_f64();
+        let cpu = (cpu_ns() - cpu_start) / 1e9;
+        assert_eq!(report.stored, rows as u64);
+        assert_eq!(districts, rows * 8);
+        println!(
+            "parsed {rows} voters in {elapsed:.3} s wall ({:.0} rows/s), {cpu:.3} s on CPU ({:.0} rows/s)",
+            rows as f64 / elapsed,
+            rows as f64 / cpu
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! A private PostgreSQL cluster for newcomers: when `DATABASE_URL` is unset and nothing answers at the
+//! default address, `winserve serve` starts one from the locally installed server binaries in a data
+//! directory of its own, and stops it on exit.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The port of the private cluster (chosen to stay clear of a system cluster on 5432).
+pub const PRIVATE_PORT: u16 = 54329;
+
+/// A running private cluster; stopping it is explicit ([`PrivateCluster::stop`]).
+#[derive(Debug)]
+pub struct PrivateCluster {
+    bin: PathBuf,
+    data: PathBuf,
+    as_postgres_user: bool,
+}
+
+/// Whether something accepts TCP connections at `addr`.
+pub fn answers(addr: &str) -> bool {
+    addr.parse::<SocketAddr>()
+        .ok()
+        .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_millis(500)).is_ok())
+}
+
+/// The newest installed PostgreSQL server's `bin` directory (Debian layout or `pg_config --bindir`).
+pub fn find_server_binaries() -> Option<PathBuf> {
+    let mut candidates: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    candidates.sort();
+    if let Some((_, bin)) = candidates.pop() {
+        return Some(bin);
+    }
+    let out = Command::new("pg_config").arg("--bindir").output().ok()?;
+    let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    bin.join("initdb").exists().then_some(bin)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+impl PrivateCluster {
+    /// Initialises (first time) and starts a cluster in `data`, listening on 127.0.0.1:[`PRIVATE_PORT`].
+    /// PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` OS user.
+    pub fn start(data: &Path) -> Result<Self, String> {
+        let bin = find_server_binaries().ok_or_else(|| {
+            "no PostgreSQL is running on localhost:5432 and no PostgreSQL server is installed. \
+             Install one (Debian/Ubuntu: `apt-get install postgresql`), or set DATABASE_URL."
+                .to_owned()
+        })?;
+        std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+        let data = data
+            .canonicalize()
+            .map_err(|e| format!("cannot use {}: {e}", data.display()))?;
+        let cluster = Self {
+            bin,
+            data,
+            as_postgres_user: is_root(),
+        };
+        if cluster.as_postgres_user {
+            cluster.run("chown", &["-R", "postgres:postgres", &cluster.data_str()], false)?;
+        }
+        if !cluster.data.join("PG_VERSION").exists() {
+            let initdb = cluster.bin.join("initdb");
+            cluster.run(
+                &initdb.to_string_lossy(),
+                &["-D", &cluster.data_str(), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                true,
+            )?;
+        }
+        let options = format!(
+            "-p {PRIVATE_PORT} -c listen_addresses=127.0.0.1 -k {}",
+            cluster.data_str()
+        );
+        let log = cluster.data.join("server.log");
+        let pg_ctl = cluster.bin.join("pg_ctl");
+        cluster.run(
+            &pg_ctl.to_string_lossy(),
+            &["-D", &cluster.data_str(), "-o", &options, "-l", &log.to_string_lossy(), "-w", "start"],
+            true,
+        )?;
+        Ok(cluster)
+    }
+
+    fn data_str(&self) -> String {
+        self.data.to_string_lossy().into_owned()
+    }
+
+    fn run(&self, program: &str, args: &[&str], as_postgres: bool) -> Result<(), String> {
+        let mut cmd = if as_postgres && self.as_postgres_user {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--", program]);
+            c
+        } else {
+            Command::new(program)
+        };
+        let out = cmd
+            .args(args)
+            .output()
+            .map_err(|e| format!("cannot run {program}: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{program} failed: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    /// The database URL of the cluster's `winserve` database.
+    pub fn database_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{PRIVATE_PORT}/winserve")
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data
+    }
+
+    /// Stops the cluster (fast shutdown).
+    pub fn stop(&self) {
+        let pg_ctl = self.bin.join("pg_ctl");
+        if let Err(e) = self.run(
+            &pg_ctl.to_string_lossy(),
+            &["-D", &self.data_str(), "-m", "fast", "stop"],
+            true,
+        ) {
+            tracing::warn!(error = %e, "could not stop the private PostgreSQL");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per resource, one handler per action (`<verb>_<resource>`).
+
+pub mod campaigns;
+pub mod health;
+pub mod me;
+pub mod offices;
+pub mod organizations;
+pub mod reference;

@@ -1,0 +1,11 @@
+DROP TABLE segments;
+DROP TRIGGER lifecycle_events_append_only ON lifecycle_events;
+DROP TABLE lifecycle_events;
+DROP FUNCTION lifecycle_events_refuse_change();
+DROP TABLE elected_offices;
+DROP TABLE campaigns;
+ALTER TABLE users DROP CONSTRAINT users_active_organization_id_fkey;
+DROP TRIGGER organizations_guard ON organizations;
+DROP TABLE organizations;
+DROP FUNCTION organizations_guard();
+DROP TABLE users;

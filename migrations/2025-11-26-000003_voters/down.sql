@@ -1,0 +1,2 @@
+DROP TABLE voter_districts;
+DROP TABLE voters;
