@@ -9,7 +9,7 @@
 //!    and creates the database named in the URL;
 //! 2. [`run_migrations`] — applies the embedded migrations of `migrations/`;
 //! 3. [`build_pool`] (or [`build_pool_with`]) — the connection pool;
-//! 4. [`PgStore::new`] — one value implementing every repository trait; [`PgStore::ports`] wraps it into
+//! 4. [`PgStore::with_database_url`] (or [`PgStore::new`], without voter imports) — one value implementing every repository trait; [`PgStore::ports`] wraps it into
 //!    the application's [`winserve_ports::Ports`].
 //!
 //! ```no_run
@@ -19,7 +19,7 @@
 //! winserve_adapters_postgres::create_database_if_missing(url).await?;
 //! winserve_adapters_postgres::run_migrations(url).await?;
 //! let pool = winserve_adapters_postgres::build_pool(url, 16, Duration::from_secs(5))?;
-//! let ports = winserve_adapters_postgres::PgStore::new(pool).ports();
+//! let ports = winserve_adapters_postgres::PgStore::with_database_url(pool, url).ports();
 //! # let _ = ports; Ok(()) }
 //! ```
 //!
@@ -30,6 +30,8 @@
 //! business errors.
 
 mod campaigns;
+mod contacts;
+mod contacts_sql;
 mod errors;
 mod health;
 mod lifecycle;
@@ -42,6 +44,7 @@ mod rows;
 mod schema;
 mod segments;
 mod users;
+mod voter_import;
 mod voters;
 
 #[cfg(feature = "test-support")]
@@ -50,6 +53,7 @@ pub mod test_support;
 pub use migrate::{
     DatabaseUrl, MIGRATIONS, SetupError, create_database_if_missing, run_migrations,
 };
+pub use voter_import::VOTER_IMPORT_LOCK;
 pub use pool::{APPLICATION_NAME, PgPool, PoolBuildError, PoolConfig, build_pool, build_pool_with};
 
 use diesel_async::AsyncPgConnection;
@@ -66,6 +70,8 @@ use winserve_ports::{Ports, StoreError};
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The database URL, for the dedicated connections of voter imports (`COPY`).
+    database_url: Option<Arc<str>>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -78,8 +84,28 @@ impl std::fmt::Debug for PgStore {
 
 impl PgStore {
     /// A store over `pool`.
+    ///
+    /// Voter imports ([`winserve_ports::VoterRepository::begin_import`]) need a connection of their own
+    /// outside the pool: build the store with [`PgStore::with_database_url`] to enable them.
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            database_url: None,
+        }
+    }
+
+    /// A store over `pool` whose voter imports open their own connection to `database_url` (the URL the
+    /// pool was built with).
+    pub fn with_database_url(pool: PgPool, database_url: &str) -> Self {
+        Self {
+            pool,
+            database_url: Some(Arc::from(database_url)),
+        }
+    }
+
+    /// The database URL given to [`PgStore::with_database_url`].
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
     }
 
     /// The pool, e.g. for the command-line importers or to close it on shutdown.
@@ -98,6 +124,7 @@ impl PgStore {
             reference: store.clone(),
             voters: store.clone(),
             segments: store.clone(),
+            contacts: store.clone(),
             lifecycle: store.clone(),
             health: store,
         }

@@ -239,7 +239,7 @@ impl TestDatabase {
 
     /// A store over a new pool.
     pub fn store(&self) -> PgStore {
-        PgStore::new(self.pool())
+        PgStore::with_database_url(self.pool(), &self.url)
     }
 
     /// Drops the database now.

@@ -33,7 +33,11 @@ pub struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "given_name")]
     pub first_name: Option<String>,
     /// Last name.
-    #[serde(default, skip_serializing_if = "Option::is_none", alias = "family_name")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        alias = "family_name"
+    )]
     pub last_name: Option<String>,
     /// Clerk v2 organization claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,13 +83,16 @@ struct RemoteJwks {
 #[derive(Debug, Default)]
 struct JwksCache {
     keys: HashMap<String, DecodingKey>,
+    /// When the keys were last fetched successfully (their age, for the TTL).
     fetched_at: Option<Instant>,
+    /// When a fetch was last attempted, successful or not (for the refresh rate limit).
+    attempted_at: Option<Instant>,
 }
 
 /// How long fetched keys are trusted before a refresh.
 const JWKS_TTL: Duration = Duration::from_secs(600);
-/// The shortest time between two fetches (an unknown `kid` triggers one, but not a flood of them).
-const JWKS_MIN_REFRESH: Duration = Duration::from_secs(30);
+/// The default shortest time between two fetches (an unknown `kid` triggers one, but not a flood of them).
+pub const JWKS_MIN_REFRESH: Duration = Duration::from_secs(30);
 
 /// Checks bearer tokens.
 #[derive(Debug)]
@@ -93,6 +100,7 @@ pub struct Authenticator {
     hs256: Option<(DecodingKey, EncodingKey)>,
     rs256: Option<KeySource>,
     issuer: Option<String>,
+    min_refresh: Duration,
 }
 
 /// Why the authenticator could not be built.
@@ -131,9 +139,12 @@ impl Authenticator {
         jwks_url: Option<&str>,
         issuer: Option<&str>,
     ) -> Result<Self, AuthConfigError> {
-        let hs256 = secret
-            .filter(|s| !s.is_empty())
-            .map(|s| (DecodingKey::from_secret(s.as_bytes()), EncodingKey::from_secret(s.as_bytes())));
+        let hs256 = secret.filter(|s| !s.is_empty()).map(|s| {
+            (
+                DecodingKey::from_secret(s.as_bytes()),
+                EncodingKey::from_secret(s.as_bytes()),
+            )
+        });
         let rs256 = if let Some(path) = jwks_file.filter(|p| !p.is_empty()) {
             let err = |reason: String| AuthConfigError::JwksFile {
                 path: path.to_owned(),
@@ -157,7 +168,14 @@ impl Authenticator {
             hs256,
             rs256,
             issuer: issuer.filter(|i| !i.is_empty()).map(str::to_owned),
+            min_refresh: JWKS_MIN_REFRESH,
         })
+    }
+
+    /// Sets the shortest time between two JWKS fetches (default [`JWKS_MIN_REFRESH`]).
+    pub fn with_jwks_min_refresh(mut self, interval: Duration) -> Self {
+        self.min_refresh = interval;
+        self
     }
 
     fn validation(&self, alg: Algorithm) -> Validation {
@@ -169,6 +187,7 @@ impl Authenticator {
         v.set_required_spec_claims(&["exp", "sub"]);
         if let Some(iss) = &self.issuer {
             v.set_issuer(&[iss]);
+            v.required_spec_claims.insert("iss".to_owned());
         }
         v
     }
@@ -203,21 +222,23 @@ impl Authenticator {
             None => Err(ApiError::unauthorized("RS256 tokens are not accepted here")),
             Some(KeySource::Static(keys)) => keys.get(kid).cloned().ok_or_else(unknown),
             Some(KeySource::Remote(remote)) => {
-                let (cached, stale, may_refresh) = {
-                    let cache = remote.cache.lock().unwrap_or_else(|p| p.into_inner());
+                let cached = {
+                    let mut cache = remote.cache.lock().unwrap_or_else(|p| p.into_inner());
                     let age = cache.fetched_at.map(|t| t.elapsed());
-                    (
-                        cache.keys.get(kid).cloned(),
-                        age.is_none_or(|a| a > JWKS_TTL),
-                        age.is_none_or(|a| a > JWKS_MIN_REFRESH),
-                    )
+                    let cached = cache.keys.get(kid).cloned();
+                    let stale = age.is_none_or(|a| a > JWKS_TTL);
+                    if cached.is_some() && !stale {
+                        return cached.ok_or_else(unknown);
+                    }
+                    // At most one fetch per interval, successful or not: an unknown kid or a JWKS
+                    // outage must not turn every request into a blocking fetch.
+                    let since_attempt = cache.attempted_at.map(|t| t.elapsed());
+                    if since_attempt.is_some_and(|a| a <= self.min_refresh) {
+                        return cached.ok_or_else(unknown);
+                    }
+                    cache.attempted_at = Some(Instant::now());
+                    cached
                 };
-                if let Some(key) = cached.as_ref().filter(|_| !stale) {
-                    return Ok(key.clone());
-                }
-                if !may_refresh {
-                    return cached.ok_or_else(unknown);
-                }
                 match fetch_jwks(remote.url.clone()).await {
                     Ok(keys) => {
                         let key = keys.get(kid).cloned();
@@ -229,7 +250,9 @@ impl Authenticator {
                     Err(e) => {
                         tracing::warn!(error = %e, url = %remote.url, "JWKS fetch failed");
                         // Keep serving with the keys we had: a JWKS outage must not log everyone out.
-                        cached.ok_or_else(|| ApiError::unauthorized("the signing keys cannot be fetched"))
+                        cached.ok_or_else(|| {
+                            ApiError::unauthorized("the signing keys cannot be fetched")
+                        })
                     }
                 }
             }

@@ -2,15 +2,20 @@
 
 use crate::auth::{Authenticator, Claims, now_ts};
 use crate::config::Config;
-use crate::import::{ImportError, positions};
+use crate::import::{ImportError, ImportReport, positions, voters as voter_file};
+use crate::seed::{self, SeedParams, SeedPlan};
 use crate::local_pg::{self, PrivateCluster};
 use crate::router::router;
 use crate::state::AppState;
+use std::io::IsTerminal;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tracing_subscriber::EnvFilter;
 use winserve_adapters_postgres as pg;
-use winserve_ports::App;
+use winserve_domain::{StateCode, Voter};
+use winserve_ports::{
+    App, ImportSummary, NewPosition, ReferenceRepository, VoterImport, VoterRepository,
+};
 
 /// Logs to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_tracing() {
@@ -24,7 +29,11 @@ pub fn init_tracing() {
 /// Parses a lifetime such as `90s`, `30m`, `1h` or `7d` (a bare number is seconds).
 pub fn parse_ttl(value: &str) -> Result<Duration, String> {
     let value = value.trim();
-    let (digits, unit) = value.split_at(value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len()));
+    let (digits, unit) = value.split_at(
+        value
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(value.len()),
+    );
     let n: u64 = digits
         .parse()
         .map_err(|_| format!("'{value}' is not a lifetime such as 30m, 1h or 7d"))?;
@@ -91,8 +100,9 @@ async fn prepare_database(url: &str) -> Result<(), String> {
 }
 
 fn store(url: &str) -> Result<pg::PgStore, String> {
-    let pool = pg::build_pool_with(url, pg::PoolConfig::default()).map_err(|e| format!("cannot configure the database pool: {e}"))?;
-    Ok(pg::PgStore::new(pool))
+    let pool = pg::build_pool_with(url, pg::PoolConfig::default())
+        .map_err(|e| format!("cannot configure the database pool: {e}"))?;
+    Ok(pg::PgStore::with_database_url(pool, url))
 }
 
 /// `winserve migrate`.
@@ -116,6 +126,334 @@ pub async fn import_positions(file: &str, rejects: Option<&str>) -> Result<(), S
         "imported {} positions from {} rows ({} rejected)",
         report.stored, report.rows, report.rejected
     );
+    Ok(())
+}
+
+/// Voters per batch handed from the reading (or generating) thread to the import.
+pub const VOTER_BATCH: usize = 10_000;
+
+/// Batches in flight between the reading thread and the import: the file is streamed, never held.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// Progress of a long load: an indicatif bar on a terminal, a plain line every few seconds otherwise, or
+/// nothing.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    plain: bool,
+    total: Option<u64>,
+    done: u64,
+    started: Instant,
+    last_line: Instant,
+}
+
+impl Progress {
+    /// A bar on stderr when it is a terminal, plain lines otherwise; `quiet` shows nothing.
+    pub fn new(total: Option<u64>, quiet: bool) -> Self {
+        let terminal = !quiet && std::io::stderr().is_terminal();
+        let bar = terminal.then(|| {
+            let (bar, template) = match total {
+                Some(n) => (
+                    indicatif::ProgressBar::new(n),
+                    "[{elapsed_precise}] {wide_bar} {human_pos}/{human_len} voters ({per_sec}, eta {eta})",
+                ),
+                None => (
+                    indicatif::ProgressBar::new_spinner(),
+                    "{spinner} [{elapsed_precise}] {human_pos} voters ({per_sec})",
+                ),
+            };
+            if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        let now = Instant::now();
+        Self {
+            bar,
+            plain: !quiet && !terminal,
+            total,
+            done: 0,
+            started: now,
+            last_line: now,
+        }
+    }
+
+    /// Counts `n` more voters.
+    pub fn add(&mut self, n: u64) {
+        self.done += n;
+        if let Some(bar) = &self.bar {
+            bar.inc(n);
+        } else if self.plain && self.last_line.elapsed() >= Duration::from_secs(5) {
+            self.last_line = Instant::now();
+            let secs = self.started.elapsed().as_secs_f64().max(0.001);
+            let of = self.total.map(|t| format!(" of {t}")).unwrap_or_default();
+            eprintln!(
+                "  {}{of} voters staged ({:.0} voters/s)",
+                self.done,
+                self.done as f64 / secs
+            );
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// What a voter load did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VoterLoad {
+    /// Rows read and rejected (file loads).
+    pub report: ImportReport,
+    /// What the import changed.
+    pub summary: ImportSummary,
+    /// How long reading, staging and merging took.
+    pub elapsed: Duration,
+}
+
+impl VoterLoad {
+    /// Voters per second over the whole load.
+    pub fn voters_per_second(&self) -> f64 {
+        self.summary.voters_received as f64 / self.elapsed.as_secs_f64().max(0.001)
+    }
+}
+
+/// Streams batches from `produce` (run on a blocking thread, sending into the channel) into one import,
+/// and commits it when `produce` succeeds; any failure aborts the import, so nothing is stored.
+async fn stream_into_import<R: Send + 'static>(
+    voters: &dyn VoterRepository,
+    total: Option<u64>,
+    quiet: bool,
+    produce: impl FnOnce(tokio::sync::mpsc::Sender<Vec<Voter>>) -> Result<R, String> + Send + 'static,
+) -> Result<(R, ImportSummary), String> {
+    let mut import: Box<dyn VoterImport> = voters
+        .begin_import()
+        .await
+        .map_err(|e| format!("cannot start the import: {e}"))?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Voter>>(BATCHES_IN_FLIGHT);
+    let producer = tokio::task::spawn_blocking(move || produce(tx));
+    let mut progress = Progress::new(total, quiet);
+    let mut failure = None;
+    while let Some(batch) = rx.recv().await {
+        let n = batch.len() as u64;
+        if let Err(e) = import.write(batch).await {
+            failure = Some(format!("storage failed: {e}; nothing was imported"));
+            break;
+        }
+        progress.add(n);
+    }
+    // Stops the producer if the import failed.
+    drop(rx);
+    let produced = producer
+        .await
+        .map_err(|e| format!("the reading thread failed: {e}"));
+    progress.finish();
+    let produced = match (failure, produced) {
+        (Some(failure), _) => Err(failure),
+        (None, Ok(Ok(r))) => Ok(r),
+        (None, Ok(Err(e)) | Err(e)) => Err(e),
+    };
+    match produced {
+        Ok(r) => {
+            let summary = import
+                .commit()
+                .await
+                .map_err(|e| format!("storage failed: {e}; nothing was imported"))?;
+            Ok((r, summary))
+        }
+        Err(e) => {
+            import.abort().await;
+            Err(e)
+        }
+    }
+}
+
+/// Loads the voter file `file` through one import: parsed and validated on a blocking thread, streamed in
+/// batches. Without `rejects`, the first invalid row aborts the import (nothing stored) with
+/// `line N, column NAME: reason`; with it, invalid rows are written there and skipped.
+pub async fn load_voter_file(
+    voters: &dyn VoterRepository,
+    file: &str,
+    rejects: Option<&str>,
+    quiet: bool,
+) -> Result<VoterLoad, String> {
+    let started = Instant::now();
+    let (file, rejects) = (file.to_owned(), rejects.map(str::to_owned));
+    let (report, summary) = stream_into_import(voters, None, quiet, move |tx| {
+        voter_file::read_voters(
+            &file,
+            rejects.as_deref(),
+            |batch| {
+                tx.blocking_send(batch)
+                    .map_err(|_| ImportError::Store("the import stopped".into()))
+            },
+            VOTER_BATCH,
+        )
+        .map_err(|e| e.to_string())
+    })
+    .await?;
+    Ok(VoterLoad {
+        report,
+        summary,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Creates the districts and positions of a seed plan (idempotent); returns how many of each.
+pub async fn store_seed_plan(
+    reference: &dyn ReferenceRepository,
+    plan: &SeedPlan,
+) -> Result<(usize, usize), String> {
+    let failed = |e: winserve_ports::StoreError| format!("cannot store the seed plan: {e}");
+    let mut ids = std::collections::HashMap::new();
+    for d in &plan.districts {
+        let district = reference
+            .upsert_district(&plan.state, &d.l2_type, &d.l2_name)
+            .await
+            .map_err(failed)?;
+        ids.insert((d.l2_type.clone(), d.l2_name.clone()), district.id);
+    }
+    for p in &plan.positions {
+        let district_id = match &p.district {
+            Some(key) => match ids.get(key) {
+                Some(id) => Some(*id),
+                None => Some(
+                    reference
+                        .upsert_district(&plan.state, &key.0, &key.1)
+                        .await
+                        .map_err(failed)?
+                        .id,
+                ),
+            },
+            None => None,
+        };
+        reference
+            .upsert_position(&NewPosition {
+                ballotready_position_id: p.ballotready_position_id.clone(),
+                name: p.name.clone(),
+                state: plan.state.clone(),
+                level: p.level,
+                district_id,
+            })
+            .await
+            .map_err(failed)?;
+    }
+    Ok((plan.districts.len(), plan.positions.len()))
+}
+
+/// Generates the voters of `params` on a blocking thread and loads them through one import.
+pub async fn load_seed_voters(
+    voters: &dyn VoterRepository,
+    params: &SeedParams,
+    quiet: bool,
+) -> Result<VoterLoad, String> {
+    let started = Instant::now();
+    let generator = seed::VoterGenerator::new(params);
+    let total = generator.len();
+    let (count, summary) = stream_into_import(voters, Some(total), quiet, move |tx| {
+        let mut start = 0;
+        while start < total {
+            let end = (start + VOTER_BATCH as u64).min(total);
+            let batch: Vec<Voter> = generator.range(start..end).collect();
+            if tx.blocking_send(batch).is_err() {
+                return Err("the import stopped".to_owned());
+            }
+            start = end;
+        }
+        Ok(total)
+    })
+    .await?;
+    Ok(VoterLoad {
+        report: ImportReport {
+            rows: count,
+            stored: count,
+            rejected: 0,
+        },
+        summary,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn print_summary(load: &VoterLoad) {
+    let s = &load.summary;
+    println!(
+        "{} voters in {:.1} s ({:.0} voters/s): {} new, {} updated, {} unchanged; {} districts created; \
+         {} memberships changed",
+        s.voters_received,
+        load.elapsed.as_secs_f64(),
+        load.voters_per_second(),
+        s.voters_inserted,
+        s.voters_updated,
+        s.voters_received
+            .saturating_sub(s.voters_inserted + s.voters_updated),
+        s.districts_created,
+        s.memberships_changed
+    );
+}
+
+/// `winserve import voters`.
+pub async fn import_voters(file: &str, rejects: Option<&str>) -> Result<(), String> {
+    let config = Config::from_env();
+    prepare_database(&config.database_url).await?;
+    let store = store(&config.database_url)?;
+    let load = load_voter_file(&store, file, rejects, false).await?;
+    print_summary(&load);
+    if rejects.is_some() {
+        println!(
+            "{} of {} rows rejected",
+            load.report.rejected, load.report.rows
+        );
+    }
+    Ok(())
+}
+
+/// `winserve seed`.
+pub async fn seed(
+    voters: u64,
+    state: &str,
+    rng_seed: u64,
+    out: Option<&str>,
+) -> Result<(), String> {
+    let state = StateCode::new(state).map_err(|e| e.to_string())?;
+    let params = SeedParams {
+        voters,
+        state,
+        rng_seed,
+    };
+    let config = Config::from_env();
+    prepare_database(&config.database_url).await?;
+    let store = store(&config.database_url)?;
+    let plan = seed::plan(&params);
+    let (districts, positions) = store_seed_plan(&store, &plan).await?;
+    println!("seed plan: {districts} districts, {positions} positions");
+    let load = load_seed_voters(&store, &params, false).await?;
+    print_summary(&load);
+    if let Some(dir) = out {
+        let started = Instant::now();
+        let dir = std::path::Path::new(dir);
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let create = |name: &str| {
+            let path = dir.join(name);
+            std::fs::File::create(&path)
+                .map(|f| (std::io::BufWriter::with_capacity(1 << 20, f), path.clone()))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        };
+        let (file, path) = create("positions.csv")?;
+        seed::write_positions_csv(file, &plan)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let (file, path) = create("voters.csv")?;
+        let written = seed::write_voters_csv(file, &params, &plan)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!(
+            "wrote positions.csv and voters.csv ({written} voters) to {} in {:.1} s",
+            dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
     Ok(())
 }
 
@@ -155,7 +493,9 @@ fn choose_database(config: &mut Config) -> Result<Option<PrivateCluster>, String
         );
         return Ok(None);
     }
-    eprintln!("No PostgreSQL answers on localhost:5432 and DATABASE_URL is unset: starting a private one.");
+    eprintln!(
+        "No PostgreSQL answers on localhost:5432 and DATABASE_URL is unset: starting a private one."
+    );
     let cluster = PrivateCluster::start(data)?;
     eprintln!(
         "Private PostgreSQL running on 127.0.0.1:{} with its data in {} (stopped when winserve exits).",
@@ -169,7 +509,8 @@ fn choose_database(config: &mut Config) -> Result<Option<PrivateCluster>, String
 /// `winserve serve`.
 pub async fn serve(demo: bool, migrate: bool) -> Result<(), String> {
     let mut config = Config::from_env();
-    let no_method = config.jwt_secret.is_none() && config.jwks_file.is_none() && config.jwks_url.is_none();
+    let no_method =
+        config.jwt_secret.is_none() && config.jwks_file.is_none() && config.jwks_url.is_none();
     if demo && no_method {
         // The demo prints a token, so it needs a secret; a random one keeps tokens from leaking across runs.
         config.jwt_secret = Some(uuid::Uuid::new_v4().simple().to_string());
@@ -184,7 +525,12 @@ pub async fn serve(demo: bool, migrate: bool) -> Result<(), String> {
     result
 }
 
-async fn run_server(config: &Config, auth: Authenticator, demo: bool, migrate: bool) -> Result<(), String> {
+async fn run_server(
+    config: &Config,
+    auth: Authenticator,
+    demo: bool,
+    migrate: bool,
+) -> Result<(), String> {
     if migrate {
         prepare_database(&config.database_url).await?;
     }

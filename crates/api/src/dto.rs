@@ -371,4 +371,3 @@ where
         Some(v) => Patch::Set(v),
     })
 }
-

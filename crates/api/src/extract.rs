@@ -52,7 +52,9 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 /// (path `.`) names the field from the message's first back-quoted word, else `body`.
 fn split_path(text: &str) -> (String, String) {
     match text.split_once(": ") {
-        Some((path, message)) if path != "." && !path.contains(' ') => (path.to_owned(), message.to_owned()),
+        Some((path, message)) if path != "." && !path.contains(' ') => {
+            (path.to_owned(), message.to_owned())
+        }
         Some((_, message)) => (field_of(message), message.to_owned()),
         None => (field_of(text), text.to_owned()),
     }
@@ -129,14 +131,20 @@ mod tests {
     fn paths_become_fields() {
         assert_eq!(
             split_path("criteria.party[0]: unknown variant `x`"),
-            ("criteria.party[0]".to_owned(), "unknown variant `x`".to_owned())
+            (
+                "criteria.party[0]".to_owned(),
+                "unknown variant `x`".to_owned()
+            )
         );
         assert_eq!(split_path(".: missing field `slug`").0, "slug");
     }
 
     #[test]
     fn field_names_are_read_from_serde_messages() {
-        assert_eq!(field_of("unknown field `colour`, expected one of `a`"), "colour");
+        assert_eq!(
+            field_of("unknown field `colour`, expected one of `a`"),
+            "colour"
+        );
         assert_eq!(field_of("missing field `slug`"), "slug");
         assert_eq!(field_of("invalid type: string \"x\""), "body");
     }

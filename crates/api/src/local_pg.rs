@@ -63,7 +63,8 @@ impl PrivateCluster {
              Install one (Debian/Ubuntu: `apt-get install postgresql`), or set DATABASE_URL."
                 .to_owned()
         })?;
-        std::fs::create_dir_all(data).map_err(|e| format!("cannot create {}: {e}", data.display()))?;
+        std::fs::create_dir_all(data)
+            .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
         let data = data
             .canonicalize()
             .map_err(|e| format!("cannot use {}: {e}", data.display()))?;
@@ -73,13 +74,25 @@ impl PrivateCluster {
             as_postgres_user: is_root(),
         };
         if cluster.as_postgres_user {
-            cluster.run("chown", &["-R", "postgres:postgres", &cluster.data_str()], false)?;
+            cluster.run(
+                "chown",
+                &["-R", "postgres:postgres", &cluster.data_str()],
+                false,
+            )?;
         }
         if !cluster.data.join("PG_VERSION").exists() {
             let initdb = cluster.bin.join("initdb");
             cluster.run(
                 &initdb.to_string_lossy(),
-                &["-D", &cluster.data_str(), "-U", "postgres", "--auth=trust", "-E", "UTF8"],
+                &[
+                    "-D",
+                    &cluster.data_str(),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                ],
                 true,
             )?;
         }
@@ -91,7 +104,16 @@ impl PrivateCluster {
         let pg_ctl = cluster.bin.join("pg_ctl");
         cluster.run(
             &pg_ctl.to_string_lossy(),
-            &["-D", &cluster.data_str(), "-o", &options, "-l", &log.to_string_lossy(), "-w", "start"],
+            &[
+                "-D",
+                &cluster.data_str(),
+                "-o",
+                &options,
+                "-l",
+                &log.to_string_lossy(),
+                "-w",
+                "start",
+            ],
             true,
         )?;
         Ok(cluster)

@@ -1,11 +1,16 @@
-//! The `winserve` command: run the API, migrate the database, import reference data, mint tokens.
+//! The `winserve` command: run the API, migrate the database, import or generate reference data, mint
+//! tokens.
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use winserve_api::cli;
 
 #[derive(Debug, Parser)]
-#[command(name = "winserve", version, about = "One account from campaign (Win) to elected office (Serve) and back.")]
+#[command(
+    name = "winserve",
+    version,
+    about = "One account from campaign (Win) to elected office (Serve) and back."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,6 +33,22 @@ enum Command {
     Import {
         #[command(subcommand)]
         what: ImportWhat,
+    },
+    /// Generate synthetic L2-style data (districts, positions, voters) and load it; deterministic for a
+    /// given --rng-seed.
+    Seed {
+        /// How many voters.
+        #[arg(long)]
+        voters: u64,
+        /// The state code.
+        #[arg(long, default_value = "WY")]
+        state: String,
+        /// The seed of the voters' attributes.
+        #[arg(long, default_value_t = winserve_api::seed::DEFAULT_RNG_SEED)]
+        rng_seed: u64,
+        /// Also write positions.csv and voters.csv (L2 format) to this directory.
+        #[arg(long, value_name = "DIR")]
+        out: Option<String>,
     },
     /// Mint an HS256 development token with WINSERVE_JWT_SECRET.
     Token {
@@ -53,12 +74,23 @@ enum ImportWhat {
         #[arg(long, value_name = "REJECTS.csv")]
         skip_invalid: Option<String>,
     },
+    /// voters.csv: L2-style voter file (LALVOTERID, State, … and one column per district type)
+    Voters {
+        /// The CSV file.
+        file: String,
+        /// Write rejected rows here (with line and reason) instead of failing.
+        #[arg(long, value_name = "REJECTS.csv")]
+        skip_invalid: Option<String>,
+    },
 }
 
 fn main() -> ExitCode {
     let args = Cli::parse();
     cli::init_tracing();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -72,6 +104,15 @@ fn main() -> ExitCode {
             Command::Import {
                 what: ImportWhat::Positions { file, skip_invalid },
             } => cli::import_positions(&file, skip_invalid.as_deref()).await,
+            Command::Import {
+                what: ImportWhat::Voters { file, skip_invalid },
+            } => cli::import_voters(&file, skip_invalid.as_deref()).await,
+            Command::Seed {
+                voters,
+                state,
+                rng_seed,
+                out,
+            } => cli::seed(voters, &state, rng_seed, out.as_deref()).await,
             Command::Token { sub, email, ttl } => cli::token(&sub, email.as_deref(), &ttl),
         }
     });

@@ -47,7 +47,12 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, title: &'static str, detail: impl Into<String>) -> Self {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
         Self {
             status,
             code,
@@ -60,7 +65,12 @@ impl ApiError {
 
     /// 401 `unauthorized`.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", detail)
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            detail,
+        )
     }
 
     /// 400 `organization_required`.
@@ -95,7 +105,12 @@ impl ApiError {
 
     /// 404 `not_found`.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "Not found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Not found",
+            format!("{what} not found"),
+        )
     }
 
     /// 422 `validation_failed` with one field error.
@@ -125,7 +140,22 @@ impl ApiError {
 
     /// 400 `bad_request` (a body that is not JSON at all, a missing content type).
     pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", "Bad request", detail)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    /// 405 `method_not_allowed`.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed",
+            "this method is not allowed on this path",
+        )
     }
 
     /// 409 `organization_archived`.
@@ -219,7 +249,10 @@ impl ApiError {
     /// The body.
     pub fn problem(&self) -> Problem {
         Problem {
-            kind: format!("https://winserve.dev/problems/{}", self.code.replace('_', "-")),
+            kind: format!(
+                "https://winserve.dev/problems/{}",
+                self.code.replace('_', "-")
+            ),
             title: self.title.to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),

@@ -2,7 +2,7 @@
 //! layers (request ids, tracing, timeout, body limit, panic catching).
 
 use crate::problem::ApiError;
-use crate::routes::{campaigns, health, me, offices, organizations, reference};
+use crate::routes::{campaigns, contacts, health, me, offices, organizations, reference, segments};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -69,7 +69,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
             organizations::patch_organization
         ))
         .routes(routes!(organizations::get_organization_nav))
-        .routes(routes!(campaigns::create_campaign, campaigns::list_campaigns))
+        .routes(routes!(
+            campaigns::create_campaign,
+            campaigns::list_campaigns
+        ))
         .routes(routes!(campaigns::get_current_campaign))
         .routes(routes!(campaigns::get_campaign, campaigns::patch_campaign))
         .routes(routes!(campaigns::launch_campaign))
@@ -83,6 +86,17 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(offices::end_elected_office))
         .routes(routes!(reference::list_positions))
         .routes(routes!(reference::list_districts))
+        .routes(routes!(contacts::list_contacts))
+        .routes(routes!(contacts::export_contacts))
+        .routes(routes!(contacts::get_contact_stats))
+        .routes(routes!(contacts::get_contact))
+        .routes(routes!(segments::list_segments, segments::create_segment))
+        .routes(routes!(
+            segments::get_segment,
+            segments::patch_segment,
+            segments::delete_segment
+        ))
+        .routes(routes!(segments::count_segment))
 }
 
 /// The OpenAPI document of every endpoint.
@@ -94,10 +108,8 @@ async fn not_found() -> ApiError {
     ApiError::not_found("resource")
 }
 
-async fn method_not_allowed() -> Response {
-    let mut r = ApiError::bad_request("this method is not allowed on this path").into_response();
-    *r.status_mut() = axum::http::StatusCode::METHOD_NOT_ALLOWED;
-    r
+async fn method_not_allowed() -> ApiError {
+    ApiError::method_not_allowed()
 }
 
 async fn timeout(request: Request, next: Next) -> Response {

@@ -102,9 +102,14 @@ impl CampaignDetails {
         ];
         for (name, value) in fields {
             if let Some(v) = value
-                && (v.trim().is_empty() || v.chars().count() > 200 || v.chars().any(char::is_control))
+                && (v.trim().is_empty()
+                    || v.chars().count() > 200
+                    || v.chars().any(char::is_control))
             {
-                return Err(InvalidValue::new(name, "must be 1 to 200 printable characters"));
+                return Err(InvalidValue::new(
+                    name,
+                    "must be 1 to 200 printable characters",
+                ));
             }
         }
         if let (Some(primary), Some(general)) = (self.primary_election_date, self.election_date)
@@ -220,7 +225,10 @@ mod tests {
 
     #[test]
     fn open_statuses() {
-        let open: Vec<_> = CampaignStatus::ALL.into_iter().filter(|s| s.is_open()).collect();
+        let open: Vec<_> = CampaignStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .collect();
         assert_eq!(open, [CampaignStatus::Draft, CampaignStatus::Active]);
         for s in CampaignStatus::ALL {
             assert_eq!(CampaignStatus::parse(s.as_str()), Some(s));

@@ -8,9 +8,9 @@
 
 use crate::{
     Campaign, CampaignDetails, CampaignId, CampaignOutcome, CampaignStatus, ClerkOrganizationId,
-    CustomPositionName, District, ElectedOffice, ElectedOfficeId, LifecycleEvent, LifecycleEventKind, Mode,
-    OfficeDates, OfficeStatus, Organization, OrganizationId, PartyPolicy, Position, RemovedPartyCriteria,
-    Segment, SegmentId, Slug, UserId, normalize_override,
+    CustomPositionName, District, ElectedOffice, ElectedOfficeId, LifecycleEvent,
+    LifecycleEventKind, Mode, OfficeDates, OfficeStatus, Organization, OrganizationId, PartyPolicy,
+    Position, RemovedPartyCriteria, Segment, SegmentId, Slug, UserId, normalize_override,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use uuid::Uuid;
@@ -350,7 +350,9 @@ fn new_organization(
         mode,
         owner_id: state.user_id,
         position: draft.position,
-        override_district: draft.override_district.filter(|d| Some(d.id) == override_id),
+        override_district: draft
+            .override_district
+            .filter(|d| Some(d.id) == override_id),
         custom_position_name: draft.custom_position_name,
         clerk_organization_id,
         created_at: now,
@@ -369,7 +371,15 @@ fn create_campaign(
         return Err(LifecycleError::OpenCampaignExists(open.campaign.id));
     }
     let year = cmd.details.election_date.map(|d| d.year());
-    let org = new_organization(state, Mode::Win, year, cmd.organization.clone(), None, now, new_id);
+    let org = new_organization(
+        state,
+        Mode::Win,
+        year,
+        cmd.organization.clone(),
+        None,
+        now,
+        new_id,
+    );
     let campaign = Campaign {
         id: CampaignId::from_uuid(new_id()),
         organization_id: org.id,
@@ -394,12 +404,20 @@ fn create_campaign(
         None,
     );
     Ok(Transition {
-        changes: vec![Change::InsertOrganization(org), Change::InsertCampaign(campaign), created],
+        changes: vec![
+            Change::InsertOrganization(org),
+            Change::InsertCampaign(campaign),
+            created,
+        ],
         outcome,
     })
 }
 
-fn launch(state: &UserLifecycle, id: CampaignId, now: DateTime<Utc>) -> Result<Transition, LifecycleError> {
+fn launch(
+    state: &UserLifecycle,
+    id: CampaignId,
+    now: DateTime<Utc>,
+) -> Result<Transition, LifecycleError> {
     let record = state.campaign(id).ok_or(LifecycleError::CampaignNotFound)?;
     let outcome = Outcome::Campaign {
         campaign_id: id,
@@ -458,7 +476,9 @@ fn record_result(
 
     if !campaign.status.is_open() {
         if campaign.status != wanted {
-            return Err(LifecycleError::ResultAlreadyRecorded(campaign.status.as_str()));
+            return Err(LifecycleError::ResultAlreadyRecorded(
+                campaign.status.as_str(),
+            ));
         }
         // The same result again: report what happened the first time, change nothing.
         let office = state.office_won_by(campaign.id);
@@ -502,7 +522,14 @@ fn record_result(
         CampaignOutcome::Withdrawn => LifecycleEventKind::CampaignWithdrawn,
     };
     if cmd.outcome != CampaignOutcome::Won {
-        changes.push(event(kind, state, now, campaign_org, Some(campaign.id), None));
+        changes.push(event(
+            kind,
+            state,
+            now,
+            campaign_org,
+            Some(campaign.id),
+            None,
+        ));
         return Ok(Transition {
             changes,
             outcome: Outcome::Result {
@@ -543,7 +570,14 @@ fn record_result(
         created_at: now,
         updated_at: now,
     };
-    let mut events = vec![event(kind, state, now, campaign_org, Some(campaign.id), Some(office.id))];
+    let mut events = vec![event(
+        kind,
+        state,
+        now,
+        campaign_org,
+        Some(campaign.id),
+        Some(office.id),
+    )];
 
     // Re-election: the previous term in the same position ends in the same transaction, before the new
     // one starts (storage allows one active office per user and position).
@@ -576,7 +610,11 @@ fn record_result(
     let mut copies = vec![];
     if cmd.copy_segments {
         let policy = PartyPolicy::for_mode(Mode::Serve);
-        for segment in state.segments.iter().filter(|s| s.organization_id == campaign_org) {
+        for segment in state
+            .segments
+            .iter()
+            .filter(|s| s.organization_id == campaign_org)
+        {
             let copy = Segment {
                 id: SegmentId::from_uuid(new_id()),
                 organization_id: serve_org.id,
@@ -640,7 +678,14 @@ fn end_office(
         changes: vec![
             Change::UpdateOffice(ended(&record.office, now)),
             Change::ArchiveOrganization { id: org, at: now },
-            event(LifecycleEventKind::OfficeEnded, state, now, org, None, Some(id)),
+            event(
+                LifecycleEventKind::OfficeEnded,
+                state,
+                now,
+                org,
+                None,
+                Some(id),
+            ),
         ],
         outcome,
     })

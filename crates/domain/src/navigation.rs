@@ -49,18 +49,90 @@ const fn item(
 
 /// The registry, in display order. Add a feature's item here and say which modes show it.
 pub const NAV_REGISTRY: &[NavItem] = &[
-    item("dashboard", "Dashboard", "/dashboard", WIN, NavPlacement::Main),
-    item("voter_outreach", "Voter Outreach", "/dashboard/outreach", WIN, NavPlacement::Main),
-    item("voter_data", "Voter Data", "/dashboard/voter-records", WIN, NavPlacement::Main),
-    item("website", "Website", "/dashboard/website", WIN, NavPlacement::Main),
-    item("ai_assistant", "AI Assistant", "/dashboard/campaign-assistant", WIN, NavPlacement::Main),
-    item("content_builder", "Content Builder", "/dashboard/content", WIN, NavPlacement::Main),
-    item("briefings", "Briefings", "/dashboard/briefings", SERVE, NavPlacement::Main),
-    item("polls", "Polls", "/dashboard/polls", SERVE, NavPlacement::Main),
-    item("constituents", "Constituents", "/dashboard/contacts", SERVE, NavPlacement::Main),
-    item("profile", "Profile", "/profile", BOTH, NavPlacement::Account),
-    item("settings", "Settings", "/settings", BOTH, NavPlacement::Account),
-    item("account", "Account", "/account", BOTH, NavPlacement::Account),
+    item(
+        "dashboard",
+        "Dashboard",
+        "/dashboard",
+        WIN,
+        NavPlacement::Main,
+    ),
+    item(
+        "voter_outreach",
+        "Voter Outreach",
+        "/dashboard/outreach",
+        WIN,
+        NavPlacement::Main,
+    ),
+    item(
+        "voter_data",
+        "Voter Data",
+        "/dashboard/voter-records",
+        WIN,
+        NavPlacement::Main,
+    ),
+    item(
+        "website",
+        "Website",
+        "/dashboard/website",
+        WIN,
+        NavPlacement::Main,
+    ),
+    item(
+        "ai_assistant",
+        "AI Assistant",
+        "/dashboard/campaign-assistant",
+        WIN,
+        NavPlacement::Main,
+    ),
+    item(
+        "content_builder",
+        "Content Builder",
+        "/dashboard/content",
+        WIN,
+        NavPlacement::Main,
+    ),
+    item(
+        "briefings",
+        "Briefings",
+        "/dashboard/briefings",
+        SERVE,
+        NavPlacement::Main,
+    ),
+    item(
+        "polls",
+        "Polls",
+        "/dashboard/polls",
+        SERVE,
+        NavPlacement::Main,
+    ),
+    item(
+        "constituents",
+        "Constituents",
+        "/dashboard/contacts",
+        SERVE,
+        NavPlacement::Main,
+    ),
+    item(
+        "profile",
+        "Profile",
+        "/profile",
+        BOTH,
+        NavPlacement::Account,
+    ),
+    item(
+        "settings",
+        "Settings",
+        "/settings",
+        BOTH,
+        NavPlacement::Account,
+    ),
+    item(
+        "account",
+        "Account",
+        "/account",
+        BOTH,
+        NavPlacement::Account,
+    ),
 ];
 
 /// The navigation of one mode.
@@ -150,7 +222,11 @@ mod tests {
     #[test]
     fn account_menu_is_shared() {
         for mode in [Mode::Win, Mode::Serve] {
-            let account: Vec<_> = navigation_for(mode).account_items.iter().map(|i| i.label).collect();
+            let account: Vec<_> = navigation_for(mode)
+                .account_items
+                .iter()
+                .map(|i| i.label)
+                .collect();
             assert_eq!(account, ["Profile", "Settings", "Account"]);
         }
     }

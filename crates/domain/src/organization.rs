@@ -1,8 +1,8 @@
 //! Organizations — the workspace a request acts in — and the effective-district rules (product.md §3).
 
 use crate::{
-    ClerkOrganizationId, CustomPositionName, District, DistrictId, Mode, OrganizationId, Position, Slug,
-    UserId,
+    ClerkOrganizationId, CustomPositionName, District, DistrictId, Mode, OrganizationId, Position,
+    Slug, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -89,7 +89,11 @@ impl Organization {
 
     /// Fails with [`Archived`] when the organization is archived.
     pub fn ensure_writable(&self) -> Result<(), Archived> {
-        if self.is_archived() { Err(Archived) } else { Ok(()) }
+        if self.is_archived() {
+            Err(Archived)
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -135,7 +139,11 @@ pub fn normalize_override(
 
 /// The display name of an organization (interfaces.md): `"<election year> Campaign"` (or `"Campaign"`)
 /// for a Win org, the position name (or `"Elected office"`) for a Serve org.
-pub fn organization_name(mode: Mode, election_year: Option<i32>, position_name: Option<&str>) -> String {
+pub fn organization_name(
+    mode: Mode,
+    election_year: Option<i32>,
+    position_name: Option<&str>,
+) -> String {
     match mode {
         Mode::Win => match election_year {
             Some(y) => format!("{y} Campaign"),
@@ -159,7 +167,10 @@ mod tests {
         }
     }
 
-    fn org(position_district: Option<District>, override_district: Option<District>) -> Organization {
+    fn org(
+        position_district: Option<District>,
+        override_district: Option<District>,
+    ) -> Organization {
         let now = Utc::now();
         Organization {
             id: OrganizationId::generate(),
@@ -187,9 +198,15 @@ mod tests {
         let natural = district("WARD 1");
         let other = district("WARD 2");
         let o = org(Some(natural.clone()), Some(other.clone()));
-        assert_eq!(o.effective_district(), Some((&other, DistrictSource::Override)));
+        assert_eq!(
+            o.effective_district(),
+            Some((&other, DistrictSource::Override))
+        );
         let o = org(Some(natural.clone()), None);
-        assert_eq!(o.effective_district(), Some((&natural, DistrictSource::Position)));
+        assert_eq!(
+            o.effective_district(),
+            Some((&natural, DistrictSource::Position))
+        );
         let o = org(None, None);
         assert_eq!(o.effective_district(), None);
         let mut o = org(None, None);
@@ -221,9 +238,15 @@ mod tests {
 
     #[test]
     fn names_follow_the_mode() {
-        assert_eq!(organization_name(Mode::Win, Some(2026), Some("Mayor")), "2026 Campaign");
+        assert_eq!(
+            organization_name(Mode::Win, Some(2026), Some("Mayor")),
+            "2026 Campaign"
+        );
         assert_eq!(organization_name(Mode::Win, None, None), "Campaign");
-        assert_eq!(organization_name(Mode::Serve, Some(2026), Some("Mayor")), "Mayor");
+        assert_eq!(
+            organization_name(Mode::Serve, Some(2026), Some("Mayor")),
+            "Mayor"
+        );
         assert_eq!(organization_name(Mode::Serve, None, None), "Elected office");
     }
 

@@ -120,9 +120,17 @@ mod tests {
     #[test]
     fn serve_hides_party_on_every_channel() {
         let p = PartyPolicy::for_mode(Mode::Serve);
-        assert!(!p.may_view() && !p.may_export() && !p.may_aggregate() && !p.may_search() && !p.may_sort());
+        assert!(
+            !p.may_view()
+                && !p.may_export()
+                && !p.may_aggregate()
+                && !p.may_search()
+                && !p.may_sort()
+        );
         let w = PartyPolicy::for_mode(Mode::Win);
-        assert!(w.may_view() && w.may_export() && w.may_aggregate() && w.may_search() && w.may_sort());
+        assert!(
+            w.may_view() && w.may_export() && w.may_aggregate() && w.may_search() && w.may_sort()
+        );
     }
 
     #[test]
@@ -133,8 +141,16 @@ mod tests {
             PartyPolicy::for_mode(Mode::Serve).check_criteria(&with_party),
             Err(PartyFilterNotAllowed)
         );
-        assert!(PartyPolicy::for_mode(Mode::Serve).check_criteria(&without).is_ok());
-        assert!(PartyPolicy::for_mode(Mode::Win).check_criteria(&with_party).is_ok());
+        assert!(
+            PartyPolicy::for_mode(Mode::Serve)
+                .check_criteria(&without)
+                .is_ok()
+        );
+        assert!(
+            PartyPolicy::for_mode(Mode::Win)
+                .check_criteria(&with_party)
+                .is_ok()
+        );
     }
 
     #[test]
@@ -145,7 +161,10 @@ mod tests {
         assert_eq!(kept.criteria.has_cell_phone, Some(true));
         let removed = removed.unwrap();
         assert_eq!(removed.segment_id, s.id);
-        assert_eq!(removed.party, vec![PartyGroup::Republican, PartyGroup::Other]);
+        assert_eq!(
+            removed.party,
+            vec![PartyGroup::Republican, PartyGroup::Other]
+        );
 
         let (kept, removed) = PartyPolicy::for_mode(Mode::Serve).strip(segment(None));
         assert!(removed.is_none());

@@ -83,6 +83,78 @@ pub struct Position {
     pub district: Option<District>,
 }
 
+/// The full name of a state or territory (`WY` → `Wyoming`). The statewide L2 district of a state is
+/// `(State, <full name in capitals>)`, e.g. `(State, WYOMING)`: voter files have no column for it, so the
+/// voter loader adds every voter to it.
+///
+/// ```
+/// use winserve_domain::{StateCode, state_name};
+/// assert_eq!(state_name(&StateCode::new("wy").unwrap()), "Wyoming");
+/// ```
+pub fn state_name(code: &StateCode) -> &'static str {
+    match code.as_str() {
+        "AL" => "Alabama",
+        "AK" => "Alaska",
+        "AZ" => "Arizona",
+        "AR" => "Arkansas",
+        "CA" => "California",
+        "CO" => "Colorado",
+        "CT" => "Connecticut",
+        "DE" => "Delaware",
+        "FL" => "Florida",
+        "GA" => "Georgia",
+        "HI" => "Hawaii",
+        "ID" => "Idaho",
+        "IL" => "Illinois",
+        "IN" => "Indiana",
+        "IA" => "Iowa",
+        "KS" => "Kansas",
+        "KY" => "Kentucky",
+        "LA" => "Louisiana",
+        "ME" => "Maine",
+        "MD" => "Maryland",
+        "MA" => "Massachusetts",
+        "MI" => "Michigan",
+        "MN" => "Minnesota",
+        "MS" => "Mississippi",
+        "MO" => "Missouri",
+        "MT" => "Montana",
+        "NE" => "Nebraska",
+        "NV" => "Nevada",
+        "NH" => "New Hampshire",
+        "NJ" => "New Jersey",
+        "NM" => "New Mexico",
+        "NY" => "New York",
+        "NC" => "North Carolina",
+        "ND" => "North Dakota",
+        "OH" => "Ohio",
+        "OK" => "Oklahoma",
+        "OR" => "Oregon",
+        "PA" => "Pennsylvania",
+        "RI" => "Rhode Island",
+        "SC" => "South Carolina",
+        "SD" => "South Dakota",
+        "TN" => "Tennessee",
+        "TX" => "Texas",
+        "UT" => "Utah",
+        "VT" => "Vermont",
+        "VA" => "Virginia",
+        "WA" => "Washington",
+        "WV" => "West Virginia",
+        "WI" => "Wisconsin",
+        "WY" => "Wyoming",
+        "DC" => "District of Columbia",
+        "PR" => "Puerto Rico",
+        "GU" => "Guam",
+        "VI" => "U.S. Virgin Islands",
+        "AS" => "American Samoa",
+        "MP" => "Northern Mariana Islands",
+        // StateCode accepts only the codes above.
+        _ => "Unknown",
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +166,16 @@ mod tests {
         }
         assert_eq!(PositionLevel::parse(" City "), Some(PositionLevel::City));
         assert_eq!(PositionLevel::parse("galactic"), None);
+    }
+
+    #[test]
+    fn every_state_has_a_name() {
+        for code in crate::STATE_CODES {
+            let Ok(code) = StateCode::new(code) else {
+                panic!("{code} is a state code");
+            };
+            assert_ne!(state_name(&code), "Unknown");
+            assert!(L2Name::new(&state_name(&code).to_uppercase()).is_ok());
+        }
     }
 }

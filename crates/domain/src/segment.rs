@@ -280,7 +280,10 @@ impl SegmentCriteria {
     /// Checks what serde cannot: no list may be empty (an empty OR matches nothing, which is never what a
     /// user means). Duplicates are removed and lists sorted, so equal filters compare equal.
     pub fn normalized(mut self) -> Result<Self, InvalidValue> {
-        fn norm<T: Ord>(field: &'static str, list: &mut Option<Vec<T>>) -> Result<(), InvalidValue> {
+        fn norm<T: Ord>(
+            field: &'static str,
+            list: &mut Option<Vec<T>>,
+        ) -> Result<(), InvalidValue> {
             if let Some(values) = list {
                 if values.is_empty() {
                     return Err(InvalidValue::new(field, "must list at least one value"));
@@ -304,6 +307,53 @@ impl SegmentCriteria {
         norm("criteria.ethnicity", &mut self.ethnicity)?;
         norm("criteria.income_ranges", &mut self.income_ranges)?;
         Ok(self)
+    }
+
+    /// Both filters at once (AND): lists of the same key intersect, flags must agree. `None` when the two
+    /// contradict each other, so that nothing can match.
+    ///
+    /// ```
+    /// use winserve_domain::{Gender, SegmentCriteria};
+    /// let a = SegmentCriteria { gender: Some(vec![Gender::Male, Gender::Female]), ..Default::default() };
+    /// let b = SegmentCriteria { gender: Some(vec![Gender::Female]), has_landline: Some(true), ..Default::default() };
+    /// let both = a.and(&b).unwrap();
+    /// assert_eq!(both.gender, Some(vec![Gender::Female]));
+    /// assert_eq!(both.has_landline, Some(true));
+    /// ```
+    pub fn and(&self, other: &SegmentCriteria) -> Option<SegmentCriteria> {
+        fn list<T: Copy + PartialEq>(a: &Option<Vec<T>>, b: &Option<Vec<T>>) -> Option<Option<Vec<T>>> {
+            match (a, b) {
+                (None, x) | (x, None) => Some(x.clone()),
+                (Some(a), Some(b)) => {
+                    let both: Vec<T> = a.iter().copied().filter(|v| b.contains(v)).collect();
+                    (!both.is_empty()).then_some(Some(both))
+                }
+            }
+        }
+        fn flag(a: Option<bool>, b: Option<bool>) -> Option<Option<bool>> {
+            match (a, b) {
+                (Some(x), Some(y)) if x != y => None,
+                (x, y) => Some(x.or(y)),
+            }
+        }
+        Some(SegmentCriteria {
+            voter_status: list(&self.voter_status, &other.voter_status)?,
+            party: list(&self.party, &other.party)?,
+            age_ranges: list(&self.age_ranges, &other.age_ranges)?,
+            gender: list(&self.gender, &other.gender)?,
+            has_cell_phone: flag(self.has_cell_phone, other.has_cell_phone)?,
+            has_landline: flag(self.has_landline, other.has_landline)?,
+            has_address: flag(self.has_address, other.has_address)?,
+            languages: list(&self.languages, &other.languages)?,
+            marital_status: list(&self.marital_status, &other.marital_status)?,
+            has_children: list(&self.has_children, &other.has_children)?,
+            veteran: list(&self.veteran, &other.veteran)?,
+            homeowner: list(&self.homeowner, &other.homeowner)?,
+            business_owner: list(&self.business_owner, &other.business_owner)?,
+            education: list(&self.education, &other.education)?,
+            ethnicity: list(&self.ethnicity, &other.ethnicity)?,
+            income_ranges: list(&self.income_ranges, &other.income_ranges)?,
+        })
     }
 
     /// Whether any criterion is set.
@@ -339,7 +389,10 @@ impl SegmentName {
     pub fn new(value: &str) -> Result<Self, InvalidValue> {
         let t = value.trim();
         if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
-            Err(InvalidValue::new("name", "must be 1 to 100 printable characters"))
+            Err(InvalidValue::new(
+                "name",
+                "must be 1 to 100 printable characters",
+            ))
         } else {
             Ok(Self(t.to_owned()))
         }
@@ -441,15 +494,17 @@ mod tests {
 
     #[test]
     fn criteria_reject_unknown_keys_and_values() {
-        let ok: Result<SegmentCriteria, _> =
-            serde_json::from_str(r#"{"voter_status":["super","first_time"],"has_cell_phone":true}"#);
+        let ok: Result<SegmentCriteria, _> = serde_json::from_str(
+            r#"{"voter_status":["super","first_time"],"has_cell_phone":true}"#,
+        );
         assert!(ok.is_ok());
         let unknown_key: Result<SegmentCriteria, _> = serde_json::from_str(r#"{"shoe_size":[1]}"#);
         assert!(unknown_key.is_err());
         let unknown_value: Result<SegmentCriteria, _> =
             serde_json::from_str(r#"{"voter_status":["sometimes"]}"#);
         assert!(unknown_value.is_err());
-        let wrong_type: Result<SegmentCriteria, _> = serde_json::from_str(r#"{"has_landline":"yes"}"#);
+        let wrong_type: Result<SegmentCriteria, _> =
+            serde_json::from_str(r#"{"has_landline":"yes"}"#);
         assert!(wrong_type.is_err());
     }
 
@@ -459,7 +514,10 @@ mod tests {
             age_ranges: Some(vec![AgeRange::From50]),
             ..Default::default()
         };
-        assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"age_ranges":["50_plus"]}"#);
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"age_ranges":["50_plus"]}"#
+        );
     }
 
     #[test]
@@ -484,15 +542,40 @@ mod tests {
         let keys: Vec<_> = BuiltInSegment::ALL.iter().map(|s| s.key()).collect();
         assert_eq!(
             keys,
-            ["all", "texting", "door_knocking", "direct_mail", "phone_banking", "digital_ads"]
+            [
+                "all",
+                "texting",
+                "door_knocking",
+                "direct_mail",
+                "phone_banking",
+                "digital_ads"
+            ]
         );
         assert!(BuiltInSegment::All.criteria().is_empty());
-        assert_eq!(BuiltInSegment::Texting.criteria().has_cell_phone, Some(true));
-        assert_eq!(BuiltInSegment::DigitalAds.criteria().has_cell_phone, Some(true));
-        assert_eq!(BuiltInSegment::PhoneBanking.criteria().has_landline, Some(true));
-        assert_eq!(BuiltInSegment::DirectMail.criteria().has_address, Some(true));
-        assert_eq!(BuiltInSegment::DoorKnocking.criteria().has_address, Some(true));
-        assert_eq!(BuiltInSegment::from_key("texting"), Some(BuiltInSegment::Texting));
+        assert_eq!(
+            BuiltInSegment::Texting.criteria().has_cell_phone,
+            Some(true)
+        );
+        assert_eq!(
+            BuiltInSegment::DigitalAds.criteria().has_cell_phone,
+            Some(true)
+        );
+        assert_eq!(
+            BuiltInSegment::PhoneBanking.criteria().has_landline,
+            Some(true)
+        );
+        assert_eq!(
+            BuiltInSegment::DirectMail.criteria().has_address,
+            Some(true)
+        );
+        assert_eq!(
+            BuiltInSegment::DoorKnocking.criteria().has_address,
+            Some(true)
+        );
+        assert_eq!(
+            BuiltInSegment::from_key("texting"),
+            Some(BuiltInSegment::Texting)
+        );
         assert_eq!(BuiltInSegment::from_key("nope"), None);
     }
 
@@ -501,7 +584,37 @@ mod tests {
         for v in IncomeRange::ALL {
             assert_eq!(IncomeRange::parse(v.as_str()), Some(*v));
         }
-        assert_eq!(PartyGroup::parse("republican"), Some(PartyGroup::Republican));
+        assert_eq!(
+            PartyGroup::parse("republican"),
+            Some(PartyGroup::Republican)
+        );
+    }
+
+    #[test]
+    fn and_intersects_and_detects_contradictions() {
+        let a = SegmentCriteria {
+            voter_status: Some(vec![VoterStatus::Super, VoterStatus::Likely]),
+            has_cell_phone: Some(true),
+            ..Default::default()
+        };
+        let b = SegmentCriteria {
+            voter_status: Some(vec![VoterStatus::Likely]),
+            ..Default::default()
+        };
+        let both = a.and(&b).unwrap();
+        assert_eq!(both.voter_status, Some(vec![VoterStatus::Likely]));
+        assert_eq!(both.has_cell_phone, Some(true));
+        let disjoint = SegmentCriteria {
+            voter_status: Some(vec![VoterStatus::Unlikely]),
+            ..Default::default()
+        };
+        assert!(a.and(&disjoint).is_none());
+        let no_cell = SegmentCriteria {
+            has_cell_phone: Some(false),
+            ..Default::default()
+        };
+        assert!(a.and(&no_cell).is_none());
+        assert_eq!(a.and(&SegmentCriteria::default()), Some(a.clone()));
     }
 
     #[test]

@@ -129,10 +129,10 @@ pub struct StateCode(String);
 
 /// Every code [`StateCode`] accepts: the 50 states, DC and the five inhabited territories.
 pub const STATE_CODES: [&str; 56] = [
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY",
-    "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND",
-    "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC",
-    "PR", "GU", "VI", "AS", "MP",
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY",
+    "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
+    "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP",
 ];
 
 impl StateCode {
@@ -193,7 +193,9 @@ impl L2Type {
     pub fn new(value: &str) -> Result<Self, InvalidValue> {
         let ok = (1..=64).contains(&value.len())
             && value.as_bytes()[0].is_ascii_alphabetic()
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if ok {
             Ok(Self(value.to_owned()))
         } else {
@@ -252,7 +254,9 @@ impl ClerkOrganizationId {
     /// Validates `value` as a Clerk organization id.
     pub fn new(value: &str) -> Result<Self, InvalidValue> {
         let ok = (1..=64).contains(&value.len())
-            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_');
         if ok {
             Ok(Self(value.to_owned()))
         } else {
@@ -274,11 +278,15 @@ pub struct Subject(String);
 impl Subject {
     /// Validates `value` as a token subject.
     pub fn new(value: &str) -> Result<Self, InvalidValue> {
-        let ok = (1..=255).contains(&value.len()) && !value.chars().any(|c| c.is_control() || c.is_whitespace());
+        let ok = (1..=255).contains(&value.len())
+            && !value.chars().any(|c| c.is_control() || c.is_whitespace());
         if ok {
             Ok(Self(value.to_owned()))
         } else {
-            Err(InvalidValue::new("sub", "must be 1 to 255 printable characters without blanks"))
+            Err(InvalidValue::new(
+                "sub",
+                "must be 1 to 255 printable characters without blanks",
+            ))
         }
     }
 }
@@ -294,7 +302,10 @@ impl CustomPositionName {
     /// Trims and validates `value`.
     pub fn new(value: &str) -> Result<Self, InvalidValue> {
         let trimmed = value.trim();
-        if trimmed.is_empty() || trimmed.chars().count() > 200 || trimmed.chars().any(char::is_control) {
+        if trimmed.is_empty()
+            || trimmed.chars().count() > 200
+            || trimmed.chars().any(char::is_control)
+        {
             Err(InvalidValue::new(
                 "custom_position_name",
                 "must be 1 to 200 printable characters",
@@ -315,7 +326,16 @@ mod tests {
         for ok in ["abc", "campaign-2026-0a1b", "a1-b2"] {
             assert!(Slug::new(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "1abc", "abc-", "a--b", "ABC", "a b c", "été", &"a".repeat(64)] {
+        for bad in [
+            "ab",
+            "1abc",
+            "abc-",
+            "a--b",
+            "ABC",
+            "a b c",
+            "été",
+            &"a".repeat(64),
+        ] {
             assert!(Slug::new(bad).is_err(), "{bad}");
         }
     }
@@ -349,7 +369,10 @@ mod tests {
     #[test]
     fn l2_names_are_cleaned() {
         assert_eq!(L2Name::new("A##LONGER B").unwrap().as_str(), "LONGER B");
-        assert_eq!(L2Name::new("  LONG NAME ## X ").unwrap().as_str(), "LONG NAME");
+        assert_eq!(
+            L2Name::new("  LONG NAME ## X ").unwrap().as_str(),
+            "LONG NAME"
+        );
         assert_eq!(L2Name::new("AB##CD").unwrap().as_str(), "AB");
         assert_eq!(L2Name::new("CITY   OF  X").unwrap().as_str(), "CITY OF X");
         assert_eq!(L2Name::new("##X##").unwrap().as_str(), "X");
@@ -371,7 +394,10 @@ mod tests {
         assert!(Subject::new("user_2x").is_ok());
         assert!(Subject::new("").is_err());
         assert!(Subject::new("a b").is_err());
-        assert_eq!(CustomPositionName::new("  Mayor ").unwrap().as_str(), "Mayor");
+        assert_eq!(
+            CustomPositionName::new("  Mayor ").unwrap().as_str(),
+            "Mayor"
+        );
         assert!(CustomPositionName::new("   ").is_err());
     }
 

@@ -74,34 +74,51 @@ pub struct Voter {
     pub districts: Vec<(L2Type, L2Name)>,
 }
 
-fn norm(value: &str) -> String {
-    value.trim().to_ascii_lowercase()
+/// The variant whose spellings contain `value` (trimmed, ASCII case ignored), else `default`. No
+/// allocation: this runs for every field of every voter of an import.
+fn pick<T: Copy>(value: &str, table: &[(&[&str], T)], default: T) -> T {
+    let v = value.trim();
+    table
+        .iter()
+        .find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(v)))
+        .map_or(default, |(_, t)| *t)
 }
 
 impl VoterStatus {
     /// Maps `Voter_Status`.
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "super" => Self::Super,
-            "likely" => Self::Likely,
-            "unreliable" => Self::Unreliable,
-            "unlikely" => Self::Unlikely,
-            "first time" | "first_time" => Self::FirstTime,
-            _ => Self::Unknown,
-        }
+        pick(
+            value,
+            &[
+                (&["super"], Self::Super),
+                (&["likely"], Self::Likely),
+                (&["unreliable"], Self::Unreliable),
+                (&["unlikely"], Self::Unlikely),
+                (&["first time", "first_time"], Self::FirstTime),
+            ],
+            Self::Unknown,
+        )
     }
 }
 
 impl PartyGroup {
     /// Maps `Parties_Description`.
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "" => Self::Unknown,
-            "democratic" => Self::Democratic,
-            "republican" => Self::Republican,
-            "non-partisan" | "independent" | "no party" | "unaffiliated" => Self::Independent,
-            _ => Self::Other,
+        if value.trim().is_empty() {
+            return Self::Unknown;
         }
+        pick(
+            value,
+            &[
+                (&["democratic"], Self::Democratic),
+                (&["republican"], Self::Republican),
+                (
+                    &["non-partisan", "independent", "no party", "unaffiliated"],
+                    Self::Independent,
+                ),
+            ],
+            Self::Other,
+        )
     }
 }
 
@@ -121,81 +138,77 @@ impl AgeRange {
 impl Gender {
     /// Maps `Gender` (M/F/empty).
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "m" | "male" => Self::Male,
-            "f" | "female" => Self::Female,
-            _ => Self::Unknown,
-        }
+        pick(value, &[(&["m", "male"], Self::Male), (&["f", "female"], Self::Female)], Self::Unknown)
     }
 }
 
 impl Language {
     /// Maps `Language_Code`.
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "" => Self::Unknown,
-            "en" | "english" => Self::En,
-            "es" | "spanish" => Self::Es,
-            _ => Self::Other,
+        if value.trim().is_empty() {
+            return Self::Unknown;
         }
+        pick(value, &[(&["en", "english"], Self::En), (&["es", "spanish"], Self::Es)], Self::Other)
     }
 }
 
 impl MaritalStatus {
     /// Maps `Marital_Status`.
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "married" => Self::Married,
-            "inferred married" | "likely married" => Self::LikelyMarried,
-            "single" => Self::Single,
-            "inferred single" | "likely single" => Self::LikelySingle,
-            _ => Self::Unknown,
-        }
+        pick(
+            value,
+            &[
+                (&["married"], Self::Married),
+                (&["inferred married", "likely married"], Self::LikelyMarried),
+                (&["single"], Self::Single),
+                (&["inferred single", "likely single"], Self::LikelySingle),
+            ],
+            Self::Unknown,
+        )
     }
 }
 
 impl YesNo {
     /// Maps `Presence_Of_Children`.
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "y" | "yes" => Self::Yes,
-            "n" | "no" => Self::No,
-            _ => Self::Unknown,
-        }
+        pick(value, &[(&["y", "yes"], Self::Yes), (&["n", "no"], Self::No)], Self::Unknown)
     }
 }
 
 impl YesUnknown {
     /// Maps `Veteran_Status` and `Business_Owner`.
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "y" | "yes" => Self::Yes,
-            _ => Self::Unknown,
-        }
+        pick(value, &[(&["y", "yes"], Self::Yes)], Self::Unknown)
     }
 }
 
 impl Homeowner {
     /// Maps `Homeowner_Probability_Model`.
     pub fn from_l2(value: &str) -> Self {
-        match norm(value).as_str() {
-            "yes" | "home owner" => Self::Yes,
-            "likely" | "probable home owner" => Self::Likely,
-            "no" | "renter" => Self::No,
-            _ => Self::Unknown,
-        }
+        pick(
+            value,
+            &[
+                (&["yes", "home owner"], Self::Yes),
+                (&["likely", "probable home owner"], Self::Likely),
+                (&["no", "renter"], Self::No),
+            ],
+            Self::Unknown,
+        )
     }
 }
 
 impl Education {
     /// Maps `Education_Of_Person`.
     pub fn from_l2(value: &str) -> Self {
-        let v = norm(value);
+        let v = value.trim().to_ascii_lowercase();
         if v.is_empty() {
             Self::Unknown
-        } else if v.contains("graduate degree") {
+        } else if v.contains("did not") || v.contains("less than") || v == "none" {
+            // Checked first: "Did Not Complete High School Likely" is no diploma.
+            Self::None
+        } else if v.contains("graduate") {
             Self::Graduate
-        } else if v.contains("college degree") || v.contains("bach") {
+        } else if v.contains("college degree") || v.contains("completed college") || v.contains("bach") {
             Self::College
         } else if v.contains("some college") {
             Self::SomeCollege
@@ -203,8 +216,6 @@ impl Education {
             Self::TechnicalSchool
         } else if v.contains("high school") {
             Self::HighSchool
-        } else if v.contains("did not") || v.contains("less than") || v == "none" {
-            Self::None
         } else {
             Self::Unknown
         }
@@ -214,7 +225,7 @@ impl Education {
 impl Ethnicity {
     /// Maps `EthnicGroups_EthnicGroup1Desc`.
     pub fn from_l2(value: &str) -> Self {
-        let v = norm(value);
+        let v = value.trim().to_ascii_lowercase();
         if v.is_empty() {
             Self::Unknown
         } else if v.contains("asian") {
@@ -270,17 +281,171 @@ mod tests {
         assert_eq!(Gender::from_l2("F"), Gender::Female);
         assert_eq!(Language::from_l2("Spanish"), Language::Es);
         assert_eq!(Language::from_l2("FR"), Language::Other);
-        assert_eq!(MaritalStatus::from_l2("Inferred Married"), MaritalStatus::LikelyMarried);
+        assert_eq!(
+            MaritalStatus::from_l2("Inferred Married"),
+            MaritalStatus::LikelyMarried
+        );
         assert_eq!(YesNo::from_l2("N"), YesNo::No);
         assert_eq!(YesUnknown::from_l2("Yes"), YesUnknown::Yes);
         assert_eq!(Homeowner::from_l2("Probable Home Owner"), Homeowner::Likely);
         assert_eq!(Homeowner::from_l2("Renter"), Homeowner::No);
         assert_eq!(Education::from_l2("Graduate Degree"), Education::Graduate);
-        assert_eq!(Education::from_l2("High School Diploma"), Education::HighSchool);
-        assert_eq!(Ethnicity::from_l2("Likely African-American"), Ethnicity::AfricanAmerican);
-        assert_eq!(Ethnicity::from_l2("Hispanic and Portuguese"), Ethnicity::Hispanic);
-        assert_eq!(IncomeRange::from_income(Some(24_999)), IncomeRange::Under25k);
-        assert_eq!(IncomeRange::from_income(Some(200_000)), IncomeRange::From200k);
-        assert_eq!(IncomeRange::from_income(Some(75_000)), IncomeRange::From75kTo100k);
+        assert_eq!(
+            Education::from_l2("High School Diploma"),
+            Education::HighSchool
+        );
+        assert_eq!(
+            Ethnicity::from_l2("Likely African-American"),
+            Ethnicity::AfricanAmerican
+        );
+        assert_eq!(
+            Ethnicity::from_l2("Hispanic and Portuguese"),
+            Ethnicity::Hispanic
+        );
+        assert_eq!(
+            IncomeRange::from_income(Some(24_999)),
+            IncomeRange::Under25k
+        );
+        assert_eq!(
+            IncomeRange::from_income(Some(200_000)),
+            IncomeRange::From200k
+        );
+        assert_eq!(
+            IncomeRange::from_income(Some(75_000)),
+            IncomeRange::From75kTo100k
+        );
+    }
+}
+
+/// Folds text for sorting and searching: lower case, Latin accents removed (`Núñez` → `nunez`), blanks
+/// collapsed. Sort keys and search text are stored folded, and queries are folded the same way, so search
+/// is case- and accent-insensitive without database extensions.
+///
+/// ```
+/// use winserve_domain::fold;
+/// assert_eq!(fold("  José  NÚÑEZ-Zoë "), "jose nunez-zoe");
+/// ```
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = true;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !blank {
+                out.push(' ');
+                blank = true;
+            }
+            continue;
+        }
+        blank = false;
+        match fold_char(c) {
+            Some(s) => out.push_str(s),
+            None => out.extend(c.to_lowercase()),
+        }
+    }
+    if out.ends_with(' ') {
+        out.pop();
+    }
+    out
+}
+
+fn fold_char(c: char) -> Option<&'static str> {
+    Some(match c {
+        'À'..='Å' | 'à'..='å' | 'Ā'..='ą' => "a",
+        'Æ' | 'æ' => "ae",
+        'Ç' | 'ç' | 'Ć'..='č' => "c",
+        'Ď'..='đ' => "d",
+        'È'..='Ë' | 'è'..='ë' | 'Ē'..='ě' => "e",
+        'Ĝ'..='ģ' => "g",
+        'Ĥ'..='ħ' => "h",
+        'Ì'..='Ï' | 'ì'..='ï' | 'Ĩ'..='ı' => "i",
+        'Ĵ' | 'ĵ' => "j",
+        'Ķ' | 'ķ' => "k",
+        'Ĺ'..='ł' => "l",
+        'Ñ' | 'ñ' | 'Ń'..='ŉ' => "n",
+        'Ò'..='Ö' | 'Ø' | 'ò'..='ö' | 'ø' | 'Ō'..='ő' => "o",
+        'Œ' | 'œ' => "oe",
+        'Ŕ'..='ř' => "r",
+        'Ś'..='š' => "s",
+        'ß' => "ss",
+        'Ţ'..='ŧ' => "t",
+        'Ù'..='Ü' | 'ù'..='ü' | 'Ũ'..='ų' => "u",
+        'Ŵ' | 'ŵ' => "w",
+        'Ý' | 'ý' | 'ÿ' | 'Ŷ'..='Ÿ' => "y",
+        'Ź'..='ž' => "z",
+        _ => return None,
+    })
+}
+
+/// The digits of a phone number (`(307) 555-0123` → `3075550123`).
+pub fn phone_digits(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}
+
+impl Voter {
+    /// The folded sort key of the last name.
+    pub fn last_name_key(&self) -> String {
+        fold(self.last_name.as_deref().unwrap_or(""))
+    }
+
+    /// The folded sort key of the first name.
+    pub fn first_name_key(&self) -> String {
+        fold(self.first_name.as_deref().unwrap_or(""))
+    }
+
+    /// The text free-text search looks in: folded names, phone digits and address — never party, so a
+    /// search can never reveal it.
+    pub fn search_text(&self) -> String {
+        let phones = [&self.cell_phone, &self.landline]
+            .into_iter()
+            .flatten()
+            .map(|p| phone_digits(p))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let parts = [
+            self.first_name.as_deref(),
+            self.middle_name.as_deref(),
+            self.last_name.as_deref(),
+            Some(phones.as_str()),
+            self.address.line1.as_deref(),
+            self.address.city.as_deref(),
+            self.address.zip.as_deref(),
+        ];
+        fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
+    }
+
+    /// Whether the voter has a cell phone.
+    pub fn has_cell_phone(&self) -> bool {
+        self.cell_phone
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty())
+    }
+
+    /// Whether the voter has a landline.
+    pub fn has_landline(&self) -> bool {
+        self.landline
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty())
+    }
+
+    /// Whether the voter has a residence address line.
+    pub fn has_address(&self) -> bool {
+        self.address
+            .line1
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty())
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::*;
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold("Beaulieu"), "beaulieu");
+        assert_eq!(fold("ZOË"), "zoe");
+        assert_eq!(fold("Øster  Straße"), "oster strasse");
+        assert_eq!(fold(""), "");
+        assert_eq!(phone_digits("(307) 555-0123"), "3075550123");
     }
 }

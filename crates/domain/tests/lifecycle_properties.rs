@@ -148,12 +148,12 @@ impl Sim {
 
     fn campaign_id(&self, t: Target) -> CampaignId {
         let ids: Vec<_> = self.state.campaigns.iter().map(|c| c.campaign.id).collect();
-        pick(&ids, t).unwrap_or_else(|uuid| CampaignId::from_uuid(uuid))
+        pick(&ids, t).unwrap_or_else(CampaignId::from_uuid)
     }
 
     fn office_id(&self, t: Target) -> ElectedOfficeId {
         let ids: Vec<_> = self.state.offices.iter().map(|o| o.office.id).collect();
-        pick(&ids, t).unwrap_or_else(|uuid| ElectedOfficeId::from_uuid(uuid))
+        pick(&ids, t).unwrap_or_else(ElectedOfficeId::from_uuid)
     }
 
     fn command(&self, step: &Step) -> LifecycleCommand {

@@ -4,16 +4,16 @@
 
 use crate::{
     CampaignRepository, HealthCheck, LifecycleStore, LifecycleStoreError, OfficeRepository,
-    OrganizationDetails, OrganizationRepository, ProfileUpdate, ReferenceRepository, SegmentRepository,
-    StoreError, UpdateError, UserRepository, VoterRepository,
+    OrganizationDetails, OrganizationRepository, ProfileUpdate, ReferenceRepository,
+    SegmentRepository, StoreError, UpdateError, UserRepository, VoterRepository,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use std::sync::Arc;
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignOutcome, ClerkOrganizationId,
     CreateCampaign, CustomPositionName, DistrictId, ElectedOffice, ElectedOfficeId, InvalidValue,
-    LifecycleCommand, LifecycleError, Outcome, OrganizationDraft, RecordResult, RemovedPartyCriteria,
-    Slug, UserId, decide, normalize_override,
+    LifecycleCommand, LifecycleError, OrganizationDraft, Outcome, RecordResult,
+    RemovedPartyCriteria, Slug, UserId, decide, normalize_override,
 };
 
 /// Every port the application uses, as shared trait objects. The binary fills it with the PostgreSQL
@@ -34,6 +34,8 @@ pub struct Ports {
     pub voters: Arc<dyn VoterRepository>,
     /// Segments.
     pub segments: Arc<dyn SegmentRepository>,
+    /// Contacts (read side of the voter file).
+    pub contacts: Arc<dyn crate::ContactRepository>,
     /// The lifecycle transaction boundary and log.
     pub lifecycle: Arc<dyn LifecycleStore>,
     /// Database health.
@@ -130,7 +132,7 @@ pub struct NewCampaign {
     /// An override district; unknown ids are refused.
     pub override_district_id: Option<DistrictId>,
     /// Start from this office's position, override district and custom name (copied); fields given
-    /// above take precedence.
+    /// above take precedence, and a new position drops the office's override.
     pub from_elected_office_id: Option<ElectedOfficeId>,
     /// Dates, race ids and party.
     pub details: CampaignDetails,
@@ -178,7 +180,11 @@ impl App {
             .ok_or(AppError::NotFound("organization"))
     }
 
-    async fn resolve_draft(&self, input: &NewCampaign, owner: UserId) -> Result<OrganizationDraft, AppError> {
+    async fn resolve_draft(
+        &self,
+        input: &NewCampaign,
+        owner: UserId,
+    ) -> Result<OrganizationDraft, AppError> {
         let mut position_id = input.position_id.clone();
         let mut override_id = input.override_district_id;
         let mut custom = input.custom_position_name.clone();
@@ -189,27 +195,32 @@ impl App {
                 .find(owner, office_id)
                 .await?
                 .ok_or(AppError::NotFound("elected office"))?;
-            let office_org = self.owned_organization(owner, &slug).await?.organization.profile();
-            position_id = position_id.or(office_org.position_id);
-            override_id = override_id.or(office_org.override_district_id);
+            let office_org = self
+                .owned_organization(owner, &slug)
+                .await?
+                .organization
+                .profile();
+            // The office's override was chosen for the office's position: inherit it only with it.
+            if position_id.is_none() {
+                position_id = office_org.position_id;
+                override_id = override_id.or(office_org.override_district_id);
+            }
             custom = custom.or(office_org.custom_position_name);
         }
-        let position = match &position_id {
-            Some(id) => Some(self.ports.reference.find_position(id).await?.ok_or_else(|| {
-                InvalidValue::new("ballotready_position_id", "no position has this id")
-            })?),
-            None => None,
-        };
-        let override_district = match override_id {
-            Some(id) => Some(
-                self.ports
-                    .reference
-                    .find_district(id)
-                    .await?
-                    .ok_or_else(|| InvalidValue::new("override_district_id", "no district has this id"))?,
-            ),
-            None => None,
-        };
+        let position =
+            match &position_id {
+                Some(id) => Some(self.ports.reference.find_position(id).await?.ok_or_else(
+                    || InvalidValue::new("ballotready_position_id", "no position has this id"),
+                )?),
+                None => None,
+            };
+        let override_district =
+            match override_id {
+                Some(id) => Some(self.ports.reference.find_district(id).await?.ok_or_else(
+                    || InvalidValue::new("override_district_id", "no district has this id"),
+                )?),
+                None => None,
+            };
         Ok(OrganizationDraft {
             position,
             override_district,
@@ -232,7 +243,9 @@ impl App {
         });
         let transition = self.run(owner, None, command).await?;
         let Outcome::Campaign { campaign_id, .. } = transition.outcome else {
-            return Err(AppError::Store(StoreError::Internal("unexpected outcome".into())));
+            return Err(AppError::Store(StoreError::Internal(
+                "unexpected outcome".into(),
+            )));
         };
         self.campaign_with_org(owner, campaign_id).await
     }
@@ -277,7 +290,9 @@ impl App {
             ..
         } = transition.outcome
         else {
-            return Err(AppError::Store(StoreError::Internal("unexpected outcome".into())));
+            return Err(AppError::Store(StoreError::Internal(
+                "unexpected outcome".into(),
+            )));
         };
         let campaign = self
             .ports
@@ -289,7 +304,9 @@ impl App {
             Some(office) => self.ports.offices.find(owner, office).await?,
             None => None,
         };
-        let org_slug = elected_office.as_ref().map_or(&campaign.1, |(_, slug)| slug);
+        let org_slug = elected_office
+            .as_ref()
+            .map_or(&campaign.1, |(_, slug)| slug);
         let organization = self.owned_organization(owner, org_slug).await?;
         Ok(ResultRecorded {
             campaign,
@@ -328,18 +345,27 @@ impl App {
         let position_id = patch.position_id.apply(profile.position_id);
         let natural = match &position_id {
             Some(id) => {
-                let position = self.ports.reference.find_position(id).await?.ok_or_else(|| {
-                    InvalidValue::new("ballotready_position_id", "no position has this id")
-                })?;
+                let position = self
+                    .ports
+                    .reference
+                    .find_position(id)
+                    .await?
+                    .ok_or_else(|| {
+                        InvalidValue::new("ballotready_position_id", "no position has this id")
+                    })?;
                 position.district.map(|d| d.id)
             }
             None => None,
         };
-        let override_id = patch.override_district_id.apply(profile.override_district_id);
+        let override_id = patch
+            .override_district_id
+            .apply(profile.override_district_id);
         if let (Patch::Set(id), true) = (&patch.override_district_id, override_id.is_some())
             && self.ports.reference.find_district(*id).await?.is_none()
         {
-            return Err(InvalidValue::new("override_district_id", "no district has this id").into());
+            return Err(
+                InvalidValue::new("override_district_id", "no district has this id").into(),
+            );
         }
         let update = ProfileUpdate {
             position_id,

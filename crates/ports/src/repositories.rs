@@ -5,10 +5,11 @@
 use crate::{LifecycleStoreError, SegmentError, StoreError, UpdateError};
 use async_trait::async_trait;
 use winserve_domain::{
-    BallotReadyId, Campaign, CampaignDetails, CampaignId, ClerkOrganizationId, CustomPositionName, District,
-    DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type, LifecycleError, LifecycleEvent, OfficeDates,
-    Organization, OrganizationId, Position, PositionLevel, Segment, SegmentCriteria, SegmentId, SegmentName,
-    Slug, StateCode, Transition, User, UserClaims, UserId, UserLifecycle, Voter,
+    BallotReadyId, Campaign, CampaignDetails, CampaignId, ClerkOrganizationId, CustomPositionName,
+    District, DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type, LifecycleError,
+    LifecycleEvent, OfficeDates, Organization, OrganizationId, Position, PositionLevel, Segment,
+    SegmentCriteria, SegmentId, SegmentName, Slug, StateCode, Transition, User, UserClaims, UserId,
+    UserLifecycle, Voter, VoterId, PartyPolicy,
 };
 
 #[cfg(feature = "mock")]
@@ -138,7 +139,11 @@ pub trait CampaignRepository: Send + Sync {
     async fn list_for_owner(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError>;
 
     /// One of the owner's campaigns.
-    async fn find(&self, owner: UserId, id: CampaignId) -> Result<Option<(Campaign, Slug)>, StoreError>;
+    async fn find(
+        &self,
+        owner: UserId,
+        id: CampaignId,
+    ) -> Result<Option<(Campaign, Slug)>, StoreError>;
 
     /// Replaces the campaign's details. MUST return `NotFound` for another owner's campaign and
     /// `Archived` when its organization is archived.
@@ -155,7 +160,8 @@ pub trait CampaignRepository: Send + Sync {
 #[async_trait]
 pub trait OfficeRepository: Send + Sync {
     /// All of the owner's offices, newest first, with their organizations' slugs.
-    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<(ElectedOffice, Slug)>, StoreError>;
+    async fn list_for_owner(&self, owner: UserId)
+    -> Result<Vec<(ElectedOffice, Slug)>, StoreError>;
 
     /// One of the owner's offices.
     async fn find(
@@ -213,12 +219,46 @@ pub trait ReferenceRepository: Send + Sync {
     ) -> Result<Page<DistrictSummary>, StoreError>;
 }
 
+/// What a voter import changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Voters read from the batches.
+    pub voters_received: u64,
+    /// Voters that were new.
+    pub voters_inserted: u64,
+    /// Existing voters whose data changed.
+    pub voters_updated: u64,
+    /// Districts created on first sight.
+    pub districts_created: u64,
+    /// District memberships added, removed or changed.
+    pub memberships_changed: u64,
+}
+
+/// An import in progress: one database transaction. Dropping it without `commit` rolls back, so a
+/// malformed file stores nothing.
+#[async_trait]
+pub trait VoterImport: Send {
+    /// Stages a batch of voters (bulk `COPY` in the PostgreSQL adapter).
+    async fn write(&mut self, voters: Vec<Voter>) -> Result<(), StoreError>;
+
+    /// Merges everything staged — districts created if missing, voters upserted by
+    /// (`state`, `lal_voter_id`), memberships replaced, counts kept exact — and commits. Re-importing
+    /// identical data changes nothing.
+    async fn commit(self: Box<Self>) -> Result<ImportSummary, StoreError>;
+
+    /// Rolls back everything staged.
+    async fn abort(self: Box<Self>);
+}
+
 /// The voter file.
 #[cfg_attr(feature = "mock", automock)]
 #[async_trait]
 pub trait VoterRepository: Send + Sync {
-    /// Inserts or updates voters by `lal_voter_id` and replaces their district memberships, creating
-    /// districts on first sight. All or nothing. Returns how many voters were written.
+    /// Starts an import. Imports are serialized (one at a time), so concurrent imports cannot break the
+    /// exact counts.
+    async fn begin_import(&self) -> Result<Box<dyn VoterImport>, StoreError>;
+
+    /// Inserts or updates voters in one call (a small import: begin, write, commit).
     async fn upsert_voters(&self, voters: &[Voter]) -> Result<u64, StoreError>;
 
     /// How many voters live in the district.
@@ -253,7 +293,8 @@ pub trait SegmentRepository: Send + Sync {
     ) -> Result<Segment, SegmentError>;
 
     /// Deletes one of the organization's segments; same errors as `update`.
-    async fn delete(&self, organization: OrganizationId, id: SegmentId) -> Result<(), SegmentError>;
+    async fn delete(&self, organization: OrganizationId, id: SegmentId)
+    -> Result<(), SegmentError>;
 }
 
 /// A decision over one user's lifecycle, run by [`LifecycleStore::transact`] inside its transaction.
@@ -286,4 +327,121 @@ pub trait LifecycleStore: Send + Sync {
 pub trait HealthCheck: Send + Sync {
     /// Succeeds when the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Which contacts: the voters of one district, narrowed by criteria and a search, seen through a party
+/// policy. Build it only after the policy accepted the criteria.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFilter {
+    /// The organization's effective district.
+    pub district: District,
+    /// Criteria (a segment's, AND ad-hoc ones).
+    pub criteria: SegmentCriteria,
+    /// Free text over names, phone numbers and addresses, already folded (`winserve_domain::fold`).
+    pub search: Option<String>,
+    /// What the mode may see of party ([`winserve_domain::PartyPolicy`]); when party is hidden the
+    /// adapter never reads the party columns, so they cannot leak through any channel.
+    pub policy: PartyPolicy,
+}
+
+/// A position in the contacts order (last name, first name, id): the keyset cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactCursor {
+    /// Folded last name.
+    pub last_name_key: String,
+    /// Folded first name.
+    pub first_name_key: String,
+    /// The voter.
+    pub voter_id: VoterId,
+}
+
+/// Which slice of the ordered contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactWindow {
+    /// Page `page` (1-based) of `per_page`.
+    Page {
+        /// 1-based page.
+        page: u32,
+        /// 1..=100.
+        per_page: u32,
+    },
+    /// The `per_page` contacts after `cursor` (from the start when `None`).
+    After {
+        /// Where the previous page ended.
+        cursor: Option<ContactCursor>,
+        /// 1..=100.
+        per_page: u32,
+    },
+}
+
+/// One page of contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactPage {
+    /// The contacts, in order.
+    pub contacts: Vec<Voter>,
+    /// The exact number of matching contacts.
+    pub total: u64,
+    /// Where the next page starts, when there is one.
+    pub next: Option<ContactCursor>,
+}
+
+/// One bucket of a breakdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bucket {
+    /// The criteria value (`super`, `18_24`, …).
+    pub label: String,
+    /// Contacts in it.
+    pub count: u64,
+}
+
+/// Totals and breakdowns of a contact filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactStats {
+    /// Matching contacts.
+    pub total: u64,
+    /// With a cell phone.
+    pub with_cell_phone: u64,
+    /// With a landline.
+    pub with_landline: u64,
+    /// By age bracket.
+    pub age: Vec<Bucket>,
+    /// By gender.
+    pub gender: Vec<Bucket>,
+    /// By voter status.
+    pub voter_status: Vec<Bucket>,
+    /// By party — `None` when the policy hides party.
+    pub party: Option<Vec<Bucket>>,
+}
+
+/// A stream of contacts for exports.
+pub type ContactStream =
+    std::pin::Pin<Box<dyn futures_core::Stream<Item = Result<Voter, StoreError>> + Send>>;
+
+/// Contacts (voters of a district), read-only.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait ContactRepository: Send + Sync {
+    /// A page of contacts in (last name, first name, id) order with the exact total.
+    async fn list(
+        &self,
+        filter: &ContactFilter,
+        window: &ContactWindow,
+    ) -> Result<ContactPage, StoreError>;
+
+    /// One contact of the district; `None` for a voter outside it.
+    async fn find(
+        &self,
+        district: &District,
+        policy: PartyPolicy,
+        id: VoterId,
+    ) -> Result<Option<Voter>, StoreError>;
+
+    /// The exact number of matching contacts.
+    async fn count(&self, filter: &ContactFilter) -> Result<u64, StoreError>;
+
+    /// Totals and breakdowns; no party breakdown when the policy hides party.
+    async fn stats(&self, filter: &ContactFilter) -> Result<ContactStats, StoreError>;
+
+    /// Every matching contact in order, streamed from the database (memory flat in the row count).
+    async fn export(&self, filter: &ContactFilter) -> Result<ContactStream, StoreError>;
 }

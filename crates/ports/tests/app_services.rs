@@ -17,7 +17,7 @@ use winserve_domain::{
     SegmentName, Slug, StateCode, Transition, UserId, UserLifecycle, decide,
 };
 use winserve_ports::{
-    App, AppError, LifecycleStoreError, MockCampaignRepository, MockHealthCheck,
+    App, AppError, LifecycleStoreError, MockCampaignRepository, MockContactRepository, MockHealthCheck,
     MockLifecycleStore, MockOfficeRepository, MockOrganizationRepository, MockReferenceRepository,
     MockSegmentRepository, MockUserRepository, MockVoterRepository, NewCampaign,
     OrganizationDetails, OrganizationPatch, Patch, Ports, ProfileUpdate, StoreError, UpdateError,
@@ -36,6 +36,7 @@ struct Mocks {
     reference: MockReferenceRepository,
     voters: MockVoterRepository,
     segments: MockSegmentRepository,
+    contacts: MockContactRepository,
     lifecycle: MockLifecycleStore,
     health: MockHealthCheck,
 }
@@ -50,6 +51,7 @@ impl Mocks {
             reference: Arc::new(self.reference),
             voters: Arc::new(self.voters),
             segments: Arc::new(self.segments),
+            contacts: Arc::new(self.contacts),
             lifecycle: Arc::new(self.lifecycle),
             health: Arc::new(self.health),
         })
@@ -443,11 +445,8 @@ async fn create_campaign_from_an_office_lets_request_fields_take_precedence() {
         .with(eq(br("pos2")))
         .times(1)
         .returning(move |_| Ok(Some(p2c.clone())));
-    m.reference
-        .expect_find_district()
-        .with(eq(district(2).id))
-        .times(1)
-        .returning(|_| Ok(Some(district(2))));
+    // A new position drops the office's override (it was chosen for the office's position).
+    m.reference.expect_find_district().never();
     let slot = transact_on(&mut m, UserLifecycle::new(owner()), None);
     read_back_created_campaign(&mut m, &slot);
 
@@ -467,8 +466,7 @@ async fn create_campaign_from_an_office_lets_request_fields_take_precedence() {
     let new = org.organization;
     assert_eq!(new.position, Some(p2));
     assert_eq!(new.custom_position_name, Some(custom("Council")));
-    // Not given in the request: copied from the office.
-    assert_eq!(new.override_district, Some(district(2)));
+    assert_eq!(new.override_district, None);
 }
 
 #[tokio::test]

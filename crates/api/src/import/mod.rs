@@ -20,7 +20,11 @@ pub struct RowError {
 
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.reason)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.reason
+        )
     }
 }
 
@@ -66,7 +70,8 @@ impl RejectsWriter {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;
-        let mut writer = csv::Writer::from_writer(Box::new(std::io::BufWriter::new(file)) as Box<dyn Write>);
+        let mut writer =
+            csv::Writer::from_writer(Box::new(std::io::BufWriter::new(file)) as Box<dyn Write>);
         let mut head: Vec<&str> = header.iter().collect();
         head.extend(["line", "reason"]);
         writer
@@ -76,7 +81,11 @@ impl RejectsWriter {
     }
 
     /// Writes one rejected row.
-    pub fn reject(&mut self, record: &csv::StringRecord, error: &RowError) -> Result<(), ImportError> {
+    pub fn reject(
+        &mut self,
+        record: &csv::StringRecord,
+        error: &RowError,
+    ) -> Result<(), ImportError> {
         let line = error.line.to_string();
         let reason = format!("column {}: {}", error.column, error.reason);
         let mut row: Vec<&str> = record.iter().collect();
@@ -89,6 +98,8 @@ impl RejectsWriter {
 
     /// Flushes the file.
     pub fn finish(mut self) -> Result<(), ImportError> {
-        self.writer.flush().map_err(|e| ImportError::Store(e.to_string()))
+        self.writer
+            .flush()
+            .map_err(|e| ImportError::Store(e.to_string()))
     }
 }

@@ -6,7 +6,14 @@ use winserve_domain::{BallotReadyId, L2Name, L2Type, PositionLevel, StateCode};
 use winserve_ports::{NewPosition, ReferenceRepository};
 
 /// The columns, in order.
-pub const COLUMNS: [&str; 6] = ["ballotready_position_id", "name", "state", "level", "l2_type", "l2_name"];
+pub const COLUMNS: [&str; 6] = [
+    "ballotready_position_id",
+    "name",
+    "state",
+    "level",
+    "l2_type",
+    "l2_name",
+];
 
 /// A validated row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +53,10 @@ pub fn parse_row(record: &csv::StringRecord, line: u64) -> Result<PositionRow, R
     let level = PositionLevel::parse(get(3)).ok_or_else(|| {
         err(
             COLUMNS[3],
-            format!("'{}' is not one of city, county, state, federal, local, regional, township", get(3)),
+            format!(
+                "'{}' is not one of city, county, state, federal, local, regional, township",
+                get(3)
+            ),
         )
     })?;
     let district = match (get(4), get(5)) {
@@ -68,7 +78,10 @@ pub fn parse_row(record: &csv::StringRecord, line: u64) -> Result<PositionRow, R
 }
 
 /// Reads and validates the whole file; the first bad row fails the import unless `rejects` is given.
-pub fn read_file(path: &str, rejects: Option<&str>) -> Result<(Vec<PositionRow>, ImportReport), ImportError> {
+pub fn read_file(
+    path: &str,
+    rejects: Option<&str>,
+) -> Result<(Vec<PositionRow>, ImportReport), ImportError> {
     let io = |e: &dyn std::fmt::Display| ImportError::Io {
         path: path.to_owned(),
         reason: e.to_string(),
@@ -86,7 +99,9 @@ pub fn read_file(path: &str, rejects: Option<&str>) -> Result<(Vec<PositionRow>,
             reason: format!("expected {}", COLUMNS.join(",")),
         }));
     }
-    let mut rejects = rejects.map(|p| RejectsWriter::create(p, &header)).transpose()?;
+    let mut rejects = rejects
+        .map(|p| RejectsWriter::create(p, &header))
+        .transpose()?;
     let mut rows = Vec::new();
     let mut report = ImportReport::default();
     let mut record = csv::StringRecord::new();
@@ -122,7 +137,10 @@ pub fn read_file(path: &str, rejects: Option<&str>) -> Result<(Vec<PositionRow>,
 }
 
 /// Stores validated rows: districts created if missing, positions upserted by id.
-pub async fn store(reference: &dyn ReferenceRepository, rows: &[PositionRow]) -> Result<u64, ImportError> {
+pub async fn store(
+    reference: &dyn ReferenceRepository,
+    rows: &[PositionRow],
+) -> Result<u64, ImportError> {
     let mut stored = 0;
     for row in rows {
         let district_id = match &row.district {
@@ -160,7 +178,18 @@ mod tests {
 
     #[test]
     fn valid_rows_parse() {
-        let r = parse_row(&rec(&["pos1", "Mayor", "wy", "City", "City", "CHEYENNE##CHEYENNE CITY"]), 2).unwrap();
+        let r = parse_row(
+            &rec(&[
+                "pos1",
+                "Mayor",
+                "wy",
+                "City",
+                "City",
+                "CHEYENNE##CHEYENNE CITY",
+            ]),
+            2,
+        )
+        .unwrap();
         assert_eq!(r.state.as_str(), "WY");
         assert_eq!(r.level, PositionLevel::City);
         assert_eq!(r.district.unwrap().1.as_str(), "CHEYENNE CITY");
@@ -171,7 +200,10 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let e = parse_row(&rec(&["pos1", "Mayor", "XX", "city", "", ""]), 7).unwrap_err();
-        assert_eq!(e.to_string().split(':').next().unwrap(), "line 7, column state");
+        assert_eq!(
+            e.to_string().split(':').next().unwrap(),
+            "line 7, column state"
+        );
         let e = parse_row(&rec(&["pos1", "Mayor", "WY", "galactic", "", ""]), 3).unwrap_err();
         assert_eq!(e.column, "level");
         let e = parse_row(&rec(&["pos1", "Mayor", "WY", "city", "City", ""]), 3).unwrap_err();

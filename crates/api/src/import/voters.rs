@@ -301,10 +301,11 @@ fn parse_income(value: &str) -> Result<Option<i32>, String> {
         return Ok(None);
     }
     let digits = value.strip_prefix('$').unwrap_or(value).trim_start();
-    if let Some(rest) = digits.strip_prefix('-') {
-        if !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b',') {
-            return Err(format!("'{value}' must not be negative"));
-        }
+    if let Some(rest) = digits.strip_prefix('-')
+        && !rest.is_empty()
+        && rest.bytes().all(|b| b.is_ascii_digit() || b == b',')
+    {
+        return Err(format!("'{value}' must not be negative"));
     }
     let well_formed = digits.bytes().any(|b| b.is_ascii_digit())
         && digits.bytes().all(|b| b.is_ascii_digit() || b == b',')

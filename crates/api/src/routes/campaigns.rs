@@ -109,10 +109,16 @@ pub struct CampaignList {
 /// All of the caller's campaigns, any status, newest first.
 #[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
     responses((status = 200, body = CampaignList), (status = 401, body = Problem)))]
-pub async fn list_campaigns(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<CampaignList>> {
+pub async fn list_campaigns(
+    State(state): State<AppState>,
+    me: AuthUser,
+) -> ApiResult<Json<CampaignList>> {
     let campaigns = state.app.ports.campaigns.list_for_owner(me.user.id).await?;
     Ok(Json(CampaignList {
-        campaigns: campaigns.iter().map(|(c, s)| CampaignDto::new(c, s)).collect(),
+        campaigns: campaigns
+            .iter()
+            .map(|(c, s)| CampaignDto::new(c, s))
+            .collect(),
     }))
 }
 
@@ -203,7 +209,9 @@ pub async fn patch_campaign(
         election_date: body.election_date.apply(d.election_date),
         primary_election_date: body.primary_election_date.apply(d.primary_election_date),
         ballotready_race_id: body.ballotready_race_id.apply(d.ballotready_race_id),
-        ballotready_election_id: body.ballotready_election_id.apply(d.ballotready_election_id),
+        ballotready_election_id: body
+            .ballotready_election_id
+            .apply(d.ballotready_election_id),
         party: body.party.apply(d.party),
     };
     let (c, slug) = state.app.update_campaign(me.user.id, id, &details).await?;
@@ -259,7 +267,11 @@ impl From<&RemovedPartyCriteria> for RemovedPartyCriteriaDto {
         Self {
             segment_id: r.segment_id.as_uuid(),
             name: r.name.clone(),
-            party: r.party.iter().map(|p: &PartyGroup| p.as_str().to_owned()).collect(),
+            party: r
+                .party
+                .iter()
+                .map(|p: &PartyGroup| p.as_str().to_owned())
+                .collect(),
         }
     }
 }

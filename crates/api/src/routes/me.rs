@@ -89,9 +89,15 @@ pub async fn put_active_organization(
 /// The caller's lifecycle log, in the order it was appended.
 #[utoipa::path(get, path = "/v1/me/history", tag = "me", security(("bearer" = [])),
     responses((status = 200, body = HistoryDto), (status = 401, body = Problem)))]
-pub async fn get_history(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<HistoryDto>> {
+pub async fn get_history(
+    State(state): State<AppState>,
+    me: AuthUser,
+) -> ApiResult<Json<HistoryDto>> {
     let events = state.app.ports.lifecycle.history(me.user.id).await?;
     Ok(Json(HistoryDto {
-        events: events.iter().map(|(e, slug)| EventDto::new(e, slug)).collect(),
+        events: events
+            .iter()
+            .map(|(e, slug)| EventDto::new(e, slug))
+            .collect(),
     }))
 }

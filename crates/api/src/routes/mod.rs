@@ -1,8 +1,10 @@
 //! One module per resource, one handler per action (`<verb>_<resource>`).
 
 pub mod campaigns;
+pub mod contacts;
 pub mod health;
 pub mod me;
 pub mod offices;
 pub mod organizations;
 pub mod reference;
+pub mod segments;

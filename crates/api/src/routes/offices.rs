@@ -30,7 +30,10 @@ pub async fn list_elected_offices(
 ) -> ApiResult<Json<ElectedOfficeList>> {
     let offices = state.app.ports.offices.list_for_owner(me.user.id).await?;
     Ok(Json(ElectedOfficeList {
-        elected_offices: offices.iter().map(|(o, s)| ElectedOfficeDto::new(o, s)).collect(),
+        elected_offices: offices
+            .iter()
+            .map(|(o, s)| ElectedOfficeDto::new(o, s))
+            .collect(),
     }))
 }
 
@@ -39,13 +42,18 @@ pub async fn list_elected_offices(
     params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
     responses((status = 200, body = ElectedOfficeDto), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_current_elected_office(ServeOrg(ctx): ServeOrg) -> ApiResult<Json<ElectedOfficeDto>> {
+pub async fn get_current_elected_office(
+    ServeOrg(ctx): ServeOrg,
+) -> ApiResult<Json<ElectedOfficeDto>> {
     let office = ctx
         .org
         .elected_office
         .as_ref()
         .ok_or_else(|| ApiError::not_found("elected office"))?;
-    Ok(Json(ElectedOfficeDto::new(office, &ctx.org.organization.slug)))
+    Ok(Json(ElectedOfficeDto::new(
+        office,
+        &ctx.org.organization.slug,
+    )))
 }
 
 /// One of the caller's offices.

@@ -84,7 +84,10 @@ pub struct OrganizationPatchBody {
     pub clerk_organization_id: Patch<String>,
 }
 
-fn convert<T, E>(patch: Patch<String>, parse: impl Fn(&str) -> Result<T, E>) -> Result<Patch<T>, E> {
+fn convert<T, E>(
+    patch: Patch<String>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Patch<T>, E> {
     Ok(match patch {
         Patch::Keep => Patch::Keep,
         Patch::Clear => Patch::Clear,

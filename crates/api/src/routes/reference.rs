@@ -26,7 +26,10 @@ pub fn page_request(page: Option<u32>, per_page: Option<u32>) -> Result<PageRequ
         return Err(ApiError::validation("page", "must be 1 or more"));
     }
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(ApiError::validation("per_page", "must be between 1 and 100"));
+        return Err(ApiError::validation(
+            "per_page",
+            "must be between 1 and 100",
+        ));
     }
     Ok(PageRequest { page, per_page })
 }

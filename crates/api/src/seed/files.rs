@@ -10,8 +10,14 @@ use std::io;
 /// The columns are [`VOTER_COLUMNS`] then [`DISTRICT_COLUMNS`]; the statewide district has no column (see
 /// the module documentation). Voters are generated one at a time, so memory use does not grow with the
 /// count.
-pub fn write_voters_csv<W: io::Write>(w: W, params: &SeedParams, plan: &SeedPlan) -> io::Result<u64> {
-    let mut out = csv::WriterBuilder::new().buffer_capacity(1 << 16).from_writer(w);
+pub fn write_voters_csv<W: io::Write>(
+    w: W,
+    params: &SeedParams,
+    plan: &SeedPlan,
+) -> io::Result<u64> {
+    let mut out = csv::WriterBuilder::new()
+        .buffer_capacity(1 << 16)
+        .from_writer(w);
     out.write_record(VOTER_COLUMNS.iter().chain(DISTRICT_COLUMNS.iter()))?;
     let layout = &plan.layout;
     let state = plan.state.as_str();
@@ -82,7 +88,14 @@ pub fn write_voters_csv<W: io::Write>(w: W, params: &SeedParams, plan: &SeedPlan
 /// `l2_type` and `l2_name`.
 pub fn write_positions_csv<W: io::Write>(w: W, plan: &SeedPlan) -> io::Result<u64> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(["ballotready_position_id", "name", "state", "level", "l2_type", "l2_name"])?;
+    out.write_record([
+        "ballotready_position_id",
+        "name",
+        "state",
+        "level",
+        "l2_type",
+        "l2_name",
+    ])?;
     for p in &plan.positions {
         let (t, n) = p
             .district

@@ -1,5 +1,6 @@
-//! Generation of one voter: first its L2 text (a [`Row`]), then the domain [`Voter`] mapped from that text
-//! with the domain's `from_l2` functions, so the CSV and the `Voter` always agree.
+//! Generation of one voter: first its L2 text (a [`Row`]), then the domain [`Voter`] whose values are the
+//! domain's `from_l2` mappings of that very text (computed once per table entry, see `tables`), so the CSV
+//! and the `Voter` always agree.
 
 use super::data;
 use super::plan::{Layout, Location, voter_position};
@@ -8,8 +9,8 @@ use super::tables::{TABLES, Tables};
 use super::{SeedParams, SeedPlan};
 use std::fmt::Write as _;
 use winserve_domain::{
-    Address, Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, Voter, VoterId,
-    VoterStatus, YesNo, YesUnknown,
+    Address, Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, Voter,
+    VoterId, VoterStatus, YesNo, YesUnknown,
 };
 
 /// An L2 text with the criteria value the domain maps it to.
@@ -100,7 +101,11 @@ pub(crate) fn zip_text(zip: u32) -> String {
 
 fn address_line(rng: &mut Rng, tables: &Tables) -> String {
     let mut line = String::with_capacity(32);
-    let number = if rng.chance(0.5) { rng.range(1, 999) } else { rng.range(1_000, 9_999) };
+    let number = if rng.chance(0.5) {
+        rng.range(1, 999)
+    } else {
+        rng.range(1_000, 9_999)
+    };
     push_digits(&mut line, u64::from(number), 1);
     line.push(' ');
     if rng.chance(0.15) {
@@ -159,7 +164,10 @@ pub(crate) fn row<'a>(params: &SeedParams, plan: &'a SeedPlan, index: u64) -> Ro
         Some(bracket.0 + rng.below((bracket.1 - bracket.0 + 1) as u64) as i16)
     };
     let ethnicity = tables.ethnicity.draw(&mut rng);
-    let (hispanic, asian) = (ethnicity.1 == Ethnicity::Hispanic, ethnicity.1 == Ethnicity::Asian);
+    let (hispanic, asian) = (
+        ethnicity.1 == Ethnicity::Hispanic,
+        ethnicity.1 == Ethnicity::Asian,
+    );
 
     let male = match gender.1 {
         Gender::Male => true,
@@ -217,7 +225,11 @@ pub(crate) fn row<'a>(params: &SeedParams, plan: &'a SeedPlan, index: u64) -> Ro
         } else {
             county.towns[location.zip].as_str()
         };
-        (Some(address_line(&mut rng, tables)), Some(city), Some(county.zip_base + location.zip as u32))
+        (
+            Some(address_line(&mut rng, tables)),
+            Some(city),
+            Some(county.zip_base + location.zip as u32),
+        )
     };
     let cell_phone = rng.chance(0.65).then(|| phone(layout.area_code, &mut rng));
     let landline_p = match age {
@@ -226,10 +238,17 @@ pub(crate) fn row<'a>(params: &SeedParams, plan: &'a SeedPlan, index: u64) -> Ro
         Some(_) => 0.20,
         None => 0.30,
     };
-    let landline = rng.chance(landline_p).then(|| phone(layout.area_code, &mut rng));
+    let landline = rng
+        .chance(landline_p)
+        .then(|| phone(layout.area_code, &mut rng));
 
     let young = age.is_some_and(|a| a < 25);
-    let marital_status = if young { &tables.marital_young } else { &tables.marital_other }.draw(&mut rng);
+    let marital_status = if young {
+        &tables.marital_young
+    } else {
+        &tables.marital_other
+    }
+    .draw(&mut rng);
     let children = if age.is_some_and(|a| (25..=55).contains(&a)) {
         &tables.children_parents
     } else {
@@ -242,9 +261,22 @@ pub(crate) fn row<'a>(params: &SeedParams, plan: &'a SeedPlan, index: u64) -> Ro
         (_, Gender::Female) => 0.02,
         _ => 0.08,
     };
-    let veteran = if rng.chance(veteran_p) { tables.yes } else { tables.blank };
-    let homeowner = if young { &tables.homeowner_young } else { &tables.homeowner_other }.draw(&mut rng);
-    let business_owner = if rng.chance(0.06) { tables.yes } else { tables.blank };
+    let veteran = if rng.chance(veteran_p) {
+        tables.yes
+    } else {
+        tables.blank
+    };
+    let homeowner = if young {
+        &tables.homeowner_young
+    } else {
+        &tables.homeowner_other
+    }
+    .draw(&mut rng);
+    let business_owner = if rng.chance(0.06) {
+        tables.yes
+    } else {
+        tables.blank
+    };
     let education = tables.education.draw(&mut rng);
     let language = if hispanic {
         &tables.language_hispanic
@@ -296,9 +328,11 @@ fn text(value: &str) -> Option<String> {
 /// The UUID of voter `index`: a version-8 UUID whose high half comes from the seed and whose low 62 bits
 /// are a bijection of the index, so ids are unique within a run and repeat across runs.
 fn voter_id(rng_seed: u64, index: u64) -> VoterId {
+    let high = Keys::new(rng_seed).uuid_high;
     let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&Keys::new(rng_seed).uuid_high.to_be_bytes());
-    bytes[8..].copy_from_slice(&permute62(index).to_be_bytes());
+    bytes[..8].copy_from_slice(&high.to_be_bytes());
+    // Adding a constant modulo 2^62 keeps the map a bijection (and index 0 away from an all-zero tail).
+    bytes[8..].copy_from_slice(&permute62(index.wrapping_add(high)).to_be_bytes());
     VoterId::from_uuid(uuid::Builder::from_custom_bytes(bytes).into_uuid())
 }
 

@@ -4,7 +4,7 @@
 //!
 //! # Determinism
 //!
-//! Everything is a pure function of [`SeedParams`]. The [`plan`] depends only on the voter count and the
+//! Everything is a pure function of [`SeedParams`]. The [`plan()`] depends only on the voter count and the
 //! state (so position ids and district names stay the same whatever the seed); each voter depends only on
 //! `(rng_seed, index)`, so voters can be generated in any order and on any number of threads
 //! ([`VoterGenerator::generate`] takes `&self` and the generator is `Send + Sync`). The random streams come
@@ -21,7 +21,7 @@
 //! | `County` | `round(N / 400k)`, at least 3 (5) | mildly decreasing shares (548k … 312k) |
 //! | `City` | 1 (`CHEYENNE CITY`), in the first county | `min(N / 20, 100k)` (100k) |
 //! | `City_Ward` | 10 (`CHEYENNE CITY WARD 1`…), splitting the city | 10k |
-//! | `School_Board_District` | `round(county / 75k)` per county (`LARAMIE CNTY SD 1`…) (25) | ~75k |
+//! | `School_Board_District` | `round(county / 75k)` per county (`LARAMIE CNTY SD 1`…) (26) | ~75k (71k … 84k) |
 //! | `State_House_District` | `round(N / 50k)`, 2 to 400 (`STATE HOUSE 001`…) (40) | 50k |
 //! | `State_Senate_District` | two house districts each (`STATE SENATE 001`…) (20) | 100k |
 //! | `US_Congressional_District` | `round(N / 750k)`, 1 to 52 (`CONGRESSIONAL DISTRICT 01`…) (3) | ~667k |
@@ -177,7 +177,7 @@ pub struct SeedPosition {
     pub district: Option<(L2Type, L2Name)>,
 }
 
-/// The districts and positions generated for some [`SeedParams`]; see [`plan`].
+/// The districts and positions generated for some [`SeedParams`]; see [`plan()`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedPlan {
     /// The state.
@@ -195,8 +195,13 @@ pub struct SeedPlan {
 
 impl SeedPlan {
     /// The districts of one L2 type, in plan order.
-    pub fn districts_of_type<'a>(&'a self, l2_type: &'a str) -> impl Iterator<Item = &'a SeedDistrict> + 'a {
-        self.districts.iter().filter(move |d| d.l2_type.as_str() == l2_type)
+    pub fn districts_of_type<'a>(
+        &'a self,
+        l2_type: &'a str,
+    ) -> impl Iterator<Item = &'a SeedDistrict> + 'a {
+        self.districts
+            .iter()
+            .filter(move |d| d.l2_type.as_str() == l2_type)
     }
 }
 
@@ -215,7 +220,7 @@ pub fn statewide_district(state: &StateCode) -> (L2Type, L2Name) {
     )
 }
 
-/// Voter `index` (from 0) of `params`, placed with `plan`, which must be [`plan`]`(params)`.
+/// Voter `index` (from 0) of `params`, placed with `plan`, which must be [`plan()`]`(params)`.
 ///
 /// Depends only on `(params.rng_seed, index)` and the plan: calls may be made in any order, from any
 /// thread.
@@ -238,7 +243,7 @@ pub struct VoterGenerator {
 }
 
 impl VoterGenerator {
-    /// A generator for `params`, with its [`plan`].
+    /// A generator for `params`, with its [`plan()`].
     pub fn new(params: &SeedParams) -> Self {
         Self {
             params: params.clone(),

@@ -184,12 +184,15 @@ pub(crate) fn state_info(state: &StateCode) -> (usize, &'static StateInfo) {
         .iter()
         .enumerate()
         .find(|(_, s)| s.code == state.as_str())
-        .unwrap_or((data::STATES.len() - 7, &data::STATES[data::STATES.len() - 7]))
+        .unwrap_or((
+            data::STATES.len() - 7,
+            &data::STATES[data::STATES.len() - 7],
+        ))
 }
 
 /// The name of the statewide district of a state: its full name in capitals (`WYOMING`).
 pub(crate) fn statewide_name(state: &StateCode) -> L2Name {
-    l2_name(&state_info(state).1.name.to_uppercase())
+    l2_name(&winserve_domain::state_name(state).to_uppercase())
 }
 
 /// The county names (proper case) and seats of a state: its real counties first, then generic names.
@@ -232,7 +235,11 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if i <= chunk.len() {
@@ -264,7 +271,9 @@ pub(crate) fn build(params: &SeedParams) -> SeedPlan {
 
     // Counties: about one per 400k voters (at least 3), mildly decreasing shares.
     let county_count = scaled(n, VOTERS_PER_COUNTY, 3, MAX_COUNTIES) as usize;
-    let weights: Vec<f64> = (0..county_count).map(|k| ((k + 1) as f64).powf(-0.35)).collect();
+    let weights: Vec<f64> = (0..county_count)
+        .map(|k| ((k + 1) as f64).powf(-0.35))
+        .collect();
     let county_sizes = split_weighted(n, &weights);
     let names = county_names(info, county_count);
 
@@ -273,7 +282,11 @@ pub(crate) fn build(params: &SeedParams) -> SeedPlan {
         let c = (n / 20).min(MAX_CITY_VOTERS).min(county_sizes[0] * 4 / 5);
         c.max(county_sizes[0].min(1))
     };
-    let ward_count = if city_voters >= 1_000 { WARDS } else { (city_voters / 100).max(1) };
+    let ward_count = if city_voters >= 1_000 {
+        WARDS
+    } else {
+        (city_voters / 100).max(1)
+    };
     let ward_sizes = split_even(city_voters, ward_count);
 
     let mut counties = Vec::with_capacity(county_count);
@@ -283,11 +296,21 @@ pub(crate) fn build(params: &SeedParams) -> SeedPlan {
         let district = push(COUNTY, &name.to_uppercase(), *size);
         let start = ticks(cum, n);
         cum += size;
-        let end = if k + 1 == county_count { TURN } else { ticks(cum, n) };
+        let end = if k + 1 == county_count {
+            TURN
+        } else {
+            ticks(cum, n)
+        };
         county_ends.push(end);
         let zip_count = (size / VOTERS_PER_ZIP).clamp(1, 10);
         let zip_ends = (1..=zip_count)
-            .map(|j| if j == zip_count { end } else { start + (end - start) * u128::from(j) / u128::from(zip_count) })
+            .map(|j| {
+                if j == zip_count {
+                    end
+                } else {
+                    start + (end - start) * u128::from(j) / u128::from(zip_count)
+                }
+            })
             .collect();
         let towns = (0..zip_count as usize)
             .map(|j| {
@@ -317,7 +340,11 @@ pub(crate) fn build(params: &SeedParams) -> SeedPlan {
     let mut ward_first = 0;
     let mut cum = 0u64;
     for (k, size) in ward_sizes.iter().enumerate() {
-        let d = push(CITY_WARD, &format!("{city_upper} CITY WARD {}", k + 1), *size);
+        let d = push(
+            CITY_WARD,
+            &format!("{city_upper} CITY WARD {}", k + 1),
+            *size,
+        );
         if k == 0 {
             ward_first = d;
         }
@@ -367,7 +394,11 @@ pub(crate) fn build(params: &SeedParams) -> SeedPlan {
     let congress_count = scaled(n, VOTERS_PER_CONGRESSIONAL_DISTRICT, 1, 52);
     let mut congress_first = 0;
     for (k, size) in split_even(n, congress_count).into_iter().enumerate() {
-        let d = push(CONGRESS, &format!("CONGRESSIONAL DISTRICT {:02}", k + 1), size);
+        let d = push(
+            CONGRESS,
+            &format!("CONGRESSIONAL DISTRICT {:02}", k + 1),
+            size,
+        );
         if k == 0 {
             congress_first = d;
         }
@@ -413,55 +444,163 @@ fn positions(
 ) -> Vec<SeedPosition> {
     let state_name = info.name;
     let mut out = Vec::new();
-    let mut add = |kind: u64, number: u64, role: u64, name: String, level, district: Option<usize>| {
-        let n = 1_000_000_000 + (state_index as u64) * 10_000_000 + kind * 1_000_000 + number * 10 + role;
-        out.push(SeedPosition {
-            ballotready_position_id: position_id(n),
-            name,
-            level,
-            district: district.map(|d| (districts[d].l2_type.clone(), districts[d].l2_name.clone())),
-        });
-    };
+    let mut add =
+        |kind: u64, number: u64, role: u64, name: String, level, district: Option<usize>| {
+            let n = 1_000_000_000
+                + (state_index as u64) * 10_000_000
+                + kind * 1_000_000
+                + number * 10
+                + role;
+            out.push(SeedPosition {
+                ballotready_position_id: position_id(n),
+                name,
+                level,
+                district: district
+                    .map(|d| (districts[d].l2_type.clone(), districts[d].l2_name.clone())),
+            });
+        };
     let sd = Some(layout.state_district);
-    add(0, 0, 0, format!("Governor of {state_name}"), PositionLevel::State, sd);
-    add(0, 0, 1, format!("{state_name} Secretary of State"), PositionLevel::State, sd);
-    add(0, 0, 2, format!("U.S. Senate - {state_name}"), PositionLevel::Federal, sd);
+    add(
+        0,
+        0,
+        0,
+        format!("Governor of {state_name}"),
+        PositionLevel::State,
+        sd,
+    );
+    add(
+        0,
+        0,
+        1,
+        format!("{state_name} Secretary of State"),
+        PositionLevel::State,
+        sd,
+    );
+    add(
+        0,
+        0,
+        2,
+        format!("U.S. Senate - {state_name}"),
+        PositionLevel::Federal,
+        sd,
+    );
     for k in 0..layout.congress_count {
         let name = if layout.congress_count == 1 {
             format!("U.S. House of Representatives - {state_name} At-Large")
         } else {
-            format!("U.S. House of Representatives - {state_name} District {}", k + 1)
+            format!(
+                "U.S. House of Representatives - {state_name} District {}",
+                k + 1
+            )
         };
-        add(1, k + 1, 0, name, PositionLevel::Federal, Some(layout.congress_first + k as usize));
+        add(
+            1,
+            k + 1,
+            0,
+            name,
+            PositionLevel::Federal,
+            Some(layout.congress_first + k as usize),
+        );
     }
     for k in 0..layout.house_count.div_ceil(2) {
         let name = format!("{state_name} State Senate - District {}", k + 1);
-        add(2, k + 1, 0, name, PositionLevel::State, Some(layout.senate_first + k as usize));
+        add(
+            2,
+            k + 1,
+            0,
+            name,
+            PositionLevel::State,
+            Some(layout.senate_first + k as usize),
+        );
     }
     for k in 0..layout.house_count {
         let name = format!("{state_name} House of Representatives - District {}", k + 1);
-        add(3, k + 1, 0, name, PositionLevel::State, Some(layout.house_first + k as usize));
+        add(
+            3,
+            k + 1,
+            0,
+            name,
+            PositionLevel::State,
+            Some(layout.house_first + k as usize),
+        );
     }
-    for (k, (county, c)) in counties.iter().map(|(name, _)| name).zip(&layout.counties).enumerate() {
+    for (k, (county, c)) in counties
+        .iter()
+        .map(|(name, _)| name)
+        .zip(&layout.counties)
+        .enumerate()
+    {
         let k = k as u64 + 1;
         let d = Some(c.district);
-        add(4, k, 0, format!("{county} County Commission"), PositionLevel::County, d);
-        add(4, k, 1, format!("{county} County Sheriff"), PositionLevel::County, d);
-        add(4, k, 2, format!("{county} County Clerk"), PositionLevel::County, d);
+        add(
+            4,
+            k,
+            0,
+            format!("{county} County Commission"),
+            PositionLevel::County,
+            d,
+        );
+        add(
+            4,
+            k,
+            1,
+            format!("{county} County Sheriff"),
+            PositionLevel::County,
+            d,
+        );
+        add(
+            4,
+            k,
+            2,
+            format!("{county} County Clerk"),
+            PositionLevel::County,
+            d,
+        );
         for j in 0..c.school_ends.len() {
-            let name = format!("{county} County School District {} Board of Trustees", j + 1);
-            add(7, k * 100 + j as u64 + 1, 0, name, PositionLevel::Local, Some(c.school_first + j));
+            let name = format!(
+                "{county} County School District {} Board of Trustees",
+                j + 1
+            );
+            add(
+                7,
+                k * 100 + j as u64 + 1,
+                0,
+                name,
+                PositionLevel::Local,
+                Some(c.school_first + j),
+            );
         }
     }
     let city = &layout.city_name;
     let cd = Some(layout.city_district);
     add(5, 1, 0, format!("Mayor of {city}"), PositionLevel::City, cd);
-    add(5, 1, 1, format!("{city} City Council - At Large"), PositionLevel::City, cd);
+    add(
+        5,
+        1,
+        1,
+        format!("{city} City Council - At Large"),
+        PositionLevel::City,
+        cd,
+    );
     for k in 0..layout.ward_ends.len() {
         let name = format!("{city} City Council - Ward {}", k + 1);
-        add(6, k as u64 + 1, 0, name, PositionLevel::City, Some(layout.ward_first + k));
+        add(
+            6,
+            k as u64 + 1,
+            0,
+            name,
+            PositionLevel::City,
+            Some(layout.ward_first + k),
+        );
     }
-    add(8, 0, 0, format!("{state_name} Conservation District Supervisor"), PositionLevel::Regional, None);
+    add(
+        8,
+        0,
+        0,
+        format!("{state_name} Conservation District Supervisor"),
+        PositionLevel::Regional,
+        None,
+    );
     out
 }
 
@@ -469,12 +608,24 @@ impl Layout {
     /// Places the voter at position `p`.
     pub(crate) fn locate(&self, p: u64) -> Location {
         let t = u128::from(p);
-        let county = self.county_ends.partition_point(|&end| end <= t).min(self.counties.len() - 1);
+        let county = self
+            .county_ends
+            .partition_point(|&end| end <= t)
+            .min(self.counties.len() - 1);
         let c = &self.counties[county];
-        let school = c.school_ends.partition_point(|&end| end <= t).min(c.school_ends.len() - 1);
-        let zip = c.zip_ends.partition_point(|&end| end <= t).min(c.zip_ends.len() - 1);
+        let school = c
+            .school_ends
+            .partition_point(|&end| end <= t)
+            .min(c.school_ends.len() - 1);
+        let zip = c
+            .zip_ends
+            .partition_point(|&end| end <= t)
+            .min(c.zip_ends.len() - 1);
         let ward = (t < self.city_end).then(|| {
-            let w = self.ward_ends.partition_point(|&end| end <= t).min(self.ward_ends.len() - 1);
+            let w = self
+                .ward_ends
+                .partition_point(|&end| end <= t)
+                .min(self.ward_ends.len() - 1);
             self.ward_first + w
         });
         let house = ((t * u128::from(self.house_count)) >> 64) as usize;
@@ -510,7 +661,10 @@ mod tests {
     #[test]
     fn seed_splits_sum_to_total() {
         for total in [0u64, 1, 7, 1000, 2_000_000] {
-            assert_eq!(split_weighted(total, &[1.0, 0.8, 0.7]).iter().sum::<u64>(), total);
+            assert_eq!(
+                split_weighted(total, &[1.0, 0.8, 0.7]).iter().sum::<u64>(),
+                total
+            );
             assert_eq!(split_even(total, 7).iter().sum::<u64>(), total);
         }
     }

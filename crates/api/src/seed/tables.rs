@@ -8,7 +8,8 @@ use super::data::{self, Weighted};
 use super::rng::Rng;
 use std::sync::LazyLock;
 use winserve_domain::{
-    Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, VoterStatus, YesNo, YesUnknown,
+    Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, VoterStatus,
+    YesNo, YesUnknown,
 };
 
 /// A weighted table of L2 texts with their mapped values.
@@ -21,7 +22,10 @@ pub(crate) struct Table<E> {
 impl<E: Copy> Table<E> {
     fn new(raw: &Weighted, map: impl Fn(&str) -> E) -> Self {
         Self {
-            entries: raw.iter().map(|&(text, weight)| (text, weight, map(text))).collect(),
+            entries: raw
+                .iter()
+                .map(|&(text, weight)| (text, weight, map(text)))
+                .collect(),
             total: raw.iter().map(|(_, w)| *w).sum(),
         }
     }

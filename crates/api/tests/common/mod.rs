@@ -2,6 +2,8 @@
 //! minting, one-shot requests, reference-data fixtures and problem+json assertions.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod contacts_fixture;
+
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
@@ -154,7 +156,13 @@ impl TestApp {
     }
 
     /// A request with a raw body sent as `application/json`.
-    pub async fn request_raw(&self, method: Method, path: &str, token: &str, body: Vec<u8>) -> Resp {
+    pub async fn request_raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Vec<u8>,
+    ) -> Resp {
         let request = Request::builder()
             .method(method)
             .uri(path)
@@ -167,7 +175,8 @@ impl TestApp {
 
     /// GET with a token.
     pub async fn get(&self, path: &str, token: &str) -> Resp {
-        self.request(Method::GET, path, Some(token), None, None).await
+        self.request(Method::GET, path, Some(token), None, None)
+            .await
     }
 
     /// GET with a token in an organization.
@@ -184,7 +193,8 @@ impl TestApp {
 
     /// POST without a body.
     pub async fn post_empty(&self, path: &str, token: &str) -> Resp {
-        self.request(Method::POST, path, Some(token), None, None).await
+        self.request(Method::POST, path, Some(token), None, None)
+            .await
     }
 
     /// PATCH a JSON body.
@@ -251,9 +261,27 @@ impl TestApp {
         let ward2 = test_support::district(s, "WY", "City_Ward", "CHEYENNE CITY WARD 2").await;
         let county = test_support::district(s, "WY", "County", "LARAMIE COUNTY").await;
         let denver = test_support::district(s, "CO", "City", "DENVER CITY").await;
-        test_support::position(s, "br-council-1", "Cheyenne City Council Ward 1", Some(&ward1)).await;
-        test_support::position(s, "br-council-2", "Cheyenne City Council Ward 2", Some(&ward2)).await;
-        test_support::position(s, "br-commission", "Laramie County Commission", Some(&county)).await;
+        test_support::position(
+            s,
+            "br-council-1",
+            "Cheyenne City Council Ward 1",
+            Some(&ward1),
+        )
+        .await;
+        test_support::position(
+            s,
+            "br-council-2",
+            "Cheyenne City Council Ward 2",
+            Some(&ward2),
+        )
+        .await;
+        test_support::position(
+            s,
+            "br-commission",
+            "Laramie County Commission",
+            Some(&county),
+        )
+        .await;
         test_support::position(s, "br-denver-mayor", "Mayor of Denver", Some(&denver)).await;
         test_support::position(s, "br-no-district", "Cheyenne Town Crier", None).await;
         Reference {
@@ -308,7 +336,10 @@ pub fn assert_problem(resp: &Resp, expected_status: StatusCode, expected_code: &
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    assert_eq!(content_type, "application/problem+json", "content type of {body}");
+    assert_eq!(
+        content_type, "application/problem+json",
+        "content type of {body}"
+    );
     assert_eq!(body["code"], expected_code, "code of {body}");
     assert_eq!(
         body["status"].as_u64(),
@@ -322,10 +353,15 @@ pub fn assert_problem(resp: &Resp, expected_status: StatusCode, expected_code: &
         );
     }
     if expected_code == "validation_failed" {
-        let errors = body["errors"].as_array().unwrap_or_else(|| panic!("no errors in {body}"));
+        let errors = body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no errors in {body}"));
         assert!(!errors.is_empty(), "empty errors in {body}");
         for e in errors {
-            assert!(e["field"].is_string() && e["message"].is_string(), "bad error item {e}");
+            assert!(
+                e["field"].is_string() && e["message"].is_string(),
+                "bad error item {e}"
+            );
         }
     } else {
         assert!(body.get("errors").is_none(), "unexpected errors in {body}");
@@ -347,5 +383,10 @@ pub fn assert_validation(resp: &Resp, field: &str) {
 /// The status of a response is 2xx.
 #[track_caller]
 pub fn assert_ok(resp: &Resp) {
-    assert!(resp.0.is_success(), "expected success, got {}: {}", resp.0, resp.2);
+    assert!(
+        resp.0.is_success(),
+        "expected success, got {}: {}",
+        resp.0,
+        resp.2
+    );
 }

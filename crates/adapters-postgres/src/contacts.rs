@@ -1,0 +1,417 @@
+//! [`ContactRepository`]: the voters of a district, read through the party policy.
+//!
+//! - A page is an index range scan of `voter_districts_contacts_order` for one district (covering the hot
+//!   filter columns), then primary-key lookups of the page's voters.
+//! - The exact total of a filter over the hot columns is a sum over `district_facets` (at most 1200 rows
+//!   per district); other filters and searches count live.
+//! - When the policy hides party, the party columns are never selected: the value cannot leak.
+
+use crate::PgStore;
+use crate::contacts_sql::{Sql, hot_conditions, needs_voters, voter_conditions};
+use crate::errors::{corrupt, db_error};
+use async_trait::async_trait;
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, SmallInt, Text, Uuid as SqlUuid};
+use diesel_async::RunQueryDsl;
+use futures_util::StreamExt;
+use winserve_domain::{
+    Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus,
+    PartyGroup, PartyPolicy, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
+};
+use winserve_ports::{
+    Bucket, ContactCursor, ContactFilter, ContactPage, ContactRepository, ContactStats, ContactStream,
+    ContactWindow, StoreError,
+};
+
+/// One contact row: the voter, plus its position in the contacts order.
+#[derive(QueryableByName)]
+struct ContactRow {
+    #[diesel(sql_type = Text)]
+    last_name_key: String,
+    #[diesel(sql_type = Text)]
+    first_name_key: String,
+    #[diesel(sql_type = SqlUuid)]
+    id: uuid::Uuid,
+    #[diesel(sql_type = Text)]
+    lal_voter_id: String,
+    #[diesel(sql_type = Text)]
+    state: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    first_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    middle_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    last_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    name_suffix: Option<String>,
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    age: Option<i16>,
+    #[diesel(sql_type = Text)]
+    gender: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    party_description: Option<String>,
+    #[diesel(sql_type = Text)]
+    party: String,
+    #[diesel(sql_type = Text)]
+    voter_status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    address_line1: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    address_city: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    address_state: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    address_zip: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    cell_phone: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    landline: Option<String>,
+    #[diesel(sql_type = Text)]
+    marital_status: String,
+    #[diesel(sql_type = Text)]
+    has_children: String,
+    #[diesel(sql_type = Text)]
+    veteran: String,
+    #[diesel(sql_type = Text)]
+    homeowner: String,
+    #[diesel(sql_type = Text)]
+    business_owner: String,
+    #[diesel(sql_type = Text)]
+    education: String,
+    #[diesel(sql_type = Text)]
+    ethnicity: String,
+    #[diesel(sql_type = Text)]
+    language: String,
+    #[diesel(sql_type = Nullable<Integer>)]
+    estimated_income: Option<i32>,
+}
+
+fn parse<T>(what: &str, value: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
+    f(value).ok_or_else(|| corrupt(what, value))
+}
+
+impl ContactRow {
+    fn cursor(&self) -> ContactCursor {
+        ContactCursor {
+            last_name_key: self.last_name_key.clone(),
+            first_name_key: self.first_name_key.clone(),
+            voter_id: VoterId::from_uuid(self.id),
+        }
+    }
+
+    fn into_voter(self) -> Result<Voter, StoreError> {
+        Ok(Voter {
+            id: VoterId::from_uuid(self.id),
+            lal_voter_id: self.lal_voter_id,
+            state: StateCode::new(&self.state).map_err(|e| corrupt("voter state", e))?,
+            first_name: self.first_name,
+            middle_name: self.middle_name,
+            last_name: self.last_name,
+            name_suffix: self.name_suffix,
+            age: self.age,
+            gender: parse("gender", &self.gender, Gender::parse)?,
+            party_description: self.party_description,
+            party: parse("party", &self.party, PartyGroup::parse)?,
+            voter_status: parse("voter status", &self.voter_status, VoterStatus::parse)?,
+            address: Address {
+                line1: self.address_line1,
+                city: self.address_city,
+                state: self.address_state,
+                zip: self.address_zip,
+            },
+            cell_phone: self.cell_phone,
+            landline: self.landline,
+            marital_status: parse("marital status", &self.marital_status, MaritalStatus::parse)?,
+            has_children: parse("has_children", &self.has_children, YesNo::parse)?,
+            veteran: parse("veteran", &self.veteran, YesUnknown::parse)?,
+            homeowner: parse("homeowner", &self.homeowner, Homeowner::parse)?,
+            business_owner: parse("business_owner", &self.business_owner, YesUnknown::parse)?,
+            education: parse("education", &self.education, Education::parse)?,
+            ethnicity: parse("ethnicity", &self.ethnicity, Ethnicity::parse)?,
+            language: parse("language", &self.language, Language::parse)?,
+            estimated_income: self.estimated_income,
+            districts: Vec::new(),
+        })
+    }
+}
+
+/// The voter columns of a contact; the party columns only when the policy shows party.
+fn voter_columns(policy: PartyPolicy) -> &'static str {
+    if policy.may_view() {
+        "v.id, v.lal_voter_id, v.state, v.first_name, v.middle_name, v.last_name, v.name_suffix, v.age, \
+         v.gender, v.party_description, v.party, v.voter_status, v.address_line1, v.address_city, \
+         v.address_state, v.address_zip, v.cell_phone, v.landline, v.marital_status, v.has_children, \
+         v.veteran, v.homeowner, v.business_owner, v.education, v.ethnicity, v.language, v.estimated_income"
+    } else {
+        "v.id, v.lal_voter_id, v.state, v.first_name, v.middle_name, v.last_name, v.name_suffix, v.age, \
+         v.gender, NULL::text AS party_description, 'unknown'::text AS party, v.voter_status, \
+         v.address_line1, v.address_city, v.address_state, v.address_zip, v.cell_phone, v.landline, \
+         v.marital_status, v.has_children, v.veteran, v.homeowner, v.business_owner, v.education, \
+         v.ethnicity, v.language, v.estimated_income"
+    }
+}
+
+/// A party criterion that reached the adapter under a policy that hides party is a bug upstream;
+/// refuse it rather than answer.
+fn check_policy(filter: &ContactFilter) -> Result<(), StoreError> {
+    filter
+        .policy
+        .check_criteria(&filter.criteria)
+        .map_err(|e| StoreError::Internal(format!("contact filter refused by the party policy: {e}")))
+}
+
+/// `FROM voter_districts vd [JOIN voters v] WHERE <district> <filters>`; the join is made when the
+/// filter needs it or `with_voters` asks for the voters' columns.
+fn from_where_joined(sql: Sql, filter: &ContactFilter, with_voters: bool) -> Sql {
+    let mut sql = sql.push(" FROM voter_districts vd");
+    let join = with_voters || needs_voters(filter);
+    if join {
+        sql = sql.push(" JOIN voters v ON v.state = vd.state AND v.id = vd.voter_id");
+    }
+    sql = sql
+        .push(" WHERE vd.state = ")
+        .text(filter.district.state.to_string())
+        .push(" AND vd.district_id = ")
+        .uuid(filter.district.id.as_uuid());
+    sql = hot_conditions(sql, &filter.criteria, "vd");
+    if join {
+        sql = voter_conditions(sql, filter);
+    }
+    sql
+}
+
+/// [`from_where_joined`] joining voters only when the filter needs it.
+fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
+    from_where_joined(sql, filter, false)
+}
+
+#[derive(QueryableByName)]
+struct Total {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+#[derive(QueryableByName)]
+struct FacetRow {
+    #[diesel(sql_type = Text)]
+    age_range: String,
+    #[diesel(sql_type = Text)]
+    voter_status: String,
+    #[diesel(sql_type = Text)]
+    party: String,
+    #[diesel(sql_type = Bool)]
+    has_cell_phone: bool,
+    #[diesel(sql_type = Bool)]
+    has_landline: bool,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct GenderRow {
+    #[diesel(sql_type = Text)]
+    gender: String,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn count_u64(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+fn buckets<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str, counts: &[(String, u64)]) -> Vec<Bucket> {
+    all.iter()
+        .map(|v| {
+            let label = name(*v);
+            Bucket {
+                label: label.to_owned(),
+                count: counts.iter().filter(|(l, _)| l == label).map(|(_, n)| n).sum(),
+            }
+        })
+        .collect()
+}
+
+impl PgStore {
+    async fn count_filter(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
+        let sql = if needs_voters(filter) {
+            from_where(Sql::new("SELECT count(*)::bigint AS total"), filter)
+        } else {
+            let sql = Sql::new("SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f")
+                .push(" WHERE f.district_id = ")
+                .uuid(filter.district.id.as_uuid());
+            hot_conditions(sql, &filter.criteria, "f")
+        };
+        let mut conn = self.conn().await?;
+        let row: Total = sql.build().get_result(&mut conn).await.map_err(db_error)?;
+        Ok(count_u64(row.total))
+    }
+
+    /// The page query: keys of the window from the index, then the voters.
+    fn page_query(filter: &ContactFilter, window: &ContactWindow) -> (Sql, u32) {
+        let per_page = match window {
+            ContactWindow::Page { per_page, .. } | ContactWindow::After { per_page, .. } => *per_page,
+        };
+        let mut sql = from_where(
+            Sql::new("WITH page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key"),
+            filter,
+        );
+        if let ContactWindow::After {
+            cursor: Some(c), ..
+        } = window
+        {
+            sql = sql
+                .push(" AND (vd.last_name_key, vd.first_name_key, vd.voter_id) > (")
+                .text(c.last_name_key.clone())
+                .push(", ")
+                .text(c.first_name_key.clone())
+                .push(", ")
+                .uuid(c.voter_id.as_uuid())
+                .push(")");
+        }
+        // One row more than the page tells whether a next page exists.
+        sql = sql
+            .push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id LIMIT ")
+            .bigint(i64::from(per_page) + 1);
+        if let ContactWindow::Page { page, per_page } = window {
+            let offset = (i64::from(*page) - 1).max(0) * i64::from(*per_page);
+            sql = sql.push(" OFFSET ").bigint(offset);
+        }
+        sql = sql
+            .push(") SELECT page.last_name_key, page.first_name_key, ")
+            .push(voter_columns(filter.policy))
+            .push(" FROM page JOIN voters v ON v.state = ")
+            .text(filter.district.state.to_string())
+            .push(" AND v.id = page.voter_id ORDER BY page.last_name_key, page.first_name_key, page.voter_id");
+        (sql, per_page)
+    }
+}
+
+#[async_trait]
+impl ContactRepository for PgStore {
+    async fn list(&self, filter: &ContactFilter, window: &ContactWindow) -> Result<ContactPage, StoreError> {
+        check_policy(filter)?;
+        let (sql, per_page) = Self::page_query(filter, window);
+        let rows: Vec<ContactRow> = {
+            let mut conn = self.conn().await?;
+            sql.build().load(&mut conn).await.map_err(db_error)?
+        };
+        let total = self.count_filter(filter).await?;
+        let mut rows = rows;
+        let more = rows.len() > per_page as usize;
+        rows.truncate(per_page as usize);
+        let next = if more { rows.last().map(ContactRow::cursor) } else { None };
+        let contacts = rows
+            .into_iter()
+            .map(ContactRow::into_voter)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ContactPage {
+            contacts,
+            total,
+            next,
+        })
+    }
+
+    async fn find(
+        &self,
+        district: &District,
+        policy: PartyPolicy,
+        id: VoterId,
+    ) -> Result<Option<Voter>, StoreError> {
+        let sql = Sql::new("SELECT vd.last_name_key, vd.first_name_key, ")
+            .push(voter_columns(policy))
+            .push(" FROM voter_districts vd JOIN voters v ON v.state = vd.state AND v.id = vd.voter_id")
+            .push(" WHERE vd.state = ")
+            .text(district.state.to_string())
+            .push(" AND vd.district_id = ")
+            .uuid(district.id.as_uuid())
+            .push(" AND vd.voter_id = ")
+            .uuid(id.as_uuid());
+        let mut conn = self.conn().await?;
+        let rows: Vec<ContactRow> = sql.build().load(&mut conn).await.map_err(db_error)?;
+        rows.into_iter().next().map(ContactRow::into_voter).transpose()
+    }
+
+    async fn count(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
+        check_policy(filter)?;
+        self.count_filter(filter).await
+    }
+
+    async fn stats(&self, filter: &ContactFilter) -> Result<ContactStats, StoreError> {
+        check_policy(filter)?;
+        let show_party = filter.policy.may_aggregate();
+        let party_column = if show_party { "vd.party" } else { "'unknown'::text" };
+        let facets: Vec<FacetRow> = {
+            let sql = if needs_voters(filter) {
+                let sql = Sql::new(&format!(
+                    "SELECT vd.age_range, vd.voter_status, {party_column} AS party, vd.has_cell_phone, \
+                     vd.has_landline, count(*)::bigint AS n"
+                ));
+                from_where(sql, filter).push(" GROUP BY 1, 2, 3, 4, 5")
+            } else {
+                let party = if show_party { "f.party" } else { "'unknown'::text" };
+                let sql = Sql::new(&format!(
+                    "SELECT f.age_range, f.voter_status, {party} AS party, f.has_cell_phone, f.has_landline, \
+                     sum(f.voters)::bigint AS n FROM district_facets f WHERE f.district_id = "
+                ))
+                .uuid(filter.district.id.as_uuid());
+                hot_conditions(sql, &filter.criteria, "f").push(" GROUP BY 1, 2, 3, 4, 5")
+            };
+            let mut conn = self.conn().await?;
+            sql.build().load(&mut conn).await.map_err(db_error)?
+        };
+        let genders: Vec<GenderRow> = {
+            let sql = from_where_joined(Sql::new("SELECT v.gender, count(*)::bigint AS n"), filter, true);
+            let mut conn = self.conn().await?;
+            sql.push(" GROUP BY 1").build().load(&mut conn).await.map_err(db_error)?
+        };
+        let total = facets.iter().map(|r| count_u64(r.n)).sum();
+        let pick = |f: &dyn Fn(&FacetRow) -> String| -> Vec<(String, u64)> {
+            facets.iter().map(|r| (f(r), count_u64(r.n))).collect()
+        };
+        let gender_counts: Vec<(String, u64)> =
+            genders.iter().map(|g| (g.gender.clone(), count_u64(g.n))).collect();
+        Ok(ContactStats {
+            total,
+            with_cell_phone: facets.iter().filter(|r| r.has_cell_phone).map(|r| count_u64(r.n)).sum(),
+            with_landline: facets.iter().filter(|r| r.has_landline).map(|r| count_u64(r.n)).sum(),
+            age: buckets(AgeRange::ALL, AgeRange::as_str, &pick(&|r| r.age_range.clone())),
+            gender: buckets(Gender::ALL, Gender::as_str, &gender_counts),
+            voter_status: buckets(VoterStatus::ALL, VoterStatus::as_str, &pick(&|r| r.voter_status.clone())),
+            party: show_party.then(|| buckets(PartyGroup::ALL, PartyGroup::as_str, &pick(&|r| r.party.clone()))),
+        })
+    }
+
+    async fn export(&self, filter: &ContactFilter) -> Result<ContactStream, StoreError> {
+        check_policy(filter)?;
+        let sql = from_where_joined(
+            Sql::new("SELECT vd.last_name_key, vd.first_name_key, ").push(voter_columns(filter.policy)),
+            filter,
+            true,
+        );
+        let query = sql
+            .push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id")
+            .build();
+        let mut conn = self.conn().await?;
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Voter, StoreError>>(512);
+        // The rows stream from the server as the client reads them; the bounded channel passes the HTTP
+        // client's pace back to the database, so memory stays flat whatever the row count.
+        tokio::spawn(async move {
+            let mut rows = match query.load_stream::<ContactRow>(&mut conn).await {
+                Ok(rows) => rows,
+                Err(e) => {
+                    let _ = tx.send(Err(db_error(e))).await;
+                    return;
+                }
+            };
+            while let Some(row) = rows.next().await {
+                let item = row.map_err(db_error).and_then(ContactRow::into_voter);
+                if tx.send(item).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })))
+    }
+}

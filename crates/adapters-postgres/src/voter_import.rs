@@ -1,0 +1,679 @@
+//! The PostgreSQL [`VoterImport`]: one transaction on a dedicated `tokio-postgres` connection (diesel-async
+//! has no `COPY FROM`), serialized with the other imports by a transaction-level advisory lock.
+//!
+//! - [`VoterImport::write`] encodes each batch in PostgreSQL's `COPY` text format (values escaped; never
+//!   SQL built from data) and streams it into one `COPY stage_voters FROM STDIN` that stays open across
+//!   batches: nothing is buffered beyond the batch in flight. A staged voter carries everything its rows
+//!   need — the data columns, `search_text`, the folded sort keys, the hot filter values — and its
+//!   districts as small numbers (`district_nos`) into a table of the districts seen, kept in memory and
+//!   staged at commit. Every voter is also put in its state's statewide district
+//!   (`State`, [`state_name`] in capitals).
+//! - [`VoterImport::commit`] merges set-wise: districts created if missing; the staged voters matched with
+//!   the stored ones by (`state`, `lal_voter_id`), so an existing voter keeps its id; voters upserted with
+//!   `ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM …` (an identical voter is not written, its
+//!   `updated_at` stays); new voters' memberships inserted; existing voters' memberships compared with the
+//!   desired ones and only the differences deleted, updated or inserted. The statement-level triggers of
+//!   `voter_districts` keep `district_facets` exact, and an identical re-import changes no row at all.
+//! - Dropping the import (or [`VoterImport::abort`]) closes the connection: PostgreSQL rolls back.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures_util::SinkExt;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
+use std::pin::Pin;
+use tokio_postgres::{Client, CopyInSink, NoTls};
+use winserve_domain::{AgeRange, StateCode, Voter, state_name};
+use winserve_ports::{ImportSummary, StoreError, VoterImport};
+
+/// The advisory lock key that serializes voter imports (`"WsVoters"` in ASCII).
+pub const VOTER_IMPORT_LOCK: i64 = 0x5773_566f_7465_7273;
+
+/// The L2 type of the statewide district.
+const STATEWIDE_TYPE: &str = "State";
+
+/// The columns of `stage_voters` filled by `COPY`, in order.
+const STAGE_COLUMNS: &str = "n, id, state, lal_voter_id, first_name, middle_name, last_name, name_suffix, \
+     age, gender, party_description, party, voter_status, address_line1, address_city, address_state, \
+     address_zip, cell_phone, landline, marital_status, has_children, veteran, homeowner, business_owner, \
+     education, ethnicity, language, estimated_income, search_text, last_name_key, first_name_key, \
+     has_cell_phone, has_landline, has_address, age_range, district_nos";
+
+/// The data columns of `voters` (without `id`, `state`, `lal_voter_id` and `updated_at`).
+const DATA_COLUMNS: [&str; 25] = [
+    "first_name",
+    "middle_name",
+    "last_name",
+    "name_suffix",
+    "age",
+    "gender",
+    "party_description",
+    "party",
+    "voter_status",
+    "address_line1",
+    "address_city",
+    "address_state",
+    "address_zip",
+    "cell_phone",
+    "landline",
+    "marital_status",
+    "has_children",
+    "veteran",
+    "homeowner",
+    "business_owner",
+    "education",
+    "ethnicity",
+    "language",
+    "estimated_income",
+    "search_text",
+];
+
+/// The membership columns copied from the voter.
+const MEMBER_COLUMNS: [&str; 8] = [
+    "last_name_key",
+    "first_name_key",
+    "has_cell_phone",
+    "has_landline",
+    "has_address",
+    "voter_status",
+    "party",
+    "age_range",
+];
+
+const SETUP: &str = "
+BEGIN;
+SET LOCAL work_mem = '256MB';
+CREATE TEMPORARY TABLE stage_voters (
+    n integer NOT NULL,
+    id uuid NOT NULL,
+    state text NOT NULL,
+    lal_voter_id text NOT NULL,
+    first_name text, middle_name text, last_name text, name_suffix text,
+    age smallint,
+    gender text NOT NULL,
+    party_description text,
+    party text NOT NULL,
+    voter_status text NOT NULL,
+    address_line1 text, address_city text, address_state text, address_zip text,
+    cell_phone text, landline text,
+    marital_status text NOT NULL, has_children text NOT NULL, veteran text NOT NULL,
+    homeowner text NOT NULL, business_owner text NOT NULL, education text NOT NULL,
+    ethnicity text NOT NULL, language text NOT NULL,
+    estimated_income integer,
+    search_text text NOT NULL,
+    last_name_key text NOT NULL,
+    first_name_key text NOT NULL,
+    has_cell_phone boolean NOT NULL,
+    has_landline boolean NOT NULL,
+    has_address boolean NOT NULL,
+    age_range text NOT NULL,
+    district_nos integer[] NOT NULL,
+    existed boolean NOT NULL DEFAULT false
+) ON COMMIT DROP;
+CREATE TEMPORARY TABLE stage_districts (
+    no integer PRIMARY KEY,
+    state text NOT NULL,
+    l2_type text NOT NULL,
+    l2_name text NOT NULL,
+    id uuid
+) ON COMMIT DROP;
+";
+
+fn pg_error(error: tokio_postgres::Error) -> StoreError {
+    if error.is_closed() {
+        return StoreError::Unavailable(format!("database connection lost: {error}"));
+    }
+    match error.as_db_error() {
+        Some(db) => {
+            let mut detail = format!("database error: {}", db.message());
+            if let Some(c) = db.constraint() {
+                detail.push_str(&format!(" [constraint {c}]"));
+            }
+            if let Some(d) = db.detail() {
+                detail.push_str(&format!(" ({d})"));
+            }
+            if let Some(w) = db.where_() {
+                detail.push_str(&format!(" [{w}]"));
+            }
+            StoreError::Internal(detail)
+        }
+        None => StoreError::Unavailable(format!("database error: {error}")),
+    }
+}
+
+/// Appends `value` in `COPY` text format: backslash, tab, newline and carriage return escaped; `None` is
+/// `\N`.
+fn push_text(out: &mut Vec<u8>, value: Option<&str>) {
+    let Some(value) = value else {
+        out.extend_from_slice(b"\\N");
+        return;
+    };
+    let bytes = value.as_bytes();
+    if !bytes
+        .iter()
+        .any(|b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    for &b in bytes {
+        match b {
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            _ => out.push(b),
+        }
+    }
+}
+
+fn push_num(out: &mut Vec<u8>, value: Option<impl std::fmt::Display>) {
+    match value {
+        Some(v) => {
+            use std::io::Write;
+            // Writing to a Vec cannot fail.
+            let _ = write!(out, "{v}");
+        }
+        None => out.extend_from_slice(b"\\N"),
+    }
+}
+
+fn push_bool(out: &mut Vec<u8>, value: bool) {
+    out.push(if value { b't' } else { b'f' });
+}
+
+/// The COPY text form of one staged voter (a line ending with `\n`).
+fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, district_nos: &[i32]) {
+    let tab = |out: &mut Vec<u8>| out.push(b'\t');
+    push_num(out, Some(n));
+    tab(out);
+    let mut uuid = uuid::Uuid::encode_buffer();
+    out.extend_from_slice(
+        voter
+            .id
+            .as_uuid()
+            .hyphenated()
+            .encode_lower(&mut uuid)
+            .as_bytes(),
+    );
+    let texts: [Option<&str>; 6] = [
+        Some(voter.state.as_str()),
+        Some(voter.lal_voter_id.as_str()),
+        voter.first_name.as_deref(),
+        voter.middle_name.as_deref(),
+        voter.last_name.as_deref(),
+        voter.name_suffix.as_deref(),
+    ];
+    for t in texts {
+        tab(out);
+        push_text(out, t);
+    }
+    tab(out);
+    push_num(out, voter.age);
+    let texts: [Option<&str>; 18] = [
+        Some(voter.gender.as_str()),
+        voter.party_description.as_deref(),
+        Some(voter.party.as_str()),
+        Some(voter.voter_status.as_str()),
+        voter.address.line1.as_deref(),
+        voter.address.city.as_deref(),
+        voter.address.state.as_deref(),
+        voter.address.zip.as_deref(),
+        voter.cell_phone.as_deref(),
+        voter.landline.as_deref(),
+        Some(voter.marital_status.as_str()),
+        Some(voter.has_children.as_str()),
+        Some(voter.veteran.as_str()),
+        Some(voter.homeowner.as_str()),
+        Some(voter.business_owner.as_str()),
+        Some(voter.education.as_str()),
+        Some(voter.ethnicity.as_str()),
+        Some(voter.language.as_str()),
+    ];
+    for t in texts {
+        tab(out);
+        push_text(out, t);
+    }
+    tab(out);
+    push_num(out, voter.estimated_income);
+    for t in [
+        voter.search_text(),
+        voter.last_name_key(),
+        voter.first_name_key(),
+    ] {
+        tab(out);
+        push_text(out, Some(&t));
+    }
+    for b in [
+        voter.has_cell_phone(),
+        voter.has_landline(),
+        voter.has_address(),
+    ] {
+        tab(out);
+        push_bool(out, b);
+    }
+    tab(out);
+    push_text(out, Some(AgeRange::from_age(voter.age).as_str()));
+    tab(out);
+    out.push(b'{');
+    for (i, no) in district_nos.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_num(out, Some(no));
+    }
+    out.extend_from_slice(b"}\n");
+}
+
+/// A voter import in progress on its own connection; see the module documentation.
+pub(crate) struct PgVoterImport {
+    client: Client,
+    sink: Option<Pin<Box<CopyInSink<Bytes>>>>,
+    /// `(state, l2_type, l2_name)` → the district's number in `stage_districts`.
+    districts: HashMap<(String, String, String), i32>,
+    /// The statewide district number of each state seen.
+    statewide: HashMap<String, i32>,
+    /// Fingerprints of the `(state, lal_voter_id)` seen: a repeat (or a rare collision) only turns on the
+    /// exact de-duplication in SQL.
+    seen: HashSet<u64>,
+    hasher: RandomState,
+    duplicates: bool,
+    /// Voters staged so far (also the next `n`).
+    staged: u64,
+    states: HashSet<String>,
+}
+
+impl PgVoterImport {
+    /// Opens a connection to `url`, starts the transaction, waits for the import lock, and creates the
+    /// staging tables.
+    pub(crate) async fn begin(url: &str) -> Result<Self, StoreError> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("cannot connect for the import: {e}")))?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "voter import connection ended");
+            }
+        });
+        client
+            .batch_execute("SET application_name = 'winserve-import'; SET temp_buffers = '256MB'")
+            .await
+            .map_err(pg_error)?;
+        client.batch_execute(SETUP).await.map_err(pg_error)?;
+        client
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&VOTER_IMPORT_LOCK])
+            .await
+            .map_err(pg_error)?;
+        Ok(Self {
+            client,
+            sink: None,
+            districts: HashMap::new(),
+            statewide: HashMap::new(),
+            seen: HashSet::new(),
+            hasher: RandomState::new(),
+            duplicates: false,
+            staged: 0,
+            states: HashSet::new(),
+        })
+    }
+
+    fn district_no(&mut self, state: &str, l2_type: &str, l2_name: &str) -> i32 {
+        let next = i32::try_from(self.districts.len()).unwrap_or(i32::MAX);
+        // Look up by reference first: district names repeat across most voters.
+        if let Some(&no) = self.districts.get(&(
+            state.to_owned(),
+            l2_type.to_owned(),
+            l2_name.to_owned(),
+        )) {
+            return no;
+        }
+        self.districts.insert(
+            (state.to_owned(), l2_type.to_owned(), l2_name.to_owned()),
+            next,
+        );
+        next
+    }
+
+    fn statewide_no(&mut self, state: &StateCode) -> i32 {
+        if let Some(&no) = self.statewide.get(state.as_str()) {
+            return no;
+        }
+        let name = state_name(state).to_uppercase();
+        let no = self.district_no(state.as_str(), STATEWIDE_TYPE, &name);
+        self.statewide.insert(state.as_str().to_owned(), no);
+        no
+    }
+
+    /// Encodes one batch in COPY text format.
+    fn encode(&mut self, voters: &[Voter]) -> Result<Vec<u8>, StoreError> {
+        let mut out = Vec::with_capacity(voters.len() * 420);
+        let mut nos: Vec<i32> = Vec::with_capacity(16);
+        // The district cache per batch: (type, name) borrowed from the voters → number.
+        let mut local: HashMap<(&str, &str, &str), i32> = HashMap::new();
+        for voter in voters {
+            let n = i32::try_from(self.staged)
+                .map_err(|_| StoreError::Internal("too many voters in one import".into()))?;
+            self.staged += 1;
+            let fingerprint = self
+                .hasher
+                .hash_one((voter.state.as_str(), voter.lal_voter_id.as_str()));
+            if !self.seen.insert(fingerprint) {
+                self.duplicates = true;
+            }
+            if !self.states.contains(voter.state.as_str()) {
+                self.states.insert(voter.state.as_str().to_owned());
+            }
+            nos.clear();
+            nos.push(self.statewide_no(&voter.state));
+            for (t, name) in &voter.districts {
+                let key = (voter.state.as_str(), t.as_str(), name.as_str());
+                let no = match local.get(&key) {
+                    Some(&no) => no,
+                    None => {
+                        let no = self.district_no(key.0, key.1, key.2);
+                        local.insert(key, no);
+                        no
+                    }
+                };
+                nos.push(no);
+            }
+            nos.sort_unstable();
+            nos.dedup();
+            encode_voter(&mut out, n, voter, &nos);
+        }
+        Ok(out)
+    }
+
+    async fn merge(&mut self) -> Result<ImportSummary, StoreError> {
+        let mut clock = Clock::new();
+        let mut summary = ImportSummary {
+            voters_received: self.staged,
+            ..ImportSummary::default()
+        };
+        if let Some(mut sink) = self.sink.take() {
+            sink.as_mut().finish().await.map_err(pg_error)?;
+        }
+        if self.staged == 0 {
+            return Ok(summary);
+        }
+        let c = &self.client;
+
+        clock.phase("copy");
+        // (a) Districts.
+        let mut keys: Vec<(&(String, String, String), i32)> =
+            self.districts.iter().map(|(k, &no)| (k, no)).collect();
+        keys.sort_by(|a, b| a.0.cmp(b.0));
+        let nos: Vec<i32> = keys.iter().map(|(_, no)| *no).collect();
+        let states: Vec<&str> = keys.iter().map(|(k, _)| k.0.as_str()).collect();
+        let types: Vec<&str> = keys.iter().map(|(k, _)| k.1.as_str()).collect();
+        let names: Vec<&str> = keys.iter().map(|(k, _)| k.2.as_str()).collect();
+        c.execute(
+            "INSERT INTO stage_districts (no, state, l2_type, l2_name)
+             SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::text[])",
+            &[&nos, &states, &types, &names],
+        )
+        .await
+        .map_err(pg_error)?;
+        summary.districts_created = c
+            .execute(
+                "INSERT INTO districts (id, state, l2_type, l2_name)
+                 SELECT gen_random_uuid(), state, l2_type, l2_name FROM stage_districts
+                 ORDER BY state, l2_type, l2_name
+                 ON CONFLICT (state, l2_type, l2_name) DO NOTHING",
+                &[],
+            )
+            .await
+            .map_err(pg_error)?;
+        c.execute(
+            "UPDATE stage_districts s SET id = d.id FROM districts d
+             WHERE d.state = s.state AND d.l2_type = s.l2_type AND d.l2_name = s.l2_name",
+            &[],
+        )
+        .await
+        .map_err(pg_error)?;
+
+        clock.phase("districts");
+        // (b) Voters. The last row of a voter wins, as if the rows were written one by one.
+        if self.duplicates {
+            c.execute(
+                "DELETE FROM stage_voters s USING stage_voters t
+                 WHERE t.state = s.state AND t.lal_voter_id = s.lal_voter_id AND t.n > s.n",
+                &[],
+            )
+            .await
+            .map_err(pg_error)?;
+        }
+        c.batch_execute("ANALYZE stage_voters; ANALYZE stage_districts")
+            .await
+            .map_err(pg_error)?;
+        clock.phase("dedup+analyze");
+        let unique = count(c, "SELECT count(*) FROM stage_voters").await?;
+        let states: Vec<&str> = self.states.iter().map(String::as_str).collect();
+        let any_stored = c
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]))",
+                &[&states],
+            )
+            .await
+            .map_err(pg_error)?
+            .get::<_, bool>(0);
+        // Existing voters keep their ids.
+        let existing = if any_stored {
+            c.execute(
+                "UPDATE stage_voters s SET id = v.id, existed = true FROM voters v
+                 WHERE v.state = s.state AND v.lal_voter_id = s.lal_voter_id",
+                &[],
+            )
+            .await
+            .map_err(pg_error)?
+        } else {
+            0
+        };
+        clock.phase("match existing");
+        let data = DATA_COLUMNS.join(", ");
+        let written = if existing == 0 {
+            c.execute(
+                &format!(
+                    "INSERT INTO voters (id, state, lal_voter_id, {data})
+                     SELECT id, state, lal_voter_id, {data} FROM stage_voters"
+                ),
+                &[],
+            )
+            .await
+            .map_err(pg_error)?
+        } else {
+            let set = DATA_COLUMNS
+                .iter()
+                .map(|col| format!("{col} = excluded.{col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let old = DATA_COLUMNS
+                .iter()
+                .map(|col| format!("v.{col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let new = DATA_COLUMNS
+                .iter()
+                .map(|col| format!("excluded.{col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            c.execute(
+                &format!(
+                    "INSERT INTO voters AS v (id, state, lal_voter_id, {data})
+                     SELECT id, state, lal_voter_id, {data} FROM stage_voters
+                     ON CONFLICT (state, lal_voter_id) DO UPDATE SET {set}, updated_at = now()
+                     WHERE ({old}) IS DISTINCT FROM ({new})"
+                ),
+                &[],
+            )
+            .await
+            .map_err(pg_error)?
+        };
+        summary.voters_inserted = unique - existing;
+        summary.voters_updated = written.saturating_sub(summary.voters_inserted);
+
+        clock.phase("voters");
+        // (c) Memberships.
+        let member = MEMBER_COLUMNS.join(", ");
+        let member_s = MEMBER_COLUMNS
+            .iter()
+            .map(|col| format!("s.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let desired = format!(
+            "SELECT s.state, d.id AS district_id, s.id AS voter_id, {member_s}
+             FROM stage_voters s CROSS JOIN LATERAL unnest(s.district_nos) AS m(no)
+             JOIN stage_districts d ON d.no = m.no"
+        );
+        // New voters' rows in contacts order: the indexes of `voter_districts` then grow mostly at their
+        // right edges instead of at random places (about 1.7x faster on a large load).
+        if summary.voters_inserted > 0 {
+            summary.memberships_changed += c
+                .execute(
+                    &format!(
+                        "INSERT INTO voter_districts (state, district_id, voter_id, {member})
+                         {desired} WHERE NOT s.existed
+                         ORDER BY 1, 2, 4, 5, 3"
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(pg_error)?;
+        }
+        clock.phase("new memberships");
+        if existing > 0 {
+            c.batch_execute(&format!(
+                "CREATE TEMPORARY TABLE stage_desired ON COMMIT DROP AS {desired} WHERE s.existed;
+                 ANALYZE stage_desired"
+            ))
+            .await
+            .map_err(pg_error)?;
+            summary.memberships_changed += c
+                .execute(
+                    "DELETE FROM voter_districts vd USING stage_voters s
+                     WHERE s.existed AND vd.state = s.state AND vd.voter_id = s.id
+                       AND NOT EXISTS (SELECT 1 FROM stage_desired x WHERE x.state = vd.state
+                           AND x.district_id = vd.district_id AND x.voter_id = vd.voter_id)",
+                    &[],
+                )
+                .await
+                .map_err(pg_error)?;
+            let set = MEMBER_COLUMNS
+                .iter()
+                .map(|col| format!("{col} = x.{col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let old = MEMBER_COLUMNS
+                .iter()
+                .map(|col| format!("vd.{col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let new = MEMBER_COLUMNS
+                .iter()
+                .map(|col| format!("x.{col}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            summary.memberships_changed += c
+                .execute(
+                    &format!(
+                        "UPDATE voter_districts vd SET {set} FROM stage_desired x
+                         WHERE vd.state = x.state AND vd.district_id = x.district_id
+                           AND vd.voter_id = x.voter_id AND ({old}) IS DISTINCT FROM ({new})"
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(pg_error)?;
+            summary.memberships_changed += c
+                .execute(
+                    &format!(
+                        "INSERT INTO voter_districts (state, district_id, voter_id, {member})
+                         SELECT state, district_id, voter_id, {member} FROM stage_desired x
+                         WHERE NOT EXISTS (SELECT 1 FROM voter_districts vd WHERE vd.state = x.state
+                             AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id)"
+                    ),
+                    &[],
+                )
+                .await
+                .map_err(pg_error)?;
+            clock.phase("changed memberships");
+        }
+        Ok(summary)
+    }
+}
+
+/// Logs how long each phase of the merge took (`RUST_LOG=winserve_adapters_postgres=debug`).
+struct Clock(std::time::Instant);
+
+impl Clock {
+    fn new() -> Self {
+        Self(std::time::Instant::now())
+    }
+
+    fn phase(&mut self, name: &str) {
+        tracing::debug!(phase = name, ms = self.0.elapsed().as_millis() as u64, "voter import");
+        self.0 = std::time::Instant::now();
+    }
+}
+
+async fn count(c: &Client, sql: &str) -> Result<u64, StoreError> {
+    let n: i64 = c.query_one(sql, &[]).await.map_err(pg_error)?.get(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[async_trait]
+impl VoterImport for PgVoterImport {
+    async fn write(&mut self, voters: Vec<Voter>) -> Result<(), StoreError> {
+        if voters.is_empty() {
+            return Ok(());
+        }
+        let data = self.encode(&voters)?;
+        drop(voters);
+        if self.sink.is_none() {
+            let sink = self
+                .client
+                .copy_in::<_, Bytes>(&format!(
+                    "COPY stage_voters ({STAGE_COLUMNS}) FROM STDIN"
+                ))
+                .await
+                .map_err(pg_error)?;
+            self.sink = Some(Box::pin(sink));
+        }
+        let Some(sink) = self.sink.as_mut() else {
+            return Err(StoreError::Internal("the COPY stream is gone".into()));
+        };
+        sink.send(Bytes::from(data)).await.map_err(pg_error)
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<ImportSummary, StoreError> {
+        let summary = self.merge().await?;
+        self.client.batch_execute("COMMIT").await.map_err(pg_error)?;
+        Ok(summary)
+    }
+
+    async fn abort(mut self: Box<Self>) {
+        // Dropping the sink ends the COPY with a failure; then the transaction is rolled back.
+        self.sink = None;
+        if let Err(e) = self.client.batch_execute("ROLLBACK").await {
+            tracing::debug!(error = %e, "voter import rollback failed (the connection closes anyway)");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_is_escaped() {
+        let mut out = Vec::new();
+        push_text(&mut out, Some("a\tb\nc\\d\re"));
+        assert_eq!(out, b"a\\tb\\nc\\\\d\\re");
+        out.clear();
+        push_text(&mut out, None);
+        assert_eq!(out, b"\\N");
+        out.clear();
+        push_text(&mut out, Some("\"O'Brien\", Jr"));
+        assert_eq!(out, b"\"O'Brien\", Jr");
+    }
+}

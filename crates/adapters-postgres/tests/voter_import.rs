@@ -1,0 +1,437 @@
+//! The voter import (`VoterRepository::begin_import`): COPY staging, the set-based merge, idempotent
+//! re-imports, rollback, and exact district facets.
+#![allow(clippy::unwrap_used)]
+
+use tokio_postgres::{Client, NoTls};
+use winserve_adapters_postgres::test_support::TestDatabase;
+use winserve_adapters_postgres::PgStore;
+use winserve_domain::{
+    Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
+    PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
+};
+use winserve_ports::{ImportSummary, ReferenceRepository, VoterRepository};
+
+const WARD_1: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 1");
+const WARD_2: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 2");
+const COUNTY: (&str, &str) = ("County", "LARAMIE");
+const STATEWIDE: (&str, &str) = ("State", "WYOMING");
+
+fn voter(i: usize, districts: &[(&str, &str)]) -> Voter {
+    Voter {
+        id: VoterId::generate(),
+        lal_voter_id: format!("LALWY{i:09}"),
+        state: StateCode::new("WY").unwrap(),
+        first_name: Some(["Ann", "José", "Zoë", "Bob"][i % 4].into()),
+        middle_name: None,
+        last_name: Some(format!("Núñez{}", i % 7)),
+        name_suffix: None,
+        age: Some(18 + (i % 70) as i16),
+        gender: [Gender::Female, Gender::Male, Gender::Unknown][i % 3],
+        party_description: Some("Libertarian".into()),
+        party: [PartyGroup::Democratic, PartyGroup::Republican, PartyGroup::Other][i % 3],
+        voter_status: [VoterStatus::Super, VoterStatus::Likely][i % 2],
+        address: Address {
+            line1: (i % 5 != 0).then(|| format!("{i} Main St")),
+            city: Some("Cheyenne".into()),
+            state: Some("WY".into()),
+            zip: Some("82001".into()),
+        },
+        cell_phone: (i % 2 == 0).then(|| "(307) 555-0100".into()),
+        landline: (i % 3 == 0).then(|| "307-555-0199".into()),
+        marital_status: MaritalStatus::Married,
+        has_children: YesNo::No,
+        veteran: YesUnknown::Yes,
+        homeowner: Homeowner::Likely,
+        business_owner: YesUnknown::Unknown,
+        education: Education::College,
+        ethnicity: Ethnicity::European,
+        language: Language::En,
+        estimated_income: (i % 4 != 0).then_some(40_000 + i as i32),
+        districts: districts
+            .iter()
+            .map(|(t, n)| (L2Type::new(t).unwrap(), L2Name::new(n).unwrap()))
+            .collect(),
+    }
+}
+
+/// `n` voters: all in the county, the first half in ward 1, the rest in ward 2.
+fn voters(n: usize) -> Vec<Voter> {
+    (0..n)
+        .map(|i| voter(i, &[COUNTY, if i < n / 2 { WARD_1 } else { WARD_2 }]))
+        .collect()
+}
+
+async fn client(db: &TestDatabase) -> Client {
+    let (client, connection) = tokio_postgres::connect(db.url(), NoTls).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+async fn count(c: &Client, sql: &str) -> i64 {
+    c.query_one(sql, &[]).await.unwrap().get(0)
+}
+
+async fn import(store: &PgStore, batches: Vec<Vec<Voter>>) -> ImportSummary {
+    let mut import = store.begin_import().await.unwrap();
+    for batch in batches {
+        import.write(batch).await.unwrap();
+    }
+    import.commit().await.unwrap()
+}
+
+/// Asserts that `district_facets` are exactly the group counts of `voter_districts` (so every total and
+/// every per-dimension sum matches), and that `count_in_district` agrees with `count(*)` everywhere.
+async fn assert_facets_exact(store: &PgStore, c: &Client) {
+    let mismatches = count(
+        c,
+        "SELECT count(*) FROM (
+             SELECT district_id, has_cell_phone, has_landline, has_address, voter_status, party, age_range,
+                    count(*) AS n
+             FROM voter_districts GROUP BY 1, 2, 3, 4, 5, 6, 7) a
+         FULL JOIN (SELECT * FROM district_facets WHERE voters <> 0) f
+             USING (district_id, has_cell_phone, has_landline, has_address, voter_status, party, age_range)
+         WHERE a.n IS DISTINCT FROM f.voters",
+    )
+    .await;
+    assert_eq!(mismatches, 0, "district_facets differ from voter_districts");
+    for dimension in [
+        "has_cell_phone::text",
+        "has_landline::text",
+        "has_address::text",
+        "voter_status",
+        "party",
+        "age_range",
+    ] {
+        let off = count(
+            c,
+            &format!(
+                "SELECT count(*) FROM (
+                     SELECT district_id, {dimension} AS k, count(*) AS n FROM voter_districts GROUP BY 1, 2) a
+                 FULL JOIN (SELECT district_id, {dimension} AS k, sum(voters) AS n FROM district_facets
+                            GROUP BY 1, 2 HAVING sum(voters) <> 0) f USING (district_id, k)
+                 WHERE a.n IS DISTINCT FROM f.n"
+            ),
+        )
+        .await;
+        assert_eq!(off, 0, "per-{dimension} sums differ");
+    }
+    let rows = c
+        .query(
+            "SELECT d.id::text, (SELECT count(*) FROM voter_districts vd WHERE vd.district_id = d.id)
+             FROM districts d",
+            &[],
+        )
+        .await
+        .unwrap();
+    for row in rows {
+        let id: uuid::Uuid = row.get::<_, String>(0).parse().unwrap();
+        let expected: i64 = row.get(1);
+        let counted = store
+            .count_in_district(winserve_domain::DistrictId::from_uuid(id))
+            .await
+            .unwrap();
+        assert_eq!(counted, expected as u64);
+    }
+}
+
+async fn district_id(store: &PgStore, (t, n): (&str, &str)) -> winserve_domain::DistrictId {
+    store
+        .upsert_district(
+            &StateCode::new("WY").unwrap(),
+            &L2Type::new(t).unwrap(),
+            &L2Name::new(n).unwrap(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// A snapshot of everything an import writes, to compare before and after.
+async fn snapshot(c: &Client) -> Vec<String> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT v::text FROM voters v ORDER BY state, lal_voter_id",
+        "SELECT vd::text FROM voter_districts vd ORDER BY state, district_id, voter_id",
+        "SELECT f::text FROM district_facets f ORDER BY 1",
+        "SELECT d::text FROM districts d ORDER BY 1",
+    ] {
+        for row in c.query(sql, &[]).await.unwrap() {
+            out.push(row.get(0));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_stores_voters_memberships_and_districts() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let mut all = voters(300);
+    // Values that need escaping in COPY, and quotes.
+    all[0].last_name = Some("O'Brien \"Jr\"\tback\\slash".into());
+    all[0].address.line1 = Some("1 Main St\nApt 2\r".into());
+    let batches = vec![all[..120].to_vec(), all[120..].to_vec()];
+    let summary = import(&store, batches).await;
+    assert_eq!(
+        summary,
+        ImportSummary {
+            voters_received: 300,
+            voters_inserted: 300,
+            voters_updated: 0,
+            districts_created: 4,
+            memberships_changed: 900,
+        }
+    );
+    assert_eq!(count(&c, "SELECT count(*) FROM voters").await, 300);
+    assert_eq!(count(&c, "SELECT count(*) FROM voter_districts").await, 900);
+    // Ids are the voters' own.
+    let id: String = c
+        .query_one(
+            "SELECT id::text FROM voters WHERE lal_voter_id = $1",
+            &[&all[7].lal_voter_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(id, all[7].id.as_uuid().to_string());
+    // Escaped values arrive intact; derived columns come from the domain.
+    let row = c
+        .query_one(
+            "SELECT v.last_name, v.address_line1, v.search_text, vd.last_name_key, vd.first_name_key,
+                    vd.has_cell_phone, vd.has_landline, vd.has_address, vd.age_range, vd.party
+             FROM voters v JOIN voter_districts vd ON vd.state = v.state AND vd.voter_id = v.id
+             WHERE v.lal_voter_id = $1 LIMIT 1",
+            &[&all[0].lal_voter_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), all[0].last_name.clone().unwrap());
+    assert_eq!(row.get::<_, String>(1), "1 Main St\nApt 2\r");
+    assert_eq!(row.get::<_, String>(2), all[0].search_text());
+    assert_eq!(row.get::<_, String>(3), all[0].last_name_key());
+    assert_eq!(row.get::<_, String>(4), "ann");
+    assert!(row.get::<_, bool>(5));
+    assert!(row.get::<_, bool>(6));
+    assert!(row.get::<_, bool>(7));
+    assert_eq!(row.get::<_, String>(8), "18_24");
+    assert_eq!(row.get::<_, String>(9), "democratic");
+    let jose = c
+        .query_one(
+            "SELECT first_name_key FROM voter_districts vd JOIN voters v ON v.id = vd.voter_id
+             WHERE v.lal_voter_id = $1 LIMIT 1",
+            &[&all[1].lal_voter_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(jose.get::<_, String>(0), "jose");
+
+    // Every voter is in the statewide district; the wards split the voters.
+    let statewide = district_id(&store, STATEWIDE).await;
+    assert_eq!(store.count_in_district(statewide).await.unwrap(), 300);
+    assert_eq!(
+        store
+            .count_in_district(district_id(&store, COUNTY).await)
+            .await
+            .unwrap(),
+        300
+    );
+    assert_eq!(
+        store
+            .count_in_district(district_id(&store, WARD_1).await)
+            .await
+            .unwrap(),
+        150
+    );
+    assert_eq!(count(&c, "SELECT count(*) FROM districts").await, 4);
+    assert_facets_exact(&store, &c).await;
+
+    // A voter already listing the statewide district is in it once.
+    let mut explicit = voter(1000, &[STATEWIDE, COUNTY, COUNTY]);
+    explicit.lal_voter_id = "LALWY-EXPLICIT".into();
+    assert_eq!(store.upsert_voters(&[explicit]).await.unwrap(), 1);
+    assert_eq!(store.count_in_district(statewide).await.unwrap(), 301);
+    assert_facets_exact(&store, &c).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identical_reimport_changes_nothing() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(200);
+    import(&store, vec![all.clone()]).await;
+    let before = snapshot(&c).await;
+    // The same voters with fresh ids (as a re-read file has): nothing changes, ids are kept.
+    let again: Vec<Voter> = all
+        .iter()
+        .cloned()
+        .map(|mut v| {
+            v.id = VoterId::generate();
+            v
+        })
+        .collect();
+    let summary = import(&store, vec![again[..50].to_vec(), again[50..].to_vec()]).await;
+    assert_eq!(
+        summary,
+        ImportSummary {
+            voters_received: 200,
+            ..ImportSummary::default()
+        }
+    );
+    assert_eq!(snapshot(&c).await, before, "updated_at, ids, rows, facets unchanged");
+    assert_facets_exact(&store, &c).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changed_voter_updates_membership_and_facets() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(100);
+    import(&store, vec![all.clone()]).await;
+    let ward_1 = district_id(&store, WARD_1).await;
+    let ward_2 = district_id(&store, WARD_2).await;
+    assert_eq!(store.count_in_district(ward_1).await.unwrap(), 50);
+
+    // Voter 2 (ward 1, cell phone, democratic) moves to ward 2, turns republican and loses the cell phone.
+    let mut changed = all[2].clone();
+    changed.id = VoterId::generate();
+    changed.districts = vec![
+        (L2Type::new(COUNTY.0).unwrap(), L2Name::new(COUNTY.1).unwrap()),
+        (L2Type::new(WARD_2.0).unwrap(), L2Name::new(WARD_2.1).unwrap()),
+    ];
+    changed.party = PartyGroup::Republican;
+    changed.party_description = Some("Republican".into());
+    changed.cell_phone = None;
+    let updated_before: String = c
+        .query_one(
+            "SELECT updated_at::text FROM voters WHERE lal_voter_id = $1",
+            &[&changed.lal_voter_id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let mut unchanged = all[3].clone();
+    unchanged.id = VoterId::generate();
+    let summary = import(&store, vec![vec![changed.clone(), unchanged]]).await;
+    assert_eq!(
+        summary,
+        ImportSummary {
+            voters_received: 2,
+            voters_inserted: 0,
+            voters_updated: 1,
+            districts_created: 0,
+            // ward 1 removed, ward 2 added, county and statewide rows updated.
+            memberships_changed: 4,
+        }
+    );
+    assert_eq!(store.count_in_district(ward_1).await.unwrap(), 49);
+    assert_eq!(store.count_in_district(ward_2).await.unwrap(), 51);
+    let row = c
+        .query_one(
+            "SELECT v.id::text, v.party, v.cell_phone, v.updated_at::text,
+                    bool_and(NOT vd.has_cell_phone AND vd.party = 'republican'), count(*)
+             FROM voters v JOIN voter_districts vd ON vd.state = v.state AND vd.voter_id = v.id
+             WHERE v.lal_voter_id = $1 GROUP BY 1, 2, 3, 4",
+            &[&changed.lal_voter_id],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, String>(0), all[2].id.as_uuid().to_string());
+    assert_eq!(row.get::<_, String>(1), "republican");
+    assert_eq!(row.get::<_, Option<String>>(2), None);
+    assert_ne!(row.get::<_, String>(3), updated_before);
+    assert!(row.get::<_, bool>(4));
+    assert_eq!(row.get::<_, i64>(5), 3);
+    assert_facets_exact(&store, &c).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aborted_or_dropped_imports_store_nothing() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+
+    let mut aborted = store.begin_import().await.unwrap();
+    aborted.write(voters(50)).await.unwrap();
+    aborted.abort().await;
+
+    {
+        let mut dropped = store.begin_import().await.unwrap();
+        dropped.write(voters(60)).await.unwrap();
+        dropped.write(voters(10)).await.unwrap();
+    }
+
+    // A failing import (a voter the schema refuses) stores nothing either.
+    let mut bad = voters(5);
+    bad[4].age = Some(-3);
+    let mut failing = store.begin_import().await.unwrap();
+    failing.write(bad).await.unwrap();
+    assert!(failing.commit().await.is_err());
+
+    // The lock was released each time: a new import goes through.
+    let mut empty = store.begin_import().await.unwrap();
+    empty.write(Vec::new()).await.unwrap();
+    assert_eq!(empty.commit().await.unwrap(), ImportSummary::default());
+
+    for table in ["voters", "voter_districts", "districts", "district_facets"] {
+        assert_eq!(
+            count(&c, &format!("SELECT count(*) FROM {table}")).await,
+            0,
+            "{table} is empty"
+        );
+    }
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_overlapping_imports_keep_facets_exact() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    import(&store, vec![voters(100)]).await;
+
+    // Two imports spawned together over overlapping voters with different data: they run one after the
+    // other (advisory lock), and whichever is last wins for the overlap.
+    let first: Vec<Voter> = (50..250).map(|i| voter(i, &[COUNTY, WARD_1])).collect();
+    let second: Vec<Voter> = (0..150)
+        .map(|i| {
+            let mut v = voter(i, &[WARD_2]);
+            v.party = PartyGroup::Independent;
+            v.cell_phone = None;
+            v
+        })
+        .collect();
+    let tasks = [first, second].map(|batch| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut import = store.begin_import().await.unwrap();
+            for chunk in batch.chunks(37) {
+                import.write(chunk.to_vec()).await.unwrap();
+                tokio::task::yield_now().await;
+            }
+            import.commit().await.unwrap()
+        })
+    });
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(count(&c, "SELECT count(*) FROM voters").await, 250);
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM (SELECT voter_id FROM voter_districts GROUP BY 1) x"
+        )
+        .await,
+        250
+    );
+    let statewide = district_id(&store, STATEWIDE).await;
+    assert_eq!(store.count_in_district(statewide).await.unwrap(), 250);
+    assert_facets_exact(&store, &c).await;
+
+    db.cleanup().await;
+}

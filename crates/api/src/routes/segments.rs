@@ -1,0 +1,263 @@
+//! Segments: the built-in ones and an organization's custom ones. A segment id of another organization is
+//! 404 `segment_not_found` everywhere, exactly like a missing one.
+
+use crate::context::OrgContext;
+use crate::extract::ApiJson;
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::routes::contacts::contact_filter;
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use winserve_domain::{
+    BuiltInSegment, OrganizationId, PartyPolicy, Segment, SegmentCriteria, SegmentId, SegmentName,
+};
+
+/// A built-in segment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BuiltInSegmentDto {
+    /// The key to pass as `segment=`.
+    pub key: String,
+    /// Its name.
+    pub name: String,
+    /// Its filter.
+    #[schema(value_type = Object)]
+    pub criteria: SegmentCriteria,
+}
+
+/// A custom segment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentDto {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its filter (keys of the segment criteria table; AND across keys, OR within a list).
+    #[schema(value_type = Object)]
+    pub criteria: SegmentCriteria,
+    /// When created.
+    pub created_at: DateTime<Utc>,
+    /// When last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<&Segment> for SegmentDto {
+    fn from(s: &Segment) -> Self {
+        Self {
+            id: s.id.as_uuid(),
+            name: s.name.as_str().to_owned(),
+            criteria: s.criteria.clone(),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// `{built_in, custom}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentList {
+    /// The built-in segments, the same in both modes.
+    pub built_in: Vec<BuiltInSegmentDto>,
+    /// This organization's custom segments, by name.
+    pub custom: Vec<SegmentDto>,
+}
+
+/// Parses a segment id from a path: anything that is not a UUID cannot name a segment.
+fn segment_id(raw: &str) -> Result<SegmentId, ApiError> {
+    Uuid::parse_str(raw)
+        .map(SegmentId::from_uuid)
+        .map_err(|_| ApiError::segment_not_found())
+}
+
+/// One of the organization's segments, else 404 `segment_not_found`.
+pub async fn owned_segment(
+    state: &AppState,
+    organization: OrganizationId,
+    raw_id: &str,
+) -> ApiResult<Segment> {
+    let id = segment_id(raw_id)?;
+    state
+        .app
+        .ports
+        .segments
+        .find(organization, id)
+        .await?
+        .ok_or_else(ApiError::segment_not_found)
+}
+
+/// Validates criteria from a request body: known keys and values (serde), no empty lists, and the party
+/// policy of the organization's mode.
+fn checked_criteria(criteria: SegmentCriteria, policy: PartyPolicy) -> ApiResult<SegmentCriteria> {
+    let criteria = criteria.normalized()?;
+    policy
+        .check_criteria(&criteria)
+        .map_err(|_| ApiError::party_filter_not_allowed())?;
+    Ok(criteria)
+}
+
+/// The built-in segments and this organization's custom segments.
+#[utoipa::path(get, path = "/v1/segments", tag = "segments", security(("bearer" = [])),
+    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    responses((status = 200, body = SegmentList), (status = 400, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_segments(State(state): State<AppState>, ctx: OrgContext) -> ApiResult<Json<SegmentList>> {
+    let custom = state
+        .app
+        .ports
+        .segments
+        .list(ctx.org.organization.id)
+        .await?;
+    Ok(Json(SegmentList {
+        built_in: BuiltInSegment::ALL
+            .iter()
+            .map(|b| BuiltInSegmentDto {
+                key: b.key().to_owned(),
+                name: b.name().to_owned(),
+                criteria: b.criteria(),
+            })
+            .collect(),
+        custom: custom.iter().map(SegmentDto::from).collect(),
+    }))
+}
+
+/// Body of `POST /v1/segments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSegmentBody {
+    /// 1 to 100 characters.
+    pub name: String,
+    /// The filter; unknown keys or values are 422, a party criterion in a Serve organization is 422
+    /// `party_filter_not_allowed`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub criteria: SegmentCriteria,
+}
+
+/// Creates a custom segment in this organization.
+#[utoipa::path(post, path = "/v1/segments", tag = "segments", security(("bearer" = [])),
+    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    request_body = CreateSegmentBody,
+    responses((status = 201, body = SegmentDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_segment(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    ApiJson(body): ApiJson<CreateSegmentBody>,
+) -> ApiResult<(StatusCode, Json<SegmentDto>)> {
+    ctx.ensure_writable()?;
+    let name = SegmentName::new(&body.name)?;
+    let criteria = checked_criteria(body.criteria, PartyPolicy::for_mode(ctx.mode()))?;
+    let now = Utc::now();
+    let segment = Segment {
+        id: SegmentId::generate(),
+        organization_id: ctx.org.organization.id,
+        name,
+        criteria,
+        created_at: now,
+        updated_at: now,
+    };
+    let created = state.app.ports.segments.create(&segment).await?;
+    Ok((StatusCode::CREATED, Json(SegmentDto::from(&created))))
+}
+
+/// One of this organization's segments.
+#[utoipa::path(get, path = "/v1/segments/{id}", tag = "segments", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    responses((status = 200, body = SegmentDto), (status = 404, body = Problem)))]
+pub async fn get_segment(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SegmentDto>> {
+    let segment = owned_segment(&state, ctx.org.organization.id, &id).await?;
+    Ok(Json(SegmentDto::from(&segment)))
+}
+
+/// Body of `PATCH /v1/segments/{id}`: absent keys keep their value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SegmentPatchBody {
+    /// A new name.
+    pub name: Option<String>,
+    /// A new filter (replaces the old one).
+    #[schema(value_type = Option<Object>)]
+    pub criteria: Option<SegmentCriteria>,
+}
+
+/// Renames or refilters one of this organization's segments.
+#[utoipa::path(patch, path = "/v1/segments/{id}", tag = "segments", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    request_body = SegmentPatchBody,
+    responses((status = 200, body = SegmentDto), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn patch_segment(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SegmentPatchBody>,
+) -> ApiResult<Json<SegmentDto>> {
+    let current = owned_segment(&state, ctx.org.organization.id, &id).await?;
+    ctx.ensure_writable()?;
+    let name = match body.name {
+        Some(n) => SegmentName::new(&n)?,
+        None => current.name,
+    };
+    let criteria = match body.criteria {
+        Some(c) => checked_criteria(c, PartyPolicy::for_mode(ctx.mode()))?,
+        None => current.criteria,
+    };
+    let updated = state
+        .app
+        .ports
+        .segments
+        .update(ctx.org.organization.id, current.id, &name, &criteria)
+        .await?;
+    Ok(Json(SegmentDto::from(&updated)))
+}
+
+/// Deletes one of this organization's segments.
+#[utoipa::path(delete, path = "/v1/segments/{id}", tag = "segments", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn delete_segment(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let current = owned_segment(&state, ctx.org.organization.id, &id).await?;
+    ctx.ensure_writable()?;
+    state
+        .app
+        .ports
+        .segments
+        .delete(ctx.org.organization.id, current.id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{count}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentCount {
+    /// Contacts of the organization's district in the segment, counted now.
+    pub count: u64,
+}
+
+/// The live count of one of this organization's segments.
+#[utoipa::path(get, path = "/v1/segments/{id}/count", tag = "segments", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    responses((status = 200, body = SegmentCount), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn count_segment(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    Path(id): Path<String>,
+) -> ApiResult<Json<SegmentCount>> {
+    let segment = owned_segment(&state, ctx.org.organization.id, &id).await?;
+    let Some(filter) = contact_filter(&ctx, &segment.criteria, &SegmentCriteria::default(), None)? else {
+        return Ok(Json(SegmentCount { count: 0 }));
+    };
+    let count = state.app.ports.contacts.count(&filter).await?;
+    Ok(Json(SegmentCount { count }))
+}

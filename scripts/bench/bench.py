@@ -1,0 +1,1329 @@
+#!/usr/bin/env python3
+"""The benchmark driver of scripts/bench.sh (see docs/benchmarks.md).
+
+Steps, each a function below:
+
+ 1. seed_database / import_figure: time `winserve seed` into winserve_bench, and `winserve import voters`
+    of the same data (written by `seed --out`) into winserve_bench_import; VACUUM ANALYZE.
+ 2. Server: start `winserve serve` on 127.0.0.1:18080; RssSampler reads its RSS from /proc during every run.
+ 3. setup_orgs: one user and one Win organization per district (the city, a county near N/5, the
+    statewide district) through the API, two custom segments per organization, keyset cursors at random
+    depths and search terms taken from real contacts.
+ 4. run_http: every workload through wrk (2 threads, 8 connections, 32 for /v1/organizations).
+ 5. run_exports: CSV exports with curl (rows/s, RSS).
+ 6. run_sql: the same SQL through pgbench at the same concurrency (per-transaction logs -> p50/p99).
+ 7. explain_plans: EXPLAIN (ANALYZE, BUFFERS) of the hot queries.
+ 8. partition_comparison: the page + total SQL on the partitioned tables vs unpartitioned copies.
+ 9. write_report: docs/benchmarks.md.
+
+Only the Python standard library is used. Every load run is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import unicodedata
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+BIN = ROOT / "target" / "release" / "winserve"
+WORK = ROOT / "target" / "bench"
+PG_BASE = "postgres://postgres@127.0.0.1:5432"
+DB = "winserve_bench"
+IMPORT_DB = "winserve_bench_import"
+HOST, PORT = "127.0.0.1", 18080
+BASE = f"http://{HOST}:{PORT}"
+JWT_SECRET = "winserve-bench-secret-not-for-production"
+STATE = "WY"
+RNG_SEED = 1
+
+STARTED = time.monotonic()
+
+
+class BenchError(Exception):
+    """A failure with a message for the user."""
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.monotonic() - STARTED:6.0f}s] {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------------------------- processes
+
+
+def run(cmd: list[str], *, env: dict | None = None, timeout: float, what: str, cwd: Path | None = None) -> str:
+    """Runs `cmd`, returns its stdout; fails with the tail of its output."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    try:
+        p = subprocess.run(
+            [str(c) for c in cmd], env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{what}: did not finish within {timeout:.0f} s ({shlex.join(map(str, cmd))})")
+    except FileNotFoundError:
+        raise BenchError(f"{what}: {cmd[0]} not found")
+    if p.returncode != 0:
+        tail = "\n".join((p.stderr or p.stdout).strip().splitlines()[-15:])
+        raise BenchError(f"{what} failed (exit {p.returncode}): {shlex.join(map(str, cmd))}\n{tail}")
+    return p.stdout
+
+
+def db_url(db: str) -> str:
+    return f"{PG_BASE}/{db}"
+
+
+def psql(db: str, sql: str, *, timeout: float = 600, what: str = "psql") -> str:
+    return run(
+        ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-h", HOST, "-U", "postgres", "-d", db, "-c", sql],
+        timeout=timeout,
+        what=what,
+    ).strip()
+
+
+def database_exists(db: str) -> bool:
+    return psql("postgres", f"SELECT count(*) FROM pg_database WHERE datname = '{db}'") == "1"
+
+
+def drop_database(db: str) -> None:
+    psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', what=f"dropping {db}")
+
+
+def winserve(args: list[str], db: str, *, timeout: float, what: str) -> tuple[str, float]:
+    """Runs the winserve binary against `db`; returns (stdout, seconds)."""
+    t0 = time.monotonic()
+    out = run([BIN, *args], env={"DATABASE_URL": db_url(db), "WINSERVE_JWT_SECRET": JWT_SECRET,
+                                  "RUST_LOG": "warn"}, timeout=timeout, what=what)
+    return out, time.monotonic() - t0
+
+
+# ------------------------------------------------------------------------------------------------- report
+
+
+@dataclass
+class Result:
+    """One measured workload."""
+
+    key: str
+    label: str
+    size: int | None = None
+    p50: float | None = None  # ms
+    p99: float | None = None  # ms
+    rps: float | None = None
+    errors: int = 0
+    rss_max_mb: float | None = None
+    sql_p50: float | None = None
+    sql_p99: float | None = None
+    sql_tps: float | None = None
+    full_sql_p50: float | None = None
+    full_sql_p99: float | None = None
+    note: str = ""
+
+
+@dataclass
+class Report:
+    voters: int
+    args: argparse.Namespace
+    machine: dict = field(default_factory=dict)
+    seed: dict | None = None
+    imported: dict | None = None
+    vacuum_s: float | None = None
+    orgs: dict = field(default_factory=dict)
+    results: dict = field(default_factory=dict)
+    exports: list = field(default_factory=list)
+    plans: list = field(default_factory=list)
+    partitioning: list = field(default_factory=list)
+    partition_copy_s: float | None = None
+    rss_idle_mb: float | None = None
+    rss_peak_mb: float | None = None
+    checks: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    commands: list = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------- RSS
+
+
+class RssSampler:
+    """Samples the server's VmRSS every 50 ms; `phase(name)` records the maximum over a run."""
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.current: str | None = None
+        self.maxima: dict[str, float] = {}
+        self.overall = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def rss_mb(self) -> float:
+        try:
+            with open(f"/proc/{self.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / 1024
+        except OSError:
+            pass
+        return 0.0
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.05):
+            rss = self.rss_mb()
+            self.overall = max(self.overall, rss)
+            if self.current:
+                self.maxima[self.current] = max(self.maxima.get(self.current, 0.0), rss)
+
+    def start(self, name: str) -> None:
+        self.current = name
+        self.maxima[name] = self.rss_mb()
+
+    def stop(self) -> float:
+        name, self.current = self.current, None
+        return self.maxima.get(name or "", 0.0)
+
+    def close(self) -> None:
+        self._stop.set()
+
+
+# ------------------------------------------------------------------------------------------------- server
+
+
+class Server:
+    def __init__(self, db: str):
+        self.db = db
+        self.proc: subprocess.Popen | None = None
+        self.log_path = WORK / "server.log"
+
+    def start(self) -> None:
+        try:
+            urllib.request.urlopen(f"{BASE}/v1/health/live", timeout=1)
+            raise BenchError(f"something already listens on {HOST}:{PORT}; stop it first")
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        env = dict(os.environ)
+        env.update({
+            "DATABASE_URL": db_url(self.db),
+            "WINSERVE_BIND": f"{HOST}:{PORT}",
+            "WINSERVE_JWT_SECRET": JWT_SECRET,
+            "RUST_LOG": os.environ.get("RUST_LOG", "info"),
+        })
+        logf = open(self.log_path, "w")
+        self.proc = subprocess.Popen([str(BIN), "serve", "--no-migrate"], env=env, stdout=logf, stderr=logf)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(f"winserve serve exited ({self.proc.returncode}):\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(f"{BASE}/v1/health/ready", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                pass
+            time.sleep(0.2)
+        raise BenchError(f"winserve serve was not ready within 60 s:\n{self.log_tail()}")
+
+    def log_tail(self) -> str:
+        try:
+            return "\n".join(self.log_path.read_text().splitlines()[-20:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+
+# ---------------------------------------------------------------------------------------------------- API
+
+
+def api(method: str, path: str, token: str, org: str | None = None, body: dict | None = None,
+        timeout: float = 60) -> tuple[int, dict]:
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    if org:
+        headers["X-Organization-Slug"] = org
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    req = urllib.request.Request(BASE + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        text = e.read().decode(errors="replace")
+        try:
+            return e.code, json.loads(text)
+        except json.JSONDecodeError:
+            return e.code, {"raw": text}
+
+
+def api_ok(method: str, path: str, token: str, org: str | None = None, body: dict | None = None,
+           timeout: float = 60) -> dict:
+    status, doc = api(method, path, token, org, body, timeout)
+    if status >= 300:
+        raise BenchError(f"{method} {path} answered {status}: {json.dumps(doc)[:500]}")
+    return doc
+
+
+def mint_token(sub: str) -> str:
+    out, _ = winserve(["token", "--sub", sub, "--email", f"{sub}@example.test", "--ttl", "6h"], DB,
+                      timeout=30, what="winserve token")
+    return out.strip()
+
+
+# ------------------------------------------------------------------------------------------------ the SQL
+# A transcription of crates/adapters-postgres/src/contacts.rs + contacts_sql.rs (Win mode: party visible).
+# The driver checks it against the server: the totals and first contacts must agree (check_sql).
+
+VOTER_COLUMNS = (
+    "v.id, v.lal_voter_id, v.state, v.first_name, v.middle_name, v.last_name, v.name_suffix, v.age, "
+    "v.gender, v.party_description, v.party, v.voter_status, v.address_line1, v.address_city, "
+    "v.address_state, v.address_zip, v.cell_phone, v.landline, v.marital_status, v.has_children, "
+    "v.veteran, v.homeowner, v.business_owner, v.education, v.ethnicity, v.language, v.estimated_income"
+)
+VOTER_KEYS = ["gender", "languages", "marital_status", "has_children", "veteran", "homeowner",
+              "business_owner", "education", "ethnicity", "income_ranges"]
+VOTER_COLUMN_OF = {"languages": "language"}
+INCOME = {
+    "under_25k": (-2147483648, 25_000), "25k_35k": (25_000, 35_000), "35k_50k": (35_000, 50_000),
+    "50k_75k": (50_000, 75_000), "75k_100k": (75_000, 100_000), "100k_125k": (100_000, 125_000),
+    "125k_150k": (125_000, 150_000), "150k_200k": (150_000, 200_000),
+}
+
+
+def lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def text_array(values: list[str]) -> str:
+    return "ARRAY[" + ", ".join(lit(v) for v in values) + "]::text[]"
+
+
+def fold(text: str) -> str:
+    """Approximates winserve_domain::fold: lower case, accents removed, blanks collapsed."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(plain.split())
+
+
+def search_words(search: str) -> list[str]:
+    digits = "".join(c for c in search if c.isdigit())
+    if len(digits) >= 3 and all(c.isdigit() or c in " ()-.+" for c in search):
+        return [digits]
+    return search.split()
+
+
+@dataclass
+class Filter:
+    district_id: str
+    criteria: dict = field(default_factory=dict)
+    search: str | None = None
+
+    def needs_voters(self) -> bool:
+        return self.search is not None or any(k in self.criteria for k in VOTER_KEYS)
+
+
+def hot_conditions(c: dict, alias: str) -> str:
+    sql = ""
+    for col in ("has_cell_phone", "has_landline", "has_address"):
+        if col in c:
+            sql += f" AND {alias}.{col} = {'true' if c[col] else 'false'}"
+    for key, col in (("voter_status", "voter_status"), ("party", "party"), ("age_ranges", "age_range")):
+        if key in c:
+            sql += f" AND {alias}.{col} = ANY({text_array(sorted(c[key]))})"
+    return sql
+
+
+def voter_conditions(f: Filter) -> str:
+    sql = ""
+    for key in VOTER_KEYS[:-1]:
+        if key in f.criteria:
+            sql += f" AND v.{VOTER_COLUMN_OF.get(key, key)} = ANY({text_array(f.criteria[key])})"
+    if "income_ranges" in f.criteria:
+        sql += " AND (false"
+        for r in f.criteria["income_ranges"]:
+            if r == "unknown":
+                sql += " OR v.estimated_income IS NULL"
+            else:
+                lo, hi = INCOME[r]
+                sql += f" OR (v.estimated_income >= {lo} AND v.estimated_income < {hi})"
+        sql += ")"
+    if f.search:
+        for word in search_words(fold(f.search)):
+            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql += f" AND v.search_text LIKE {lit('%' + escaped + '%')}"
+    return sql
+
+
+def from_where(f: Filter, vd: str = "voter_districts", voters: str = "voters") -> str:
+    join = f.needs_voters()
+    sql = f" FROM {vd} vd"
+    if join:
+        sql += f" JOIN {voters} v ON v.state = vd.state AND v.id = vd.voter_id"
+    sql += f" WHERE vd.state = {lit(STATE)} AND vd.district_id = {lit(f.district_id)}"
+    sql += hot_conditions(f.criteria, "vd")
+    if join:
+        sql += voter_conditions(f)
+    return sql
+
+
+def page_sql(f: Filter, *, page: int | None = 1, cursor: tuple[str, str, str] | None = None, per_page: int = 50,
+             vd: str = "voter_districts", voters: str = "voters") -> str:
+    sql = "WITH page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key" + from_where(f, vd, voters)
+    if cursor:
+        sql += (f" AND (vd.last_name_key, vd.first_name_key, vd.voter_id) > "
+                f"({lit(cursor[0])}, {lit(cursor[1])}, {lit(cursor[2])}::uuid)")
+    sql += f" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id LIMIT {per_page + 1}"
+    if cursor is None:
+        sql += f" OFFSET {(max(page or 1, 1) - 1) * per_page}"
+    sql += (f") SELECT page.last_name_key, page.first_name_key, {VOTER_COLUMNS} FROM page JOIN {voters} v"
+            f" ON v.state = {lit(STATE)} AND v.id = page.voter_id"
+            " ORDER BY page.last_name_key, page.first_name_key, page.voter_id")
+    return sql
+
+
+def count_sql(f: Filter, vd: str = "voter_districts", voters: str = "voters") -> str:
+    if f.needs_voters():
+        return "SELECT count(*)::bigint AS total" + from_where(f, vd, voters)
+    return ("SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f WHERE f.district_id = "
+            + lit(f.district_id) + hot_conditions(f.criteria, "f"))
+
+
+def auth_sql(sub: str, email: str) -> list[str]:
+    """What every authenticated request runs before its handler (users.rs upsert_from_claims)."""
+    cols = "id, sub, email, first_name, last_name, active_organization_id, created_at"
+    return [
+        "INSERT INTO users (id, sub, email, first_name, last_name, created_at, updated_at) VALUES "
+        f"(gen_random_uuid(), {lit(sub)}, {lit(email)}, NULL, NULL, now(), now()) ON CONFLICT (sub) DO UPDATE SET "
+        "email = COALESCE(EXCLUDED.email, users.email), first_name = COALESCE(EXCLUDED.first_name, users.first_name), "
+        "last_name = COALESCE(EXCLUDED.last_name, users.last_name), updated_at = now() "
+        "WHERE (users.email, users.first_name, users.last_name) IS DISTINCT FROM (COALESCE(EXCLUDED.email, users.email), "
+        "COALESCE(EXCLUDED.first_name, users.first_name), COALESCE(EXCLUDED.last_name, users.last_name)) "
+        f"RETURNING {cols}",
+        f"SELECT {cols} FROM users WHERE sub = {lit(sub)}",
+    ]
+
+
+ORG_SELECT = (
+    "SELECT o.id, o.slug, o.mode, o.owner_id, o.custom_position_name, o.clerk_organization_id, o.created_at, "
+    "o.updated_at, o.archived_at, p.ballotready_position_id AS p_id, p.name AS p_name, p.state AS p_state, "
+    "p.level AS p_level, pd.id AS pd_id, pd.state AS pd_state, pd.l2_type AS pd_l2_type, pd.l2_name AS pd_l2_name, "
+    "od.id AS od_id, od.state AS od_state, od.l2_type AS od_l2_type, od.l2_name AS od_l2_name, c.id AS c_id, "
+    "c.status AS c_status, c.election_date AS c_election_date, c.primary_election_date AS c_primary_election_date, "
+    "c.ballotready_race_id AS c_ballotready_race_id, c.ballotready_election_id AS c_ballotready_election_id, "
+    "c.party AS c_party, c.launched_at AS c_launched_at, c.closed_at AS c_closed_at, c.created_at AS c_created_at, "
+    "c.updated_at AS c_updated_at, e.id AS e_id, e.status AS e_status, e.sworn_in_date AS e_sworn_in_date, "
+    "e.term_end_date AS e_term_end_date, e.ended_at AS e_ended_at, e.created_at AS e_created_at, "
+    "e.updated_at AS e_updated_at FROM organizations o "
+    "LEFT JOIN positions p ON p.ballotready_position_id = o.position_id "
+    "LEFT JOIN districts pd ON pd.id = p.district_id LEFT JOIN districts od ON od.id = o.override_district_id "
+    "LEFT JOIN campaigns c ON c.organization_id = o.id LEFT JOIN elected_offices e ON e.organization_id = o.id "
+    "WHERE o.owner_id = "
+)
+
+
+def org_by_slug_sql(owner_id: str, slug: str) -> str:
+    return ORG_SELECT + f"{lit(owner_id)}::uuid AND o.slug = {lit(slug)}"
+
+
+def orgs_list_sql(owner_id: str) -> str:
+    return ORG_SELECT + f"{lit(owner_id)}::uuid ORDER BY (o.archived_at IS NULL) DESC, o.created_at DESC, o.id DESC"
+
+
+def decode_cursor(hex_cursor: str) -> tuple[str, str, str]:
+    last, first, vid = bytes.fromhex(hex_cursor).decode().split("\x1f")
+    return last, first, vid
+
+
+# ---------------------------------------------------------------------------------------- 1. seed, import
+
+
+def count_voters(db: str) -> int:
+    return int(psql(db, "SELECT count(*) FROM voters"))
+
+
+def seed_database(args, report: Report) -> None:
+    n = args.voters
+    if args.reuse and database_exists(DB):
+        have = count_voters(DB)
+        if have != n:
+            raise BenchError(f"--reuse: {DB} holds {have} voters, not {n}; run without --reuse to reseed")
+        log(f"reusing {DB} ({have} voters): no seed timing")
+        return
+    drop_database(DB)
+    cmd = ["seed", "--voters", str(n), "--state", STATE, "--rng-seed", str(RNG_SEED)]
+    report.commands.append(f"DATABASE_URL={db_url(DB)} target/release/winserve {' '.join(cmd)}")
+    log(f"seeding {n} voters into {DB}")
+    out, secs = winserve(cmd, DB, timeout=1800, what="winserve seed")
+    report.seed = {"seconds": secs, "output": out.strip().splitlines()}
+    log(f"seed: {secs:.1f} s")
+
+
+def import_figure(args, report: Report) -> None:
+    if args.reuse or args.skip_import:
+        return
+    n = args.voters
+    csv_dir = WORK / "csv"
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    drop_database(IMPORT_DB)
+    cmd = ["seed", "--voters", str(n), "--state", STATE, "--rng-seed", str(RNG_SEED), "--out", str(csv_dir)]
+    log(f"writing voters.csv with seed --out (into {IMPORT_DB})")
+    out, secs_out = winserve(cmd, IMPORT_DB, timeout=1800, what="winserve seed --out")
+    size_mb = (csv_dir / "voters.csv").stat().st_size / 1e6
+    # A fresh, migrated database: the import is timed alone.
+    drop_database(IMPORT_DB)
+    winserve(["migrate"], IMPORT_DB, timeout=300, what="winserve migrate")
+    icmd = ["import", "voters", str(csv_dir / "voters.csv")]
+    log(f"importing voters.csv ({size_mb:.0f} MB) into an empty {IMPORT_DB}")
+    out_i, secs = winserve(icmd, IMPORT_DB, timeout=1800, what="winserve import voters")
+    imported = count_voters(IMPORT_DB)
+    report.imported = {"seconds": secs, "seed_out_seconds": secs_out, "csv_mb": size_mb, "voters": imported,
+                       "output": out_i.strip().splitlines()}
+    report.commands.append(f"DATABASE_URL={db_url(IMPORT_DB)} target/release/winserve {' '.join(cmd)}")
+    report.commands.append(f"DATABASE_URL={db_url(IMPORT_DB)} target/release/winserve {' '.join(icmd)}"
+                           "   # into a fresh, migrated database")
+    if imported != n:
+        report.notes.append(f"import voters stored {imported} voters, not {n}.")
+    drop_database(IMPORT_DB)
+    if not args.keep_csv:
+        shutil.rmtree(csv_dir, ignore_errors=True)
+    log(f"import: {secs:.1f} s")
+
+
+def vacuum_analyze(report: Report) -> None:
+    log("VACUUM ANALYZE")
+    t0 = time.monotonic()
+    psql(DB, "VACUUM (ANALYZE)", timeout=1800, what="VACUUM ANALYZE")
+    report.vacuum_s = time.monotonic() - t0
+
+
+# ---------------------------------------------------------------------------------------------- 3. setup
+
+
+@dataclass
+class Org:
+    role: str
+    sub: str
+    token: str
+    slug: str
+    district_id: str
+    district_name: str
+    total: int
+    user_id: str = ""
+    hot_segment: str = ""
+    other_segment: str = ""
+
+
+HOT_SEGMENT = {"has_cell_phone": True, "voter_status": ["super", "likely"], "age_ranges": ["35_49", "50_plus"]}
+OTHER_SEGMENT = {"education": ["college", "graduate"], "income_ranges": ["50k_75k", "75k_100k"]}
+
+
+def find_positions(token: str, n: int) -> dict[str, dict]:
+    """The positions of the three benchmark districts: the city, the county nearest N/5, the state."""
+    def search(q: str) -> list[dict]:
+        doc = api_ok("GET", f"/v1/positions?state={STATE}&per_page=100&q={urllib.parse.quote(q)}", token)
+        return [p for p in doc["positions"] if p.get("district")]
+
+    def pick(q: str, l2_type: str, district_id: str | None = None) -> dict:
+        for p in search(q):
+            d = p["district"]
+            if d["l2_type"] == l2_type and (district_id is None or d["id"] == district_id):
+                return p
+        raise BenchError(f"no seeded position found for q={q!r} ({l2_type}); was the database seeded with "
+                         "`winserve seed`?")
+
+    counties = api_ok("GET", f"/v1/districts?state={STATE}&l2_type=County&per_page=100", token, timeout=300)
+    if not counties["districts"]:
+        raise BenchError("no County districts: was the database seeded with `winserve seed`?")
+    county = min(counties["districts"], key=lambda d: abs(d["voter_count"] - n / 5))
+    return {
+        "city": pick("Mayor of", "City"),
+        "county": pick("County Commission", "County", county["id"]),
+        "state": pick("Governor of", "State"),
+    }
+
+
+def ensure_org(role: str, position: dict, token: str, sub: str) -> Org:
+    pid = position["ballotready_position_id"]
+    orgs = api_ok("GET", "/v1/organizations", token)["organizations"]
+    mine = [o for o in orgs if o.get("mode") == "win" and not o.get("archived")
+            and (o.get("position") or {}).get("ballotready_position_id") == pid]
+    if mine:
+        org = mine[0]
+    else:
+        created = api_ok("POST", "/v1/campaigns", token,
+                         body={"ballotready_position_id": pid, "election_date": "2030-11-05"})
+        org = created["organization"]
+    d = org.get("district") or position["district"]
+    meta = api_ok("GET", "/v1/contacts?per_page=1", token, org["slug"])["meta"]
+    return Org(role=role, sub=sub, token=token, slug=org["slug"], district_id=d["id"], district_name=d["l2_name"],
+               total=meta["total"])
+
+
+def ensure_segment(o: Org, name: str, criteria: dict) -> str:
+    listed = api_ok("GET", "/v1/segments", o.token, o.slug)["custom"]
+    for s in listed:
+        if s["name"] == name:
+            return s["id"]
+    return api_ok("POST", "/v1/segments", o.token, o.slug, {"name": name, "criteria": criteria})["id"]
+
+
+def setup_orgs(args, report: Report) -> dict[str, Org]:
+    log("creating users, organizations and segments through the API")
+    tokens = {role: mint_token(f"bench-{role}") for role in ("city", "county", "state")}
+    positions = find_positions(tokens["city"], args.voters)
+    orgs = {}
+    for role in ("city", "county", "state"):
+        o = ensure_org(role, positions[role], tokens[role], f"bench-{role}")
+        o.hot_segment = ensure_segment(o, "bench hot columns", HOT_SEGMENT)
+        o.other_segment = ensure_segment(o, "bench other criteria", OTHER_SEGMENT)
+        o.user_id = psql(DB, f"SELECT id FROM users WHERE sub = {lit(o.sub)}")
+        orgs[role] = o
+        report.orgs[role] = {"slug": o.slug, "district": o.district_name, "total": o.total,
+                             "position": positions[role]["name"]}
+        log(f"  {role}: {o.district_name} ({o.total} contacts) -> {o.slug}")
+    return orgs
+
+
+def collect_cursors(o: Org, count: int, rnd: random.Random) -> list[str]:
+    """Keyset cursors at random depths: GET page=k&per_page=100 for random k, keep next_cursor."""
+    pages = max(1, math.ceil(o.total / 100) - 1)
+    ks = sorted(rnd.sample(range(1, pages + 1), min(count, pages)))
+    cursors = []
+    for k in ks:
+        meta = api_ok("GET", f"/v1/contacts?page={k}&per_page=100", o.token, o.slug, timeout=120)["meta"]
+        if meta.get("next_cursor"):
+            cursors.append(meta["next_cursor"])
+    if not cursors:
+        raise BenchError(f"no cursor collected in {o.district_name}")
+    return cursors
+
+
+def collect_search_terms(o: Org, count: int, rnd: random.Random) -> dict[str, list[str]]:
+    """Search terms taken from real contacts: a last-name prefix, a phone fragment, an address fragment."""
+    pages = max(1, math.ceil(o.total / 100))
+    names, phones, addresses = [], [], []
+    for k in rnd.sample(range(1, pages + 1), min(pages, 6)):
+        for c in api_ok("GET", f"/v1/contacts?page={k}&per_page=100", o.token, o.slug)["contacts"]:
+            last = fold(c.get("last_name") or "")
+            if len(last) >= 4 and last[:4].isalpha():
+                names.append(last[:4])
+            phone = "".join(ch for ch in (c.get("cell_phone") or c.get("landline") or "") if ch.isdigit())
+            if len(phone) >= 10:
+                phones.append(f"{phone[-7:-4]}-{phone[-4:]}")
+            line = (c.get("address") or {}).get("line1") or ""
+            words = line.split()
+            if len(words) >= 2 and words[0].isdigit():
+                addresses.append(f"{words[0]} {words[1]}")
+    out = {}
+    for kind, terms in (("name", names), ("phone", phones), ("address", addresses)):
+        uniq = sorted(set(terms))
+        if not uniq:
+            raise BenchError(f"no {kind} search terms found among the contacts of {o.district_name}")
+        out[kind] = rnd.sample(uniq, min(count, len(uniq)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------- workloads
+
+
+@dataclass
+class Workload:
+    key: str
+    label: str
+    org: Org
+    paths: list[str]  # request paths; wrk picks one at random per request
+    sql: list[list[str]]  # per variant: the statements of one request (page + total)
+    group: str
+    connections: int = 8
+    size: int | None = None
+    full_sql: list[list[str]] | None = None  # the same plus what auth and the org lookup run
+
+
+def q(**params) -> str:
+    return urllib.parse.urlencode(params)
+
+
+def build_workloads(args, orgs: dict[str, Org]) -> list[Workload]:
+    rnd = random.Random(20251126)
+    w: list[Workload] = []
+    for role in ("city", "county", "state"):
+        o = orgs[role]
+        f = Filter(o.district_id)
+        stmts = [page_sql(f), count_sql(f)]
+        full = auth_sql(o.sub, f"{o.sub}@example.test") + [org_by_slug_sql(o.user_id, o.slug)] + stmts
+        w.append(Workload(f"plain_{role}", f"page + total, no segment ({o.district_name})", o,
+                          ["/v1/contacts?page=1"], [stmts], "plain", size=o.total, full_sql=[full]))
+    for role in ("city", "county", "state"):
+        o = orgs[role]
+        f = Filter(o.district_id, HOT_SEGMENT)
+        w.append(Workload(f"hot_{role}", f"page + total, segment over hot columns ({o.district_name})", o,
+                          [f"/v1/contacts?{q(segment=o.hot_segment)}"], [[page_sql(f), count_sql(f)]], "hot",
+                          size=o.total))
+    for role in ("city", "county"):
+        o = orgs[role]
+        f = Filter(o.district_id, OTHER_SEGMENT)
+        w.append(Workload(f"other_{role}", f"page + total, segment over education + income ({o.district_name})",
+                          o, [f"/v1/contacts?{q(segment=o.other_segment)}"], [[page_sql(f), count_sql(f)]],
+                          "other", size=o.total))
+    for role in ("city", "county", "state"):
+        o = orgs[role]
+        log(f"collecting {args.cursors} cursors at random depths in {o.district_name}")
+        cursors = collect_cursors(o, args.cursors, rnd)
+        f = Filter(o.district_id)
+        w.append(Workload(f"cursor_{role}", f"keyset page at a random depth ({o.district_name})", o,
+                          [f"/v1/contacts?{q(cursor=c)}" for c in cursors],
+                          [[page_sql(f, cursor=decode_cursor(c)), count_sql(f)] for c in cursors], "cursor",
+                          size=o.total))
+    o = orgs["state"]
+    f = Filter(o.district_id)
+    w.append(Workload("page100_state", f"page 100 by number ({o.district_name})", o, ["/v1/contacts?page=100"],
+                      [[page_sql(f, page=100), count_sql(f)]], "page100", size=o.total))
+    o = orgs["city"]
+    terms = collect_search_terms(o, args.cursors, rnd)
+    for kind in ("name", "phone", "address"):
+        w.append(Workload(
+            f"search_{kind}", f"{kind} search ({o.district_name}), e.g. “{terms[kind][0]}”", o,
+            [f"/v1/contacts?{q(search=t)}" for t in terms[kind]],
+            [[page_sql(Filter(o.district_id, search=t)), count_sql(Filter(o.district_id, search=t))]
+             for t in terms[kind]], "search", size=o.total))
+    o = orgs["city"]
+    w.append(Workload("orgs", "GET /v1/organizations (auth + database)", o, ["/v1/organizations"],
+                      [auth_sql(o.sub, f"{o.sub}@example.test") + [orgs_list_sql(o.user_id)]], "orgs",
+                      connections=32))
+    if args.only:
+        keep = set(args.only.split(","))
+        w = [x for x in w if x.key in keep or x.group in keep]
+    return w
+
+
+def check_sql(workloads: list[Workload], report: Report) -> None:
+    """The transcribed SQL must give what the server answers: same total, same first contact."""
+    for wl in workloads:
+        if wl.group == "orgs":
+            continue
+        path = wl.paths[0]
+        doc = api_ok("GET", path, wl.org.token, wl.org.slug, timeout=120)
+        page, count = wl.sql[0][-2], wl.sql[0][-1]
+        total = int(psql(DB, count, what=f"count SQL of {wl.key}"))
+        first = psql(DB, f"SELECT id FROM ({page}) p LIMIT 1", what=f"page SQL of {wl.key}")
+        http_first = doc["contacts"][0]["id"] if doc["contacts"] else ""
+        ok = total == doc["meta"]["total"] and first == http_first
+        report.checks.append((wl.key, ok, doc["meta"]["total"], total))
+        if not ok:
+            report.notes.append(f"SQL check of {wl.key}: HTTP total {doc['meta']['total']} / first {http_first}, "
+                                f"SQL total {total} / first {first} — the transcribed SQL differs from the server's.")
+            log(f"WARNING: SQL check failed for {wl.key}")
+
+
+# ------------------------------------------------------------------------------------------------ 4. wrk
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def parse_duration_ms(text: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not m:
+        raise BenchError(f"cannot read the wrk duration {text!r}")
+    return float(m.group(1)) * UNITS[m.group(2)]
+
+
+def parse_wrk(out: str) -> dict:
+    res = {}
+    for pct, key in (("50", "p50"), ("99", "p99")):
+        m = re.search(rf"^\s+{pct}(?:\.000)?%\s+(\S+)", out, re.M)
+        if not m:
+            raise BenchError(f"no {pct}% latency in the wrk output:\n{out}")
+        res[key] = parse_duration_ms(m.group(1))
+    m = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    res["rps"] = float(m.group(1)) if m else 0.0
+    m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    res["errors"] = int(m.group(1)) if m else 0
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if m:
+        res["errors"] += sum(int(x) for x in m.groups())
+    m = re.search(r"(\d+) requests in", out)
+    res["requests"] = int(m.group(1)) if m else 0
+    return res
+
+
+def wrk(wl: Workload, duration: int, paths_file: Path) -> dict:
+    env = {"BENCH_PATHS": str(paths_file), "BENCH_TOKEN": wl.org.token, "BENCH_ORG": wl.org.slug}
+    cmd = ["wrk", "-t2", f"-c{wl.connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
+           "-s", str(HERE / "paths.lua"), BASE]
+    out = run(cmd, env=env, timeout=duration + 60, what=f"wrk {wl.key}")
+    return parse_wrk(out)
+
+
+def run_http(args, workloads: list[Workload], sampler: RssSampler, report: Report) -> None:
+    paths_dir = WORK / "paths"
+    paths_dir.mkdir(parents=True, exist_ok=True)
+    for wl in workloads:
+        pf = paths_dir / f"{wl.key}.txt"
+        pf.write_text("\n".join(wl.paths) + "\n")
+        wrk(wl, args.warmup, pf)  # warm the caches and the pool
+        sampler.start(wl.key)
+        r = wrk(wl, args.duration, pf)
+        rss = sampler.stop()
+        res = report.results.setdefault(wl.key, Result(wl.key, wl.label, wl.size))
+        res.p50, res.p99, res.rps, res.errors, res.rss_max_mb = r["p50"], r["p99"], r["rps"], r["errors"], rss
+        log(f"  wrk {wl.key:16} p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms  {r['rps']:8.0f} req/s"
+            f"  errors {r['errors']}  rss {rss:.0f} MB")
+        if r["errors"]:
+            report.notes.append(f"{wl.key}: {r['errors']} of {r['requests']} HTTP requests failed (non-2xx or "
+                                "socket errors); see target/bench/server.log.")
+    cmd = (f"BENCH_PATHS=target/bench/paths/<workload>.txt BENCH_TOKEN=<token> BENCH_ORG=<slug> "
+           f"wrk -t2 -c8 -d{args.duration}s --timeout 10s --latency -s scripts/bench/paths.lua {BASE}"
+           "   # -c32 for /v1/organizations; each run after a "
+           f"{args.warmup} s warm-up")
+    report.commands.append(cmd)
+
+
+# --------------------------------------------------------------------------------------------- 5. export
+
+
+def export_once(o: Org, sampler: RssSampler, name: str) -> dict:
+    out_file = WORK / f"export-{o.role}.csv"
+    cmd = ["curl", "-sS", "-o", str(out_file), "-w", "%{http_code} %{size_download} %{time_total}",
+           "-H", f"Authorization: Bearer {o.token}", "-H", f"X-Organization-Slug: {o.slug}",
+           f"{BASE}/v1/contacts/export"]
+    before = sampler.rss_mb()
+    sampler.start(name)
+    out = run(cmd, timeout=600, what=f"CSV export of {o.district_name}")
+    peak = sampler.stop()
+    code, size, secs = out.split()
+    if code != "200":
+        raise BenchError(f"CSV export of {o.district_name} answered {code}")
+    with open(out_file, "rb") as f:
+        rows = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) - 1
+    out_file.unlink()
+    return {"district": o.district_name, "rows": rows, "seconds": float(secs), "mb": int(size) / 1e6,
+            "rows_per_s": rows / max(float(secs), 1e-6), "rss_before_mb": before, "rss_peak_mb": peak}
+
+
+def run_exports(orgs: dict[str, Org], sampler: RssSampler, report: Report) -> None:
+    for role in ("city", "county"):
+        o = orgs[role]
+        export_once(o, sampler, f"export_warm_{role}")  # warm-up
+        e = export_once(o, sampler, f"export_{role}")
+        report.exports.append(e)
+        log(f"  export {o.district_name}: {e['rows']} rows in {e['seconds']:.2f} s = {e['rows_per_s']:.0f} rows/s, "
+            f"RSS {e['rss_before_mb']:.0f} -> {e['rss_peak_mb']:.0f} MB")
+    report.commands.append("curl -sS -o export.csv -w '%{http_code} %{size_download} %{time_total}' "
+                           "-H 'Authorization: Bearer <token>' -H 'X-Organization-Slug: <slug>' "
+                           f"{BASE}/v1/contacts/export")
+
+
+# -------------------------------------------------------------------------------------------- 6. pgbench
+
+
+def percentile(sorted_values: list[float], pct: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = (len(sorted_values) - 1) * pct / 100
+    lo, hi = math.floor(k), math.ceil(k)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
+
+
+def pgbench(name: str, variants: list[list[str]], clients: int, duration: int, db: str = DB) -> dict:
+    d = WORK / "pgbench" / name
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir(parents=True)
+    files = []
+    for i, stmts in enumerate(variants):
+        p = d / f"script{i:02d}.sql"
+        p.write_text("".join(s.strip().rstrip(";") + ";\n" for s in stmts))
+        files += ["-f", f"{p.name}@1"]
+    if len(variants) > 128:
+        raise BenchError("pgbench takes at most 128 scripts")
+    cmd = ["pgbench", "-n", "-M", "extended", "-c", str(clients), "-j", "2", "-T", str(duration), "-l",
+           "--log-prefix=txlog", "-h", HOST, "-U", "postgres", *files, db]
+    out = run(cmd, cwd=d, timeout=duration + 120, what=f"pgbench {name}")
+    lat = []
+    for logf in d.glob("txlog*"):
+        for line in logf.read_text().splitlines():
+            parts = line.split()
+            if len(parts) >= 3 and parts[2].isdigit():
+                lat.append(int(parts[2]) / 1000.0)
+    lat.sort()
+    m = re.search(r"tps = ([\d.]+) \(without initial connection time\)", out)
+    failed = re.search(r"number of failed transactions: (\d+)", out)
+    if not lat:
+        raise BenchError(f"pgbench {name}: no transaction logged\n{out[-2000:]}")
+    if failed and int(failed.group(1)):
+        raise BenchError(f"pgbench {name}: {failed.group(1)} transactions failed\n{out[-2000:]}")
+    return {"p50": percentile(lat, 50), "p99": percentile(lat, 99), "tps": float(m.group(1)) if m else 0.0,
+            "n": len(lat)}
+
+
+def run_sql(args, workloads: list[Workload], report: Report) -> None:
+    for wl in workloads:
+        r = pgbench(wl.key, wl.sql, wl.connections, args.duration)
+        res = report.results.setdefault(wl.key, Result(wl.key, wl.label, wl.size))
+        res.sql_p50, res.sql_p99, res.sql_tps = r["p50"], r["p99"], r["tps"]
+        msg = f"  pgbench {wl.key:16} p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms  {r['tps']:8.0f} tps"
+        if wl.full_sql:
+            f = pgbench(wl.key + "_full", wl.full_sql, wl.connections, args.duration)
+            res.full_sql_p50, res.full_sql_p99 = f["p50"], f["p99"]
+            msg += f"   (full request SQL p50 {f['p50']:.2f} ms, p99 {f['p99']:.2f} ms)"
+        log(msg)
+    report.commands.append(f"pgbench -n -M extended -c 8 -j 2 -T {args.duration} -l -h {HOST} -U postgres "
+                           f"-f target/bench/pgbench/<workload>/scriptNN.sql@1 ... {DB}   # -c 32 for organizations")
+
+
+# -------------------------------------------------------------------------------------------- 7. explain
+
+
+def explain(sql: str, db: str = DB) -> str:
+    return psql(db, "EXPLAIN (ANALYZE, BUFFERS) " + sql, what="EXPLAIN")
+
+
+def explain_plans(workloads: list[Workload], report: Report) -> None:
+    wanted = ["plain_state", "hot_state", "other_county", "cursor_state", "page100_state", "search_name",
+              "search_phone"]
+    by_key = {w.key: w for w in workloads}
+    for key in wanted:
+        wl = by_key.get(key)
+        if not wl:
+            continue
+        page, count = wl.sql[0][-2], wl.sql[0][-1]
+        psql(DB, page)  # warm
+        report.plans.append((wl.label, "page", page, explain(page)))
+        report.plans.append((wl.label, "total", count, explain(count)))
+
+
+# --------------------------------------------------------------------------------------- 8. partitioning
+
+
+def partition_comparison(args, orgs: dict[str, Org], report: Report) -> None:
+    """The page + total SQL on the partitioned tables vs unpartitioned copies of the WY partitions."""
+    log("copying the WY partitions into unpartitioned tables (same indexes)")
+    t0 = time.monotonic()
+    psql(DB, """
+        DROP TABLE IF EXISTS bench_flat_voter_districts, bench_flat_voters;
+        CREATE TABLE bench_flat_voters (LIKE voters INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+        INSERT INTO bench_flat_voters SELECT * FROM voters_wy;
+        ALTER TABLE bench_flat_voters ADD PRIMARY KEY (state, id);
+        CREATE TABLE bench_flat_voter_districts (LIKE voter_districts INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
+        INSERT INTO bench_flat_voter_districts SELECT * FROM voter_districts_wy;
+        ALTER TABLE bench_flat_voter_districts ADD PRIMARY KEY (state, district_id, voter_id);
+        CREATE INDEX bench_flat_contacts_order ON bench_flat_voter_districts
+            (district_id, last_name_key, first_name_key, voter_id)
+            INCLUDE (has_cell_phone, has_landline, has_address, voter_status, party, age_range);
+    """, timeout=3600, what="copying the partitions")
+    psql(DB, "VACUUM (ANALYZE) bench_flat_voters, bench_flat_voter_districts", timeout=3600,
+         what="VACUUM ANALYZE of the copies")
+    report.partition_copy_s = time.monotonic() - t0
+    for role in ("city", "county", "state"):
+        o = orgs[role]
+        for kind, crit in (("no segment", {}), ("hot segment", HOT_SEGMENT)):
+            f = Filter(o.district_id, crit)
+            part = pgbench(f"part_{role}_{kind[:3]}", [[page_sql(f), count_sql(f)]], 8, args.part_duration)
+            flat = pgbench(f"flat_{role}_{kind[:3]}", [[page_sql(f, vd="bench_flat_voter_districts",
+                                                                  voters="bench_flat_voters"),
+                                                         count_sql(f)]], 8, args.part_duration)
+            report.partitioning.append({"district": o.district_name, "size": o.total, "kind": kind,
+                                        "part": part, "flat": flat})
+            log(f"  {o.district_name} {kind}: partitioned p50 {part['p50']:.2f} / p99 {part['p99']:.2f} ms, "
+                f"{part['tps']:.0f} tps; unpartitioned p50 {flat['p50']:.2f} / p99 {flat['p99']:.2f} ms, "
+                f"{flat['tps']:.0f} tps")
+    o = orgs["state"]
+    f = Filter(o.district_id)
+    report.plans.append(("unpartitioned copy, page + total, no segment (" + o.district_name + ")", "page",
+                         page_sql(f, vd="bench_flat_voter_districts", voters="bench_flat_voters"),
+                         explain(page_sql(f, vd="bench_flat_voter_districts", voters="bench_flat_voters"))))
+    if not args.keep_copies:
+        psql(DB, "DROP TABLE IF EXISTS bench_flat_voter_districts, bench_flat_voters")
+
+
+# ------------------------------------------------------------------------------------------------ machine
+
+
+def machine_info() -> dict:
+    def sh(cmd: str) -> str:
+        try:
+            return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=30).stdout.strip()
+        except subprocess.TimeoutExpired:
+            return "?"
+    mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    dirty = sh(f"git -C {ROOT} status --porcelain --untracked-files=no | head -1")
+    return {
+        "cpu": sh("lscpu | sed -n 's/^Model name:[ \\t]*//p'") or "?",
+        "cores": os.cpu_count(),
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "kernel": sh("uname -sr"),
+        "postgres": psql("postgres", "SELECT version()"),
+        "pg_settings": psql("postgres", "SELECT string_agg(name || '=' || current_setting(name), ', ' "
+                            "ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'jit', "
+                            "'max_connections', 'effective_cache_size', 'synchronous_commit', 'random_page_cost')"),
+        "commit": sh(f"git -C {ROOT} rev-parse --short HEAD") + (" (with uncommitted changes)" if dirty else ""),
+        "wrk": sh("wrk -v 2>&1 | head -1"),
+        "pgbench": sh("pgbench --version"),
+        "rustc": sh("rustc --version"),
+    }
+
+
+# ------------------------------------------------------------------------------------------------- report
+
+
+def fmt(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("yes" if ok else "**no**")
+
+
+def size_label(n: int | None) -> str:
+    if n is None:
+        return ""
+    return f"{n / 1e6:.1f}M" if n >= 1_000_000 else f"{n / 1e3:.0f}k"
+
+
+def write_report(args, report: Report, path: Path) -> None:
+    r = report.results
+    m = report.machine
+    n = report.voters
+    L: list[str] = []
+    add = L.append
+    add("# Benchmarks")
+    add("")
+    add("Generated by the benchmark harness — do not edit by hand. To reproduce (about 12 minutes at 2M voters "
+        "on this machine):")
+    add("")
+    add("```sh")
+    add("scripts/bench.sh            # --voters N (default 2000000), --reuse to keep the seeded database")
+    add("```")
+    add("")
+    add("It makes sure PostgreSQL runs, builds `target/release/winserve`, installs `wrk` if missing, seeds "
+        f"`--voters N` voters with `winserve seed` into the database `{DB}`, times `winserve import voters` of "
+        f"the same data into `{IMPORT_DB}` (then drops it), starts `winserve serve` on {HOST}:{PORT}, creates "
+        "one user and campaign per benchmark district (a 100k city, a ~400k county, the statewide district) "
+        "through the API, runs every workload through HTTP with `wrk` and the same SQL through `pgbench` at "
+        "the same concurrency, exports CSVs with `curl`, samples the server's RSS from `/proc` throughout, "
+        "compares the partitioned tables with unpartitioned copies, and writes this file. Sources: "
+        "`scripts/bench.sh`, `scripts/bench/bench.py`, `scripts/bench/paths.lua`; the generated paths and "
+        "pgbench scripts stay in `target/bench/`.")
+    add("")
+    if n != 2_000_000:
+        add(f"> **This run used {n:,} voters, not the 2,000,000 of the targets**: district sizes are smaller "
+            "than the targets' 100k / 400k / 2M, and seed / import times are not comparable to the targets.")
+        add("")
+    add("## Machine")
+    add("")
+    add(f"- CPU: {m.get('cpu')}, {m.get('cores')} cores; memory {m.get('memory')}; kernel {m.get('kernel')}")
+    add(f"- {m.get('postgres')}")
+    add(f"- PostgreSQL settings: {m.get('pg_settings')}")
+    add(f"- git commit {m.get('commit')}; {m.get('rustc')}; {m.get('wrk')}; {m.get('pgbench')}")
+    add(f"- run at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; whole run "
+        f"{(time.monotonic() - STARTED) / 60:.1f} min; load tools and server share the same 2 cores")
+    add("")
+    add("## Dataset")
+    add("")
+    add(f"`winserve seed --voters {n} --state {STATE} --rng-seed {RNG_SEED}`. Benchmark organizations "
+        "(one Win campaign each, created through `POST /v1/campaigns`):")
+    add("")
+    add("| role | position | district | contacts |")
+    add("|---|---|---|---|")
+    for role, o in report.orgs.items():
+        add(f"| {role} | {o['position']} | {o['district']} | {o['total']:,} |")
+    add("")
+    add(f"Custom segments per organization: hot columns `{json.dumps(HOT_SEGMENT)}`, other criteria "
+        f"`{json.dumps(OTHER_SEGMENT)}`.")
+    add("")
+    add("## Results against the targets")
+    add("")
+    add("Latencies in ms, measured by wrk through HTTP (2 threads, 8 connections, "
+        f"{args.duration} s after a {args.warmup} s warm-up; 32 connections for `/v1/organizations`). "
+        "“SQL” is the same statements through pgbench at the same concurrency.")
+    add("")
+    add("| workload | target | measured (HTTP) | SQL (pgbench) | met? |")
+    add("|---|---|---|---|---|")
+
+    def lat_row(key: str, target: str, p50_max: float | None, p99_max: float | None, rps_min: float | None = None):
+        x = r.get(key)
+        if not x or x.p50 is None:
+            return
+        ok = x.errors == 0
+        if p50_max is not None:
+            ok = ok and x.p50 <= p50_max
+        if p99_max is not None:
+            ok = ok and x.p99 <= p99_max
+        if rps_min is not None:
+            ok = ok and x.rps >= rps_min
+        meas = f"p50 {fmt(x.p50)}, p99 {fmt(x.p99)}, {x.rps:,.0f} req/s"
+        if x.errors:
+            meas += f", {x.errors} errors"
+        sql = f"p50 {fmt(x.sql_p50)}, p99 {fmt(x.sql_p99)}" if x.sql_p50 is not None else "–"
+        add(f"| {x.label} [{size_label(x.size)}] | {target} | {meas} | {sql} | {verdict(ok)} |")
+
+    for role in ("city", "county", "state"):
+        lat_row(f"plain_{role}", "p50 ≤ 3, p99 ≤ 10, ≥ 1,500 req/s", 3, 10, 1500)
+    for role in ("city", "county", "state"):
+        lat_row(f"hot_{role}", "p50 ≤ 5, p99 ≤ 15", 5, 15)
+    lat_row("other_city", "p99 ≤ 40 (at 100k)", None, 40)
+    lat_row("other_county", "p99 ≤ 120 (at 400k)", None, 120)
+    for role in ("city", "county", "state"):
+        lat_row(f"cursor_{role}", "p99 ≤ 5", None, 5)
+    lat_row("page100_state", "p99 ≤ 10", None, 10)
+    for kind in ("name", "phone", "address"):
+        lat_row(f"search_{kind}", "p99 ≤ 10 (100k district)", None, 10)
+    for e in report.exports:
+        ok = e["rows_per_s"] >= 150_000
+        add(f"| CSV export ({e['district']}) [{size_label(e['rows'])}] | ≥ 150,000 rows/s | "
+            f"{e['rows']:,} rows in {e['seconds']:.2f} s = {e['rows_per_s']:,.0f} rows/s ({e['mb']:.0f} MB) | – | "
+            f"{verdict(ok)} |")
+    if len(report.exports) >= 2:
+        a, b = report.exports[0], report.exports[1]
+        da, db_ = a["rss_peak_mb"] - a["rss_before_mb"], b["rss_peak_mb"] - b["rss_before_mb"]
+        flat = db_ <= max(da, 0) + 16
+        add(f"| export memory flat in the row count | RSS growth independent of rows | "
+            f"+{da:.0f} MB for {a['rows']:,} rows, +{db_:.0f} MB for {b['rows']:,} rows | – | {verdict(flat)} |")
+    if report.seed:
+        add(f"| `winserve seed --voters {n}` | ≤ 20 s (2M) | {report.seed['seconds']:.1f} s "
+            f"({n / report.seed['seconds']:,.0f} voters/s) | – | "
+            f"{verdict(report.seed['seconds'] <= 20 * n / 2_000_000)}{' (scaled)' if n != 2_000_000 else ''} |")
+    if report.imported:
+        s = report.imported["seconds"]
+        add(f"| `winserve import voters` ({report.imported['csv_mb']:.0f} MB CSV) | ≤ 30 s (2M) | {s:.1f} s "
+            f"({n / s:,.0f} voters/s) | – | {verdict(s <= 30 * n / 2_000_000)}"
+            f"{' (scaled)' if n != 2_000_000 else ''} |")
+    lat_row("orgs", "≥ 5,000 req/s with 32 connections", None, None, 5000)
+    over = [(k, x) for k, x in r.items() if k.startswith("plain_") and x.p50 is not None and x.sql_p50 is not None]
+    for k, x in over:
+        d = x.p50 - x.sql_p50
+        add(f"| API overhead, {x.label} | HTTP p50 − SQL p50 ≤ 0.5 | {x.p50:.2f} − {x.sql_p50:.2f} = {d:.2f} ms "
+            f"(×{x.p50 / x.sql_p50:.2f}) | – | {verdict(d <= 0.5)} |")
+    if report.rss_peak_mb is not None:
+        add(f"| server memory under load | ≤ 150 MB RSS | peak {report.rss_peak_mb:.0f} MB (idle "
+            f"{fmt(report.rss_idle_mb, 0)} MB) | – | {verdict(report.rss_peak_mb <= 150)} |")
+    add("")
+    add("Seed and import targets are stated for 2M voters; at another N the check scales them linearly "
+        "(marked “scaled”).")
+    add("")
+
+    add("## API overhead")
+    add("")
+    add("HTTP p50 (wrk) against the p50 of the same SQL through pgbench (`-M extended`, 8 clients, 2 threads). "
+        "“page + total” is the two statements of `ContactRepository::list`; “full request” adds what every "
+        "authenticated request runs before the handler (the user upsert of `upsert_from_claims` and its "
+        "fallback SELECT) and the organization lookup (`find_by_slug`).")
+    add("")
+    add("| workload | HTTP p50 / p99 | SQL page + total p50 / p99 | overhead (ratio) | SQL full request p50 / p99 "
+        "| overhead vs full (ratio) |")
+    add("|---|---|---|---|---|---|")
+    for k, x in r.items():
+        if x.p50 is None or x.sql_p50 is None:
+            continue
+        full = "–"
+        if x.full_sql_p50 is not None:
+            full = (f"{fmt(x.full_sql_p50)} / {fmt(x.full_sql_p99)} | {x.p50 - x.full_sql_p50:+.2f} ms "
+                    f"(×{x.p50 / x.full_sql_p50:.2f})")
+        else:
+            full += " | –"
+        add(f"| {x.label} | {fmt(x.p50)} / {fmt(x.p99)} | {fmt(x.sql_p50)} / {fmt(x.sql_p99)} | "
+            f"{x.p50 - x.sql_p50:+.2f} ms (×{x.p50 / x.sql_p50:.2f}) | {full} |")
+    add("")
+
+    add("## Server memory")
+    add("")
+    add(f"RSS of `winserve serve` sampled every 50 ms from `/proc/PID/status`: idle after start "
+        f"{fmt(report.rss_idle_mb, 0)} MB, peak over the whole run {fmt(report.rss_peak_mb, 0)} MB.")
+    add("")
+    add("| run | peak RSS (MB) |")
+    add("|---|---|")
+    for k, x in r.items():
+        if x.rss_max_mb is not None:
+            add(f"| {x.label} | {x.rss_max_mb:.0f} |")
+    for e in report.exports:
+        add(f"| CSV export {e['district']} ({e['rows']:,} rows) | {e['rss_before_mb']:.0f} before, "
+            f"{e['rss_peak_mb']:.0f} peak |")
+    add("")
+
+    if report.partitioning:
+        add("## Partitioning by state")
+        add("")
+        add("`voters` and `voter_districts` are LIST-partitioned by state. The page + total SQL ran through "
+            f"pgbench (8 clients, {args.part_duration} s each) on the partitioned tables and on unpartitioned "
+            "copies of the WY partitions (`CREATE TABLE … (LIKE …)`, the same primary keys and contacts-order "
+            f"index, VACUUM ANALYZE; copying took {fmt(report.partition_copy_s, 0)} s).")
+        add("")
+        add("| district | filter | partitioned p50 / p99 (ms), tps | unpartitioned p50 / p99 (ms), tps | "
+            "p50 difference |")
+        add("|---|---|---|---|---|")
+        for p in report.partitioning:
+            a, b = p["part"], p["flat"]
+            add(f"| {p['district']} [{size_label(p['size'])}] | {p['kind']} | {a['p50']:.2f} / {a['p99']:.2f}, "
+                f"{a['tps']:,.0f} | {b['p50']:.2f} / {b['p99']:.2f}, {b['tps']:,.0f} | "
+                f"{a['p50'] - b['p50']:+.2f} ms |")
+        add("")
+
+    add("## Query plans")
+    add("")
+    add("`EXPLAIN (ANALYZE, BUFFERS)` of the statements the server runs (warm cache), as transcribed by the "
+        "harness from `crates/adapters-postgres/src/contacts.rs`; the harness checks the transcription against "
+        "the server (same total and first contact for every workload: "
+        + ("all checks passed" if report.checks and all(c[1] for c in report.checks) else "see the notes")
+        + ").")
+    add("")
+    for label, kind, sql, plan in report.plans:
+        add(f"### {label} — {kind}")
+        add("")
+        add("```sql")
+        add(sql)
+        add("```")
+        add("")
+        add("```")
+        add(plan)
+        add("```")
+        add("")
+
+    add("## Commands")
+    add("")
+    add("```sh")
+    for c in report.commands:
+        add(c)
+    add("```")
+    add("")
+    if report.seed:
+        add("`winserve seed` printed:")
+        add("")
+        add("```")
+        add("\n".join(report.seed["output"][-4:]))
+        add("```")
+        add("")
+    if report.imported:
+        add("`winserve import voters` printed:")
+        add("")
+        add("```")
+        add("\n".join(report.imported["output"][-4:]))
+        add("```")
+        add("")
+    add("## Notes")
+    add("")
+    notes = list(report.notes)
+    notes.append("The load generator (wrk, pgbench) and the server run on the same 2 cores, so throughput "
+                 "figures are lower bounds for a dedicated server; latencies are closed-loop (wrk) per request.")
+    notes.append("“Warm cache”: every HTTP run is preceded by a warm-up run of the same requests; the dataset "
+                 "was just written and vacuumed, so it sits in the OS page cache.")
+    notes.append("The server runs with its default settings (pool of 16 connections) and `RUST_LOG=info`.")
+    for note in notes:
+        add(f"- {note}")
+    add("")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(L))
+    log(f"wrote {path}")
+
+
+# ---------------------------------------------------------------------------------------------------- main
+
+
+def parse_args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--voters", type=int, default=2_000_000, help="voters to seed (default 2000000)")
+    p.add_argument("--reuse", action="store_true", help=f"keep an already seeded {DB} (no seed/import timing)")
+    p.add_argument("--duration", type=int, default=10, help="seconds per wrk / pgbench run (default 10)")
+    p.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each wrk run (default 2)")
+    p.add_argument("--part-duration", type=int, default=None, help="seconds per partitioning run (default: --duration)")
+    p.add_argument("--cursors", type=int, default=20, help="cursors / search terms per workload (default 20)")
+    p.add_argument("--skip-import", action="store_true", help="do not time `import voters`")
+    p.add_argument("--skip-partitioning", action="store_true", help="skip the partitioned vs unpartitioned runs")
+    p.add_argument("--only", help="comma-separated workload keys or groups (plain, hot, other, cursor, page100, "
+                                  "search, orgs)")
+    p.add_argument("--keep-csv", action="store_true", help="keep target/bench/csv/voters.csv")
+    p.add_argument("--keep-copies", action="store_true", help="keep the unpartitioned copies")
+    p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="the report (docs/benchmarks.md)")
+    a = p.parse_args()
+    if a.part_duration is None:
+        a.part_duration = a.duration
+    if a.voters < 1000:
+        p.error("--voters must be at least 1000")
+    return a
+
+
+def main() -> int:
+    args = parse_args()
+    if not BIN.exists():
+        raise BenchError(f"{BIN} is missing: run `cargo build --release --bin winserve` (scripts/bench.sh does)")
+    help_text = run([BIN, "--help"], timeout=30, what="winserve --help")
+    if "seed" not in help_text:
+        raise BenchError("this winserve has no `seed` command")
+    for tool in ("wrk", "pgbench", "psql", "curl"):
+        if not shutil.which(tool):
+            raise BenchError(f"{tool} is not installed (scripts/bench.sh installs wrk)")
+    WORK.mkdir(parents=True, exist_ok=True)
+    report = Report(voters=args.voters, args=args)
+    report.machine = machine_info()
+
+    seed_database(args, report)
+    import_figure(args, report)
+    vacuum_analyze(report)
+
+    server = Server(DB)
+    sampler = None
+    try:
+        log(f"starting winserve serve on {HOST}:{PORT}")
+        server.start()
+        sampler = RssSampler(server.proc.pid)
+        time.sleep(0.5)
+        report.rss_idle_mb = sampler.rss_mb()
+        orgs = setup_orgs(args, report)
+        workloads = build_workloads(args, orgs)
+        check_sql(workloads, report)
+        if not args.only or "export" in args.only:
+            log("CSV exports")
+            run_exports(orgs, sampler, report)
+        load = os.getloadavg()[0]
+        report.notes.append(f"Load average (1 min) when the HTTP runs started: {load:.2f} on {os.cpu_count()} cores"
+                            + (" — other processes were competing for the CPU, figures are pessimistic."
+                               if load > 1.5 * (os.cpu_count() or 1) else "."))
+        if load > 1.5 * (os.cpu_count() or 1):
+            log(f"WARNING: load average {load:.1f}: other processes compete for the CPU")
+        log(f"HTTP workloads ({len(workloads)} × {args.duration} s)")
+        run_http(args, workloads, sampler, report)
+        report.rss_peak_mb = sampler.overall
+        log("the same SQL through pgbench")
+        run_sql(args, workloads, report)
+        explain_plans(workloads, report)
+        if not args.skip_partitioning:
+            partition_comparison(args, orgs, report)
+    finally:
+        if sampler:
+            sampler.close()
+        server.stop()
+    write_report(args, report, Path(args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as e:
+        print(f"bench: error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("bench: interrupted", file=sys.stderr)
+        sys.exit(130)
