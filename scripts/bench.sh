@@ -9,7 +9,7 @@
 # `winserve serve` on 127.0.0.1:18080, drives every workload through HTTP with wrk and the same SQL
 # through pgbench, and writes docs/benchmarks.md. --reuse keeps an already seeded winserve_bench (and
 # skips the seed and import timings). Every load run is bounded in time; the whole run at 2M voters takes
-# about 12 minutes on 2 cores.
+# about 12 minutes on 2 cores when seed and import meet their targets (20 s, 30 s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

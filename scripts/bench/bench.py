@@ -67,8 +67,10 @@ def log(message: str) -> None:
 # --------------------------------------------------------------------------------------------- processes
 
 
-def run(cmd: list[str], *, env: dict | None = None, timeout: float, what: str, cwd: Path | None = None) -> str:
-    """Runs `cmd`, returns its stdout; fails with the tail of its output."""
+def run(cmd: list[str], *, env: dict | None = None, timeout: float, what: str, cwd: Path | None = None,
+        stderr_to: list | None = None) -> str:
+    """Runs `cmd`, returns its stdout (its stderr lines are appended to `stderr_to`); fails with the tail of
+    its output."""
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
@@ -80,6 +82,8 @@ def run(cmd: list[str], *, env: dict | None = None, timeout: float, what: str, c
         raise BenchError(f"{what}: did not finish within {timeout:.0f} s ({shlex.join(map(str, cmd))})")
     except FileNotFoundError:
         raise BenchError(f"{what}: {cmd[0]} not found")
+    if stderr_to is not None:
+        stderr_to.extend(p.stderr.splitlines())
     if p.returncode != 0:
         tail = "\n".join((p.stderr or p.stdout).strip().splitlines()[-15:])
         raise BenchError(f"{what} failed (exit {p.returncode}): {shlex.join(map(str, cmd))}\n{tail}")
@@ -106,11 +110,24 @@ def drop_database(db: str) -> None:
     psql("postgres", f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)', what=f"dropping {db}")
 
 
-def winserve(args: list[str], db: str, *, timeout: float, what: str) -> tuple[str, float]:
-    """Runs the winserve binary against `db`; returns (stdout, seconds)."""
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def winserve(args: list[str], db: str, *, timeout: float, what: str,
+             phases: list | None = None) -> tuple[str, float]:
+    """Runs the winserve binary against `db`; returns (stdout, seconds). With `phases`, the import's
+    per-phase timings (debug log of winserve_adapters_postgres) are appended to it."""
     t0 = time.monotonic()
+    err: list[str] = []
+    rust_log = "warn,winserve_adapters_postgres=debug" if phases is not None else "warn"
     out = run([BIN, *args], env={"DATABASE_URL": db_url(db), "WINSERVE_JWT_SECRET": JWT_SECRET,
-                                  "RUST_LOG": "warn"}, timeout=timeout, what=what)
+                                  "RUST_LOG": rust_log, "NO_COLOR": "1"}, timeout=timeout, what=what,
+              stderr_to=err)
+    if phases is not None:
+        for line in err:
+            m = re.search(r"phase=\"?([^\"=]+?)\"? ms=(\d+)", ANSI.sub("", line))
+            if m:
+                phases.append((m.group(1).strip(), int(m.group(2))))
     return out, time.monotonic() - t0
 
 
@@ -154,6 +171,7 @@ class Report:
     rss_idle_mb: float | None = None
     rss_peak_mb: float | None = None
     checks: list = field(default_factory=list)
+    diagnostics: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     commands: list = field(default_factory=list)
 
@@ -476,8 +494,9 @@ def seed_database(args, report: Report) -> None:
     cmd = ["seed", "--voters", str(n), "--state", STATE, "--rng-seed", str(RNG_SEED)]
     report.commands.append(f"DATABASE_URL={db_url(DB)} target/release/winserve {' '.join(cmd)}")
     log(f"seeding {n} voters into {DB}")
-    out, secs = winserve(cmd, DB, timeout=1800, what="winserve seed")
-    report.seed = {"seconds": secs, "output": out.strip().splitlines()}
+    phases: list = []
+    out, secs = winserve(cmd, DB, timeout=1800, what="winserve seed", phases=phases)
+    report.seed = {"seconds": secs, "output": out.strip().splitlines(), "phases": phases}
     log(f"seed: {secs:.1f} s")
 
 
@@ -497,10 +516,11 @@ def import_figure(args, report: Report) -> None:
     winserve(["migrate"], IMPORT_DB, timeout=300, what="winserve migrate")
     icmd = ["import", "voters", str(csv_dir / "voters.csv")]
     log(f"importing voters.csv ({size_mb:.0f} MB) into an empty {IMPORT_DB}")
-    out_i, secs = winserve(icmd, IMPORT_DB, timeout=1800, what="winserve import voters")
+    phases: list = []
+    out_i, secs = winserve(icmd, IMPORT_DB, timeout=1800, what="winserve import voters", phases=phases)
     imported = count_voters(IMPORT_DB)
     report.imported = {"seconds": secs, "seed_out_seconds": secs_out, "csv_mb": size_mb, "voters": imported,
-                       "output": out_i.strip().splitlines()}
+                       "output": out_i.strip().splitlines(), "phases": phases}
     report.commands.append(f"DATABASE_URL={db_url(IMPORT_DB)} target/release/winserve {' '.join(cmd)}")
     report.commands.append(f"DATABASE_URL={db_url(IMPORT_DB)} target/release/winserve {' '.join(icmd)}"
                            "   # into a fresh, migrated database")
@@ -885,6 +905,15 @@ def run_sql(args, workloads: list[Workload], report: Report) -> None:
         res = report.results.setdefault(wl.key, Result(wl.key, wl.label, wl.size))
         res.sql_p50, res.sql_p99, res.sql_tps = r["p50"], r["p99"], r["tps"]
         msg = f"  pgbench {wl.key:16} p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms  {r['tps']:8.0f} tps"
+        if wl.group == "orgs":
+            # Where the time of an authenticated request goes: the user upsert alone, the listing alone.
+            stmts = wl.sql[0]
+            up = pgbench("orgs_upsert_only", [stmts[:2]], wl.connections, args.duration)
+            ls = pgbench("orgs_list_only", [stmts[2:]], wl.connections, args.duration)
+            report.diagnostics.append(("user upsert + SELECT (`upsert_from_claims`)", up))
+            report.diagnostics.append(("organization listing alone (`list_for_owner`)", ls))
+            msg += (f"   (upsert alone {up['tps']:.0f} tps p50 {up['p50']:.2f} ms; listing alone {ls['tps']:.0f} tps "
+                    f"p50 {ls['p50']:.2f} ms)")
         if wl.full_sql:
             f = pgbench(wl.key + "_full", wl.full_sql, wl.connections, args.duration)
             res.full_sql_p50, res.full_sql_p99 = f["p50"], f["p99"]
@@ -898,7 +927,13 @@ def run_sql(args, workloads: list[Workload], report: Report) -> None:
 
 
 def explain(sql: str, db: str = DB) -> str:
-    return psql(db, "EXPLAIN (ANALYZE, BUFFERS) " + sql, what="EXPLAIN")
+    """EXPLAIN (ANALYZE, BUFFERS), run twice in one session: the second plan is kept, so planning time is
+    that of a warm connection (as in the server's pool), not of a new backend filling its catalog cache."""
+    marker = "-----8<-----"
+    cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-h", HOST, "-U", "postgres", "-d", db,
+           "-c", "EXPLAIN (ANALYZE, BUFFERS) " + sql, "-c", f"SELECT '{marker}'",
+           "-c", "EXPLAIN (ANALYZE, BUFFERS) " + sql]
+    return run(cmd, timeout=600, what="EXPLAIN").split(marker, 1)[1].strip()
 
 
 def explain_plans(workloads: list[Workload], report: Report) -> None:
@@ -910,7 +945,6 @@ def explain_plans(workloads: list[Workload], report: Report) -> None:
         if not wl:
             continue
         page, count = wl.sql[0][-2], wl.sql[0][-1]
-        psql(DB, page)  # warm
         report.plans.append((wl.label, "page", page, explain(page)))
         report.plans.append((wl.label, "total", count, explain(count)))
 
@@ -1011,8 +1045,9 @@ def write_report(args, report: Report, path: Path) -> None:
     add = L.append
     add("# Benchmarks")
     add("")
-    add("Generated by the benchmark harness — do not edit by hand. To reproduce (about 12 minutes at 2M voters "
-        "on this machine):")
+    add("Generated by the benchmark harness — do not edit by hand. To reproduce (at 2M voters about 8 minutes "
+        "of load runs, plus seeding twice and one import — 12 minutes in all when seed and import meet their "
+        "targets):")
     add("")
     add("```sh")
     add("scripts/bench.sh            # --voters N (default 2000000), --reuse to keep the seeded database")
@@ -1148,6 +1183,21 @@ def write_report(args, report: Report, path: Path) -> None:
             f"{x.p50 - x.sql_p50:+.2f} ms (×{x.p50 / x.sql_p50:.2f}) | {full} |")
     add("")
 
+    if report.diagnostics:
+        add("Where the time of `GET /v1/organizations` goes (pgbench, 32 clients): every authenticated request "
+            "first runs the user upsert of `upsert_from_claims` (an `INSERT … ON CONFLICT (sub) DO UPDATE … WHERE "
+            "<changed>` that, even when nothing changes, locks the user's row, takes a transaction id and commits "
+            "with a WAL flush), then the handler's query.")
+        add("")
+        add("| statements | p50 / p99 (ms) | tps |")
+        add("|---|---|---|")
+        for label, d in report.diagnostics:
+            add(f"| {label} | {d['p50']:.2f} / {d['p99']:.2f} | {d['tps']:,.0f} |")
+        x = r.get("orgs")
+        if x and x.sql_p50 is not None:
+            add(f"| both (what the endpoint runs) | {x.sql_p50:.2f} / {x.sql_p99:.2f} | {x.sql_tps:,.0f} |")
+        add("")
+
     add("## Server memory")
     add("")
     add(f"RSS of `winserve serve` sampled every 50 ms from `/proc/PID/status`: idle after start "
@@ -1208,20 +1258,23 @@ def write_report(args, report: Report, path: Path) -> None:
         add(c)
     add("```")
     add("")
-    if report.seed:
-        add("`winserve seed` printed:")
+    for title, d in (("winserve seed", report.seed), ("winserve import voters", report.imported)):
+        if not d:
+            continue
+        add(f"`{title}` printed:")
         add("")
         add("```")
-        add("\n".join(report.seed["output"][-4:]))
+        add("\n".join(d["output"][-4:]))
         add("```")
         add("")
-    if report.imported:
-        add("`winserve import voters` printed:")
-        add("")
-        add("```")
-        add("\n".join(report.imported["output"][-4:]))
-        add("```")
-        add("")
+        if d.get("phases"):
+            add(f"Phases of the load (`RUST_LOG=winserve_adapters_postgres=debug`), total {d['seconds']:.1f} s:")
+            add("")
+            add("| phase | ms |")
+            add("|---|---|")
+            for name, ms in d["phases"]:
+                add(f"| {name} | {ms:,} |")
+            add("")
     add("## Notes")
     add("")
     notes = list(report.notes)

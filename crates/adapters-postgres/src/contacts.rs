@@ -19,8 +19,8 @@ use winserve_domain::{
     PartyGroup, PartyPolicy, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
 };
 use winserve_ports::{
-    Bucket, ContactCursor, ContactFilter, ContactPage, ContactRepository, ContactStats, ContactStream,
-    ContactWindow, StoreError,
+    Bucket, ContactCursor, ContactFilter, ContactPage, ContactRepository, ContactStats,
+    ContactStream, ContactWindow, StoreError,
 };
 
 /// One contact row: the voter, plus its position in the contacts order.
@@ -154,10 +154,9 @@ fn voter_columns(policy: PartyPolicy) -> &'static str {
 /// A party criterion that reached the adapter under a policy that hides party is a bug upstream;
 /// refuse it rather than answer.
 fn check_policy(filter: &ContactFilter) -> Result<(), StoreError> {
-    filter
-        .policy
-        .check_criteria(&filter.criteria)
-        .map_err(|e| StoreError::Internal(format!("contact filter refused by the party policy: {e}")))
+    filter.policy.check_criteria(&filter.criteria).map_err(|e| {
+        StoreError::Internal(format!("contact filter refused by the party policy: {e}"))
+    })
 }
 
 /// `FROM voter_districts vd [JOIN voters v] WHERE <district> <filters>`; the join is made when the
@@ -219,13 +218,21 @@ fn count_u64(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-fn buckets<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str, counts: &[(String, u64)]) -> Vec<Bucket> {
+fn buckets<T: Copy>(
+    all: &[T],
+    name: impl Fn(T) -> &'static str,
+    counts: &[(String, u64)],
+) -> Vec<Bucket> {
     all.iter()
         .map(|v| {
             let label = name(*v);
             Bucket {
                 label: label.to_owned(),
-                count: counts.iter().filter(|(l, _)| l == label).map(|(_, n)| n).sum(),
+                count: counts
+                    .iter()
+                    .filter(|(l, _)| l == label)
+                    .map(|(_, n)| n)
+                    .sum(),
             }
         })
         .collect()
@@ -236,9 +243,11 @@ impl PgStore {
         let sql = if needs_voters(filter) {
             from_where(Sql::new("SELECT count(*)::bigint AS total"), filter)
         } else {
-            let sql = Sql::new("SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f")
-                .push(" WHERE f.district_id = ")
-                .uuid(filter.district.id.as_uuid());
+            let sql = Sql::new(
+                "SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f",
+            )
+            .push(" WHERE f.district_id = ")
+            .uuid(filter.district.id.as_uuid());
             hot_conditions(sql, &filter.criteria, "f")
         };
         let mut conn = self.conn().await?;
@@ -249,7 +258,9 @@ impl PgStore {
     /// The page query: keys of the window from the index, then the voters.
     fn page_query(filter: &ContactFilter, window: &ContactWindow) -> (Sql, u32) {
         let per_page = match window {
-            ContactWindow::Page { per_page, .. } | ContactWindow::After { per_page, .. } => *per_page,
+            ContactWindow::Page { per_page, .. } | ContactWindow::After { per_page, .. } => {
+                *per_page
+            }
         };
         let mut sql = from_where(
             Sql::new("WITH page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key"),
@@ -288,7 +299,11 @@ impl PgStore {
 
 #[async_trait]
 impl ContactRepository for PgStore {
-    async fn list(&self, filter: &ContactFilter, window: &ContactWindow) -> Result<ContactPage, StoreError> {
+    async fn list(
+        &self,
+        filter: &ContactFilter,
+        window: &ContactWindow,
+    ) -> Result<ContactPage, StoreError> {
         check_policy(filter)?;
         let (sql, per_page) = Self::page_query(filter, window);
         let rows: Vec<ContactRow> = {
@@ -299,7 +314,11 @@ impl ContactRepository for PgStore {
         let mut rows = rows;
         let more = rows.len() > per_page as usize;
         rows.truncate(per_page as usize);
-        let next = if more { rows.last().map(ContactRow::cursor) } else { None };
+        let next = if more {
+            rows.last().map(ContactRow::cursor)
+        } else {
+            None
+        };
         let contacts = rows
             .into_iter()
             .map(ContactRow::into_voter)
@@ -328,7 +347,10 @@ impl ContactRepository for PgStore {
             .uuid(id.as_uuid());
         let mut conn = self.conn().await?;
         let rows: Vec<ContactRow> = sql.build().load(&mut conn).await.map_err(db_error)?;
-        rows.into_iter().next().map(ContactRow::into_voter).transpose()
+        rows.into_iter()
+            .next()
+            .map(ContactRow::into_voter)
+            .transpose()
     }
 
     async fn count(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
@@ -339,7 +361,11 @@ impl ContactRepository for PgStore {
     async fn stats(&self, filter: &ContactFilter) -> Result<ContactStats, StoreError> {
         check_policy(filter)?;
         let show_party = filter.policy.may_aggregate();
-        let party_column = if show_party { "vd.party" } else { "'unknown'::text" };
+        let party_column = if show_party {
+            "vd.party"
+        } else {
+            "'unknown'::text"
+        };
         let facets: Vec<FacetRow> = {
             let sql = if needs_voters(filter) {
                 let sql = Sql::new(&format!(
@@ -348,7 +374,11 @@ impl ContactRepository for PgStore {
                 ));
                 from_where(sql, filter).push(" GROUP BY 1, 2, 3, 4, 5")
             } else {
-                let party = if show_party { "f.party" } else { "'unknown'::text" };
+                let party = if show_party {
+                    "f.party"
+                } else {
+                    "'unknown'::text"
+                };
                 let sql = Sql::new(&format!(
                     "SELECT f.age_range, f.voter_status, {party} AS party, f.has_cell_phone, f.has_landline, \
                      sum(f.voters)::bigint AS n FROM district_facets f WHERE f.district_id = "
@@ -360,31 +390,64 @@ impl ContactRepository for PgStore {
             sql.build().load(&mut conn).await.map_err(db_error)?
         };
         let genders: Vec<GenderRow> = {
-            let sql = from_where_joined(Sql::new("SELECT v.gender, count(*)::bigint AS n"), filter, true);
+            let sql = from_where_joined(
+                Sql::new("SELECT v.gender, count(*)::bigint AS n"),
+                filter,
+                true,
+            );
             let mut conn = self.conn().await?;
-            sql.push(" GROUP BY 1").build().load(&mut conn).await.map_err(db_error)?
+            sql.push(" GROUP BY 1")
+                .build()
+                .load(&mut conn)
+                .await
+                .map_err(db_error)?
         };
         let total = facets.iter().map(|r| count_u64(r.n)).sum();
         let pick = |f: &dyn Fn(&FacetRow) -> String| -> Vec<(String, u64)> {
             facets.iter().map(|r| (f(r), count_u64(r.n))).collect()
         };
-        let gender_counts: Vec<(String, u64)> =
-            genders.iter().map(|g| (g.gender.clone(), count_u64(g.n))).collect();
+        let gender_counts: Vec<(String, u64)> = genders
+            .iter()
+            .map(|g| (g.gender.clone(), count_u64(g.n)))
+            .collect();
         Ok(ContactStats {
             total,
-            with_cell_phone: facets.iter().filter(|r| r.has_cell_phone).map(|r| count_u64(r.n)).sum(),
-            with_landline: facets.iter().filter(|r| r.has_landline).map(|r| count_u64(r.n)).sum(),
-            age: buckets(AgeRange::ALL, AgeRange::as_str, &pick(&|r| r.age_range.clone())),
+            with_cell_phone: facets
+                .iter()
+                .filter(|r| r.has_cell_phone)
+                .map(|r| count_u64(r.n))
+                .sum(),
+            with_landline: facets
+                .iter()
+                .filter(|r| r.has_landline)
+                .map(|r| count_u64(r.n))
+                .sum(),
+            age: buckets(
+                AgeRange::ALL,
+                AgeRange::as_str,
+                &pick(&|r| r.age_range.clone()),
+            ),
             gender: buckets(Gender::ALL, Gender::as_str, &gender_counts),
-            voter_status: buckets(VoterStatus::ALL, VoterStatus::as_str, &pick(&|r| r.voter_status.clone())),
-            party: show_party.then(|| buckets(PartyGroup::ALL, PartyGroup::as_str, &pick(&|r| r.party.clone()))),
+            voter_status: buckets(
+                VoterStatus::ALL,
+                VoterStatus::as_str,
+                &pick(&|r| r.voter_status.clone()),
+            ),
+            party: show_party.then(|| {
+                buckets(
+                    PartyGroup::ALL,
+                    PartyGroup::as_str,
+                    &pick(&|r| r.party.clone()),
+                )
+            }),
         })
     }
 
     async fn export(&self, filter: &ContactFilter) -> Result<ContactStream, StoreError> {
         check_policy(filter)?;
         let sql = from_where_joined(
-            Sql::new("SELECT vd.last_name_key, vd.first_name_key, ").push(voter_columns(filter.policy)),
+            Sql::new("SELECT vd.last_name_key, vd.first_name_key, ")
+                .push(voter_columns(filter.policy)),
             filter,
             true,
         );
@@ -410,8 +473,9 @@ impl ContactRepository for PgStore {
                 }
             }
         });
-        Ok(Box::pin(futures_util::stream::unfold(rx, |mut rx| async move {
-            rx.recv().await.map(|item| (item, rx))
-        })))
+        Ok(Box::pin(futures_util::stream::unfold(
+            rx,
+            |mut rx| async move { rx.recv().await.map(|item| (item, rx)) },
+        )))
     }
 }

@@ -77,10 +77,7 @@ impl Sql {
     /// Appends a UUID parameter.
     pub(crate) fn uuid(mut self, value: uuid::Uuid) -> Self {
         let p = self.placeholder();
-        self.query = self
-            .query
-            .sql(p)
-            .bind::<diesel::sql_types::Uuid, _>(value);
+        self.query = self.query.sql(p).bind::<diesel::sql_types::Uuid, _>(value);
         self
     }
 
@@ -261,7 +258,10 @@ mod tests {
     #[test]
     fn phone_searches_become_digits() {
         assert_eq!(search_words("(307) 555-01"), vec!["30755501".to_owned()]);
-        assert_eq!(search_words("jose nunez"), vec!["jose".to_owned(), "nunez".to_owned()]);
+        assert_eq!(
+            search_words("jose nunez"),
+            vec!["jose".to_owned(), "nunez".to_owned()]
+        );
         assert_eq!(search_words("12 main st"), vec!["12", "main", "st"]);
     }
 }

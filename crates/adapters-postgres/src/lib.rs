@@ -53,8 +53,8 @@ pub mod test_support;
 pub use migrate::{
     DatabaseUrl, MIGRATIONS, SetupError, create_database_if_missing, run_migrations,
 };
-pub use voter_import::VOTER_IMPORT_LOCK;
 pub use pool::{APPLICATION_NAME, PgPool, PoolBuildError, PoolConfig, build_pool, build_pool_with};
+pub use voter_import::VOTER_IMPORT_LOCK;
 
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Object;

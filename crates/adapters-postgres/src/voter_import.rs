@@ -320,11 +320,10 @@ impl PgVoterImport {
     fn district_no(&mut self, state: &str, l2_type: &str, l2_name: &str) -> i32 {
         let next = i32::try_from(self.districts.len()).unwrap_or(i32::MAX);
         // Look up by reference first: district names repeat across most voters.
-        if let Some(&no) = self.districts.get(&(
-            state.to_owned(),
-            l2_type.to_owned(),
-            l2_name.to_owned(),
-        )) {
+        if let Some(&no) =
+            self.districts
+                .get(&(state.to_owned(), l2_type.to_owned(), l2_name.to_owned()))
+        {
             return no;
         }
         self.districts.insert(
@@ -611,7 +610,11 @@ impl Clock {
     }
 
     fn phase(&mut self, name: &str) {
-        tracing::debug!(phase = name, ms = self.0.elapsed().as_millis() as u64, "voter import");
+        tracing::debug!(
+            phase = name,
+            ms = self.0.elapsed().as_millis() as u64,
+            "voter import"
+        );
         self.0 = std::time::Instant::now();
     }
 }
@@ -632,9 +635,7 @@ impl VoterImport for PgVoterImport {
         if self.sink.is_none() {
             let sink = self
                 .client
-                .copy_in::<_, Bytes>(&format!(
-                    "COPY stage_voters ({STAGE_COLUMNS}) FROM STDIN"
-                ))
+                .copy_in::<_, Bytes>(&format!("COPY stage_voters ({STAGE_COLUMNS}) FROM STDIN"))
                 .await
                 .map_err(pg_error)?;
             self.sink = Some(Box::pin(sink));
@@ -647,7 +648,10 @@ impl VoterImport for PgVoterImport {
 
     async fn commit(mut self: Box<Self>) -> Result<ImportSummary, StoreError> {
         let summary = self.merge().await?;
-        self.client.batch_execute("COMMIT").await.map_err(pg_error)?;
+        self.client
+            .batch_execute("COMMIT")
+            .await
+            .map_err(pg_error)?;
         Ok(summary)
     }
 

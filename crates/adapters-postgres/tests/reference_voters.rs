@@ -281,9 +281,14 @@ async fn voters_are_upserted_with_their_districts_and_counted() {
         listed
             .items
             .iter()
-            .map(|d| d.voter_count)
+            .map(|d| (d.district.l2_name.as_str(), d.voter_count))
             .collect::<Vec<_>>(),
-        [2499, 2500]
+        // Every voter is also in the statewide district.
+        [
+            ("CHEYENNE CITY WARD 1", 2499),
+            ("LARAMIE", 2500),
+            ("WYOMING", 2500)
+        ]
     );
 
     // Re-import: memberships are replaced, the voter keeps its id, attributes are updated.
@@ -315,8 +320,8 @@ async fn voters_are_upserted_with_their_districts_and_counted() {
     .unwrap();
     assert_eq!(
         rows,
-        [Membership {
-            l2_name: "LARAMIE".into(),
+        ["LARAMIE", "WYOMING"].map(|l2_name| Membership {
+            l2_name: l2_name.into(),
             last_name_key: "smith1".into(),
             has_cell_phone: false,
             has_landline: false,
@@ -324,7 +329,7 @@ async fn voters_are_upserted_with_their_districts_and_counted() {
             party: "democratic".into(),
             age_range: AgeRange::From18To24.as_str().into(),
             gender: "female".into(),
-        }]
+        })
     );
     let jones: Vec<Membership> = diesel::sql_query(
         "SELECT d.l2_name, vd.last_name_key, vd.has_cell_phone, vd.has_landline, vd.has_address,
@@ -336,9 +341,14 @@ async fn voters_are_upserted_with_their_districts_and_counted() {
     .load(db_conn)
     .await
     .unwrap();
-    assert_eq!(jones.len(), 1);
+    // The county and the statewide district.
+    assert_eq!(jones.len(), 2);
     assert_eq!(jones[0].last_name_key, "jones");
-    assert!(jones[0].has_landline);
+    assert!(
+        jones
+            .iter()
+            .all(|m| m.has_landline && m.last_name_key == "jones")
+    );
 
     // All or nothing: a batch with an invalid row writes nothing.
     let mut bad = voter("WY-99999", "Bad", "Row", &[ward]);

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use tokio_postgres::{Client, NoTls};
-use winserve_adapters_postgres::test_support::TestDatabase;
 use winserve_adapters_postgres::PgStore;
+use winserve_adapters_postgres::test_support::TestDatabase;
 use winserve_domain::{
     Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
     PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
@@ -28,16 +28,20 @@ fn voter(i: usize, districts: &[(&str, &str)]) -> Voter {
         age: Some(18 + (i % 70) as i16),
         gender: [Gender::Female, Gender::Male, Gender::Unknown][i % 3],
         party_description: Some("Libertarian".into()),
-        party: [PartyGroup::Democratic, PartyGroup::Republican, PartyGroup::Other][i % 3],
+        party: [
+            PartyGroup::Democratic,
+            PartyGroup::Republican,
+            PartyGroup::Other,
+        ][i % 3],
         voter_status: [VoterStatus::Super, VoterStatus::Likely][i % 2],
         address: Address {
-            line1: (i % 5 != 0).then(|| format!("{i} Main St")),
+            line1: (!i.is_multiple_of(5)).then(|| format!("{i} Main St")),
             city: Some("Cheyenne".into()),
             state: Some("WY".into()),
             zip: Some("82001".into()),
         },
-        cell_phone: (i % 2 == 0).then(|| "(307) 555-0100".into()),
-        landline: (i % 3 == 0).then(|| "307-555-0199".into()),
+        cell_phone: i.is_multiple_of(2).then(|| "(307) 555-0100".into()),
+        landline: i.is_multiple_of(3).then(|| "307-555-0199".into()),
         marital_status: MaritalStatus::Married,
         has_children: YesNo::No,
         veteran: YesUnknown::Yes,
@@ -46,7 +50,7 @@ fn voter(i: usize, districts: &[(&str, &str)]) -> Voter {
         education: Education::College,
         ethnicity: Ethnicity::European,
         language: Language::En,
-        estimated_income: (i % 4 != 0).then_some(40_000 + i as i32),
+        estimated_income: (!i.is_multiple_of(4)).then_some(40_000 + i as i32),
         districts: districts
             .iter()
             .map(|(t, n)| (L2Type::new(t).unwrap(), L2Name::new(n).unwrap()))
@@ -280,7 +284,11 @@ async fn identical_reimport_changes_nothing() {
             ..ImportSummary::default()
         }
     );
-    assert_eq!(snapshot(&c).await, before, "updated_at, ids, rows, facets unchanged");
+    assert_eq!(
+        snapshot(&c).await,
+        before,
+        "updated_at, ids, rows, facets unchanged"
+    );
     assert_facets_exact(&store, &c).await;
     db.cleanup().await;
 }
@@ -300,8 +308,14 @@ async fn changed_voter_updates_membership_and_facets() {
     let mut changed = all[2].clone();
     changed.id = VoterId::generate();
     changed.districts = vec![
-        (L2Type::new(COUNTY.0).unwrap(), L2Name::new(COUNTY.1).unwrap()),
-        (L2Type::new(WARD_2.0).unwrap(), L2Name::new(WARD_2.1).unwrap()),
+        (
+            L2Type::new(COUNTY.0).unwrap(),
+            L2Name::new(COUNTY.1).unwrap(),
+        ),
+        (
+            L2Type::new(WARD_2.0).unwrap(),
+            L2Name::new(WARD_2.1).unwrap(),
+        ),
     ];
     changed.party = PartyGroup::Republican;
     changed.party_description = Some("Republican".into());

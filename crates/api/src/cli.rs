@@ -3,9 +3,9 @@
 use crate::auth::{Authenticator, Claims, now_ts};
 use crate::config::Config;
 use crate::import::{ImportError, ImportReport, positions, voters as voter_file};
-use crate::seed::{self, SeedParams, SeedPlan};
 use crate::local_pg::{self, PrivateCluster};
 use crate::router::router;
+use crate::seed::{self, SeedParams, SeedPlan};
 use crate::state::AppState;
 use std::io::IsTerminal;
 use std::sync::Arc;

@@ -1,14 +1,24 @@
 //! `winserve serve --demo`: a small demo world (positions, districts, voters), loaded idempotently, and a
 //! printed token with the next commands to try.
+//!
+//! The voters, districts and positions come from the seed generator ([`crate::seed`]) for Wyoming with a
+//! fixed seed, so every run loads the same world and a re-run changes nothing.
 
 use crate::auth::{Claims, now_ts};
 use crate::config::Config;
+use crate::seed::SeedParams;
 use crate::state::AppState;
 use winserve_domain::{BallotReadyId, L2Name, L2Type, PositionLevel, StateCode};
 use winserve_ports::NewPosition;
 
 /// The demo user's subject.
 pub const DEMO_SUB: &str = "user_demo";
+
+/// How many seed voters the demo loads.
+pub const DEMO_VOTERS: u64 = 5_000;
+
+/// The seed of the demo voters.
+pub const DEMO_RNG_SEED: u64 = 2026;
 
 struct DemoPosition {
     id: &'static str,
@@ -77,6 +87,22 @@ pub async fn load_and_introduce(state: &AppState, config: &Config) -> Result<(),
             .await
             .map_err(|e| format!("cannot load the demo world: {e}"))?;
     }
+    let params = SeedParams {
+        voters: DEMO_VOTERS,
+        state: wy,
+        rng_seed: DEMO_RNG_SEED,
+    };
+    let plan = crate::seed::plan(&params);
+    crate::cli::store_seed_plan(reference.as_ref(), &plan).await?;
+    let load = crate::cli::load_seed_voters(state.app.ports.voters.as_ref(), &params, true)
+        .await
+        .map_err(|e| format!("cannot load the demo voters: {e}"))?;
+    tracing::info!(
+        voters = load.summary.voters_received,
+        new = load.summary.voters_inserted,
+        updated = load.summary.voters_updated,
+        "demo voters loaded"
+    );
     let now = now_ts();
     let token = state
         .auth

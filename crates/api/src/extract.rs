@@ -20,10 +20,23 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
-        }
+        // Two steps, so that only real syntax errors are 400: a value of the wrong JSON type (`[1]` where
+        // a list of names is expected) is a validation error of a well-formed body.
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state)
+            .await
+            .map_err(json_rejection)?;
+        serde_path_to_error::deserialize(value)
+            .map(Self)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.inner().to_string();
+                let field = if path == "." {
+                    field_of(&message)
+                } else {
+                    path
+                };
+                ApiError::validation(field, message)
+            })
     }
 }
 
@@ -32,31 +45,11 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         return ApiError::payload_too_large();
     }
     match rejection {
-        JsonRejection::JsonDataError(e) => {
-            // The source is serde_path_to_error's "path: message"; the path names the field.
-            let text = std::error::Error::source(&e)
-                .map(ToString::to_string)
-                .unwrap_or_else(|| e.body_text());
-            let (field, message) = split_path(&text);
-            ApiError::validation(field, message)
-        }
         JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("the body is not valid JSON"),
         JsonRejection::MissingJsonContentType(_) => {
             ApiError::bad_request("send the body as JSON with Content-Type: application/json")
         }
         other => ApiError::bad_request(other.body_text()),
-    }
-}
-
-/// Splits serde_path_to_error's `path: message` into the field and the message; a root-level error
-/// (path `.`) names the field from the message's first back-quoted word, else `body`.
-fn split_path(text: &str) -> (String, String) {
-    match text.split_once(": ") {
-        Some((path, message)) if path != "." && !path.contains(' ') => {
-            (path.to_owned(), message.to_owned())
-        }
-        Some((_, message)) => (field_of(message), message.to_owned()),
-        None => (field_of(text), text.to_owned()),
     }
 }
 
@@ -125,19 +118,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::{field_of, split_path};
-
-    #[test]
-    fn paths_become_fields() {
-        assert_eq!(
-            split_path("criteria.party[0]: unknown variant `x`"),
-            (
-                "criteria.party[0]".to_owned(),
-                "unknown variant `x`".to_owned()
-            )
-        );
-        assert_eq!(split_path(".: missing field `slug`").0, "slug");
-    }
+    use super::field_of;
 
     #[test]
     fn field_names_are_read_from_serde_messages() {

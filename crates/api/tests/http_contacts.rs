@@ -146,7 +146,10 @@ async fn every_criterion_and_built_in_segment_gives_exactly_the_expected_contact
         assert_eq!(total as usize, expected.len(), "total of segment {key}");
         assert_eq!(ids_of(&contacts), expected, "contacts of segment {key}");
         if key != "all" {
-            assert!(expected.len() < county.len(), "{key} is trivial in the fixture");
+            assert!(
+                expected.len() < county.len(),
+                "{key} is trivial in the fixture"
+            );
         }
         // A built-in segment ANDs with ad-hoc criteria.
         let extra = json!({ "voter_status": ["super", "unknown"] });
@@ -240,7 +243,8 @@ async fn the_order_is_folded_last_name_then_folded_first_name_then_id() {
         smiths.len(),
         w.ward()
             .iter()
-            .filter(|v| v.last_name.as_deref() == Some("Smith") && v.first_name.as_deref() == Some("Ann"))
+            .filter(|v| v.last_name.as_deref() == Some("Smith")
+                && v.first_name.as_deref() == Some("Ann"))
             .count()
     );
     assert!(smiths.len() >= 24);
@@ -249,11 +253,16 @@ async fn the_order_is_folded_last_name_then_folded_first_name_then_id() {
     assert_eq!(smiths, by_id);
     let mut by_insertion: Vec<String> = (0..N)
         .map(fixture_voter)
-        .filter(|v| v.last_name.as_deref() == Some("Smith") && v.first_name.as_deref() == Some("Ann"))
+        .filter(|v| {
+            v.last_name.as_deref() == Some("Smith") && v.first_name.as_deref() == Some("Ann")
+        })
         .filter(|v| w.ward().iter().any(|x| x.id == v.id))
         .map(|v| v.id.as_uuid().to_string())
         .collect();
-    assert_ne!(by_insertion, smiths, "the fixture's ids must not be in insertion order");
+    assert_ne!(
+        by_insertion, smiths,
+        "the fixture's ids must not be in insertion order"
+    );
     by_insertion.sort();
     assert_eq!(by_insertion, smiths);
     w.app.cleanup().await;
@@ -274,16 +283,25 @@ async fn pages_are_checked_and_visit_every_contact_exactly_once() {
     assert_eq!(first["meta"]["page"], 1);
     assert_eq!(first["meta"]["total"], 120);
     assert_eq!(first["meta"]["total_pages"], 3);
-    assert_eq!(ids_of(first["contacts"].as_array().unwrap()), expected[..50]);
+    assert_eq!(
+        ids_of(first["contacts"].as_array().unwrap()),
+        expected[..50]
+    );
     let last = w.get_ok("/v1/contacts?page=3", &w.win).await;
-    assert_eq!(ids_of(last["contacts"].as_array().unwrap()), expected[100..]);
+    assert_eq!(
+        ids_of(last["contacts"].as_array().unwrap()),
+        expected[100..]
+    );
     let past = w.get_ok("/v1/contacts?page=4", &w.win).await;
     assert_eq!(past["contacts"], json!([]));
     assert_eq!(past["meta"]["total"], 120);
     let max = w.get_ok("/v1/contacts?per_page=100", &w.win).await;
     assert_eq!(max["contacts"].as_array().unwrap().len(), 100);
     let one = w.get_ok("/v1/contacts?per_page=1&page=120", &w.win).await;
-    assert_eq!(ids_of(one["contacts"].as_array().unwrap()), [expected[119].clone()]);
+    assert_eq!(
+        ids_of(one["contacts"].as_array().unwrap()),
+        [expected[119].clone()]
+    );
 
     // Out of range.
     for (q, field) in [
@@ -305,10 +323,17 @@ async fn pages_are_checked_and_visit_every_contact_exactly_once() {
         let pages = 120_u64.div_ceil(per_page);
         for page in 1..=pages {
             let body = w
-                .get_ok(&format!("/v1/contacts?page={page}&per_page={per_page}"), &w.win)
+                .get_ok(
+                    &format!("/v1/contacts?page={page}&per_page={per_page}"),
+                    &w.win,
+                )
                 .await;
             assert_eq!(body["meta"]["total_pages"], pages);
-            assert_eq!(body["meta"]["next_cursor"].is_null(), page == pages, "page {page}");
+            assert_eq!(
+                body["meta"]["next_cursor"].is_null(),
+                page == pages,
+                "page {page}"
+            );
             seen.extend(ids_of(body["contacts"].as_array().unwrap()));
         }
         assert_unique(&seen);
@@ -332,16 +357,18 @@ async fn cursors_visit_every_contact_exactly_once() {
         json!({ "has_cell_phone": true }),
         json!({ "gender": ["female"], "voter_status": ["super", "likely", "unknown"] }),
     ] {
-        let seen = ids_of(
-            &cursor_all(&w.app, &w.t, &w.win, &query_of(&criteria), 9, |_| async {}).await,
-        );
+        let seen =
+            ids_of(&cursor_all(&w.app, &w.t, &w.win, &query_of(&criteria), 9, |_| async {}).await);
         assert_eq!(seen, ids(&ward, &criteria));
     }
     // A cursor and a page together is a mistake.
     let first = w.get_ok("/v1/contacts?per_page=5", &w.win).await;
     let c = str_of(&first["meta"]["next_cursor"]);
     let r = w
-        .get(&format!("/v1/contacts?per_page=5&page=2&cursor={c}"), &w.win)
+        .get(
+            &format!("/v1/contacts?per_page=5&page=2&cursor={c}"),
+            &w.win,
+        )
         .await;
     assert_validation(&r, "cursor");
     w.app.cleanup().await;
@@ -483,12 +510,13 @@ async fn search_is_case_and_accent_insensitive_over_names_phones_and_addresses()
         ("  smith   ann ".into(), 12),
     ];
     for (q, at_least) in &cases {
-        let expected: Vec<String> = ordered_ids(
-            ward.iter()
-                .copied()
-                .filter(|v| matches_search(v, q)),
+        let expected: Vec<String> =
+            ordered_ids(ward.iter().copied().filter(|v| matches_search(v, q)));
+        assert!(
+            expected.len() >= *at_least,
+            "fixture: {q} finds {}",
+            expected.len()
         );
-        assert!(expected.len() >= *at_least, "fixture: {q} finds {}", expected.len());
         assert!(expected.len() < ward.len(), "fixture: {q} finds everyone");
         let (total, contacts) = list_all(&w.app, &w.t, &w.win, &format!("search={}", enc(q))).await;
         assert_eq!(total as usize, expected.len(), "total of search {q:?}");
@@ -499,7 +527,10 @@ async fn search_is_case_and_accent_insensitive_over_names_phones_and_addresses()
     let jose_nunez_upper = fixture_voter(21).id.as_uuid().to_string();
     for q in ["nunez", "JOSE"] {
         let ids = found(&w, q).await;
-        assert!(ids.contains(&jose_nunez) && ids.contains(&jose_nunez_upper), "{q}: {ids:?}");
+        assert!(
+            ids.contains(&jose_nunez) && ids.contains(&jose_nunez_upper),
+            "{q}: {ids:?}"
+        );
     }
     assert_eq!(
         found(&w, &cell_tail).await,
@@ -541,9 +572,7 @@ async fn search_is_case_and_accent_insensitive_over_names_phones_and_addresses()
 
     // Party is not searchable, in either mode.
     for q in PARTY_DESCRIPTIONS.iter().chain(PARTY_GROUPS.iter()) {
-        let body = w
-            .get_ok(&format!("/v1/contacts?search={q}"), &w.win)
-            .await;
+        let body = w.get_ok(&format!("/v1/contacts?search={q}"), &w.win).await;
         assert_eq!(body["meta"]["total"], 0, "Win search {q}");
     }
     let (serve, _) = w.win_it(false).await;
@@ -667,7 +696,10 @@ async fn a_contact_is_found_only_in_its_district() {
 async fn an_organization_without_a_district_has_no_contacts() {
     let w = World::new().await;
     let t = token("user_without_district");
-    for body in [json!({}), json!({ "ballotready_position_id": "br-no-district" })] {
+    for body in [
+        json!({}),
+        json!({ "ballotready_position_id": "br-no-district" }),
+    ] {
         let created = w.app.create_campaign(&t, body).await;
         let slug = str_of(&created["organization"]["slug"]);
         assert_eq!(created["organization"]["district"], Value::Null);
@@ -715,7 +747,11 @@ fn bucket_map(buckets: &Value) -> BTreeMap<String, u64> {
         .collect()
 }
 
-fn expected_buckets(voters: &[&Voter], labels: &[&str], f: impl Fn(&Voter) -> String) -> BTreeMap<String, u64> {
+fn expected_buckets(
+    voters: &[&Voter],
+    labels: &[&str],
+    f: impl Fn(&Voter) -> String,
+) -> BTreeMap<String, u64> {
     labels
         .iter()
         .map(|l| {
@@ -729,7 +765,11 @@ fn expected_buckets(voters: &[&Voter], labels: &[&str], f: impl Fn(&Voter) -> St
 
 fn check_stats(body: &Value, voters: &[&Voter], win: bool) {
     let count = |f: &dyn Fn(&Voter) -> bool| voters.iter().filter(|v| f(v)).count() as u64;
-    assert_eq!(body["total"].as_u64().unwrap(), voters.len() as u64, "{body}");
+    assert_eq!(
+        body["total"].as_u64().unwrap(),
+        voters.len() as u64,
+        "{body}"
+    );
     assert_eq!(
         body["with_cell_phone"].as_u64().unwrap(),
         count(&|v| v.cell_phone.is_some())
@@ -777,22 +817,42 @@ async fn stats_match_the_voter_file() {
     for (query, criteria) in [
         ("segment=texting", json!({ "has_cell_phone": true })),
         ("segment=phone_banking", json!({ "has_landline": true })),
-        ("voter_status=super,likely", json!({ "voter_status": ["super", "likely"] })),
+        (
+            "voter_status=super,likely",
+            json!({ "voter_status": ["super", "likely"] }),
+        ),
         ("gender=female", json!({ "gender": ["female"] })),
         (
             "segment=door_knocking&income_ranges=unknown,200k_plus",
             json!({ "has_address": true, "income_ranges": ["unknown", "200k_plus"] }),
         ),
     ] {
-        let subset: Vec<&Voter> = ward.iter().copied().filter(|v| matches(v, &criteria)).collect();
-        let body = w.get_ok(&format!("/v1/contacts/stats?{query}"), &w.win).await;
+        let subset: Vec<&Voter> = ward
+            .iter()
+            .copied()
+            .filter(|v| matches(v, &criteria))
+            .collect();
+        let body = w
+            .get_ok(&format!("/v1/contacts/stats?{query}"), &w.win)
+            .await;
         check_stats(&body, &subset, true);
     }
-    let subset: Vec<&Voter> = ward.iter().copied().filter(|v| matches_search(v, "smith")).collect();
-    check_stats(&w.get_ok("/v1/contacts/stats?search=smith", &w.win).await, &subset, true);
+    let subset: Vec<&Voter> = ward
+        .iter()
+        .copied()
+        .filter(|v| matches_search(v, "smith"))
+        .collect();
+    check_stats(
+        &w.get_ok("/v1/contacts/stats?search=smith", &w.win).await,
+        &subset,
+        true,
+    );
     // Contradicting filters: zeros in every bucket.
     let none = w
-        .get_ok("/v1/contacts/stats?segment=texting&has_cell_phone=false", &w.win)
+        .get_ok(
+            "/v1/contacts/stats?segment=texting&has_cell_phone=false",
+            &w.win,
+        )
         .await;
     check_stats(&none, &[], true);
     // Paging parameters are not stats parameters.
@@ -801,16 +861,25 @@ async fn stats_match_the_voter_file() {
 
     // The county, and the Serve organization (no party bucket).
     w.set_override(&w.win, &did(&w.r.county)).await;
-    check_stats(&w.get_ok("/v1/contacts/stats", &w.win).await, &w.county(), true);
+    check_stats(
+        &w.get_ok("/v1/contacts/stats", &w.win).await,
+        &w.county(),
+        true,
+    );
     let (serve, _) = w.win_it(false).await;
-    check_stats(&w.get_ok("/v1/contacts/stats", &serve).await, &w.county(), false);
+    check_stats(
+        &w.get_ok("/v1/contacts/stats", &serve).await,
+        &w.county(),
+        false,
+    );
     let subset: Vec<&Voter> = w
         .county()
         .into_iter()
         .filter(|v| matches(v, &json!({ "has_cell_phone": true })))
         .collect();
     check_stats(
-        &w.get_ok("/v1/contacts/stats?segment=digital_ads", &serve).await,
+        &w.get_ok("/v1/contacts/stats?segment=digital_ads", &serve)
+            .await,
         &subset,
         false,
     );
@@ -850,11 +919,7 @@ async fn export(w: &World, slug: &str, query: &str) -> (Vec<String>, Vec<Vec<Str
         .raw_get(&with_query("/v1/contacts/export", query), slug)
         .await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&body));
-    let ct = headers
-        .get(header::CONTENT_TYPE)
-        .unwrap()
-        .to_str()
-        .unwrap();
+    let ct = headers.get(header::CONTENT_TYPE).unwrap().to_str().unwrap();
     assert!(ct.starts_with("text/csv"), "{ct}");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
@@ -873,7 +938,10 @@ async fn export(w: &World, slug: &str, query: &str) -> (Vec<String>, Vec<Vec<Str
         assert_eq!(row.len(), head.len());
     }
     // One line per contact (no embedded newlines in the fixture) plus the header.
-    let lines = body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+    let lines = body
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
     assert_eq!(lines, rows.len() + 1);
     (head, rows)
 }
@@ -917,11 +985,19 @@ async fn exports_are_csv_with_a_header_and_one_line_per_contact() {
             .iter()
             .find(|v| v.id.as_uuid().to_string() == r[0])
             .unwrap();
-        assert_eq!(r[col("political_party")], v.party_description.clone().unwrap_or_default());
-        assert_eq!(r[col("age")], v.age.map(|a| a.to_string()).unwrap_or_default());
+        assert_eq!(
+            r[col("political_party")],
+            v.party_description.clone().unwrap_or_default()
+        );
+        assert_eq!(
+            r[col("age")],
+            v.age.map(|a| a.to_string()).unwrap_or_default()
+        );
         assert_eq!(
             r[col("estimated_income")],
-            v.estimated_income.map(|a| a.to_string()).unwrap_or_default()
+            v.estimated_income
+                .map(|a| a.to_string())
+                .unwrap_or_default()
         );
     }
 
@@ -934,7 +1010,8 @@ async fn exports_are_csv_with_a_header_and_one_line_per_contact() {
             "export of {key}"
         );
     }
-    let criteria = json!({ "voter_status": ["super"], "education": ["college", "graduate", "unknown"] });
+    let criteria =
+        json!({ "voter_status": ["super"], "education": ["college", "graduate", "unknown"] });
     let (_, rows) = export(&w, &w.win, &query_of(&criteria)).await;
     assert_eq!(
         rows.iter().map(|r| r[0].clone()).collect::<Vec<_>>(),
@@ -966,6 +1043,9 @@ async fn exports_are_csv_with_a_header_and_one_line_per_contact() {
         ordered_ids(&w.voters)
     );
     let (_, rows) = export(&w, &serve, "segment=phone_banking").await;
-    assert_eq!(rows.len(), ids(&w.county(), &json!({ "has_landline": true })).len());
+    assert_eq!(
+        rows.len(),
+        ids(&w.county(), &json!({ "has_landline": true })).len()
+    );
     w.app.cleanup().await;
 }

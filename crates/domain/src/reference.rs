@@ -154,7 +154,6 @@ pub fn state_name(code: &StateCode) -> &'static str {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

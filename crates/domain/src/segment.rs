@@ -321,7 +321,10 @@ impl SegmentCriteria {
     /// assert_eq!(both.has_landline, Some(true));
     /// ```
     pub fn and(&self, other: &SegmentCriteria) -> Option<SegmentCriteria> {
-        fn list<T: Copy + PartialEq>(a: &Option<Vec<T>>, b: &Option<Vec<T>>) -> Option<Option<Vec<T>>> {
+        fn list<T: Copy + PartialEq>(
+            a: &Option<Vec<T>>,
+            b: &Option<Vec<T>>,
+        ) -> Option<Option<Vec<T>>> {
             match (a, b) {
                 (None, x) | (x, None) => Some(x.clone()),
                 (Some(a), Some(b)) => {

@@ -138,7 +138,14 @@ impl AgeRange {
 impl Gender {
     /// Maps `Gender` (M/F/empty).
     pub fn from_l2(value: &str) -> Self {
-        pick(value, &[(&["m", "male"], Self::Male), (&["f", "female"], Self::Female)], Self::Unknown)
+        pick(
+            value,
+            &[
+                (&["m", "male"], Self::Male),
+                (&["f", "female"], Self::Female),
+            ],
+            Self::Unknown,
+        )
     }
 }
 
@@ -148,7 +155,14 @@ impl Language {
         if value.trim().is_empty() {
             return Self::Unknown;
         }
-        pick(value, &[(&["en", "english"], Self::En), (&["es", "spanish"], Self::Es)], Self::Other)
+        pick(
+            value,
+            &[
+                (&["en", "english"], Self::En),
+                (&["es", "spanish"], Self::Es),
+            ],
+            Self::Other,
+        )
     }
 }
 
@@ -171,7 +185,11 @@ impl MaritalStatus {
 impl YesNo {
     /// Maps `Presence_Of_Children`.
     pub fn from_l2(value: &str) -> Self {
-        pick(value, &[(&["y", "yes"], Self::Yes), (&["n", "no"], Self::No)], Self::Unknown)
+        pick(
+            value,
+            &[(&["y", "yes"], Self::Yes), (&["n", "no"], Self::No)],
+            Self::Unknown,
+        )
     }
 }
 
@@ -208,7 +226,10 @@ impl Education {
             Self::None
         } else if v.contains("graduate") {
             Self::Graduate
-        } else if v.contains("college degree") || v.contains("completed college") || v.contains("bach") {
+        } else if v.contains("college degree")
+            || v.contains("completed college")
+            || v.contains("bach")
+        {
             Self::College
         } else if v.contains("some college") {
             Self::SomeCollege

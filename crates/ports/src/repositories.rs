@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, ClerkOrganizationId, CustomPositionName,
     District, DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type, LifecycleError,
-    LifecycleEvent, OfficeDates, Organization, OrganizationId, Position, PositionLevel, Segment,
-    SegmentCriteria, SegmentId, SegmentName, Slug, StateCode, Transition, User, UserClaims, UserId,
-    UserLifecycle, Voter, VoterId, PartyPolicy,
+    LifecycleEvent, OfficeDates, Organization, OrganizationId, PartyPolicy, Position,
+    PositionLevel, Segment, SegmentCriteria, SegmentId, SegmentName, Slug, StateCode, Transition,
+    User, UserClaims, UserId, UserLifecycle, Voter, VoterId,
 };
 
 #[cfg(feature = "mock")]

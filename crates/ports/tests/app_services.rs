@@ -17,10 +17,11 @@ use winserve_domain::{
     SegmentName, Slug, StateCode, Transition, UserId, UserLifecycle, decide,
 };
 use winserve_ports::{
-    App, AppError, LifecycleStoreError, MockCampaignRepository, MockContactRepository, MockHealthCheck,
-    MockLifecycleStore, MockOfficeRepository, MockOrganizationRepository, MockReferenceRepository,
-    MockSegmentRepository, MockUserRepository, MockVoterRepository, NewCampaign,
-    OrganizationDetails, OrganizationPatch, Patch, Ports, ProfileUpdate, StoreError, UpdateError,
+    App, AppError, LifecycleStoreError, MockCampaignRepository, MockContactRepository,
+    MockHealthCheck, MockLifecycleStore, MockOfficeRepository, MockOrganizationRepository,
+    MockReferenceRepository, MockSegmentRepository, MockUserRepository, MockVoterRepository,
+    NewCampaign, OrganizationDetails, OrganizationPatch, Patch, Ports, ProfileUpdate, StoreError,
+    UpdateError,
 };
 
 // ---------------------------------------------------------------------------------------------------------

@@ -16,9 +16,7 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_domain::{
-    BuiltInSegment, PartyPolicy, SegmentCriteria, Voter, VoterId, fold,
-};
+use winserve_domain::{BuiltInSegment, PartyPolicy, SegmentCriteria, Voter, VoterId, fold};
 use winserve_ports::{Bucket, ContactCursor, ContactFilter, ContactWindow};
 
 /// A contact's address.
@@ -218,14 +216,25 @@ impl ContactParams {
                         "false" => false,
                         _ => return Err(ApiError::validation(key, "must be true or false")),
                     };
-                    criteria.insert(key, serde_json::Value::Bool(b));
+                    if criteria
+                        .insert(key.clone(), serde_json::Value::Bool(b))
+                        .is_some()
+                    {
+                        return Err(ApiError::validation(key, "must be given once"));
+                    }
                 }
                 _ => {
-                    let list = value
-                        .split(',')
-                        .map(|v| serde_json::Value::String(v.trim().to_owned()))
-                        .collect();
-                    criteria.insert(key, serde_json::Value::Array(list));
+                    // A repeated key adds to the list (`a=x&a=y` is `a=x,y`).
+                    let entry = criteria
+                        .entry(key)
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                    if let serde_json::Value::Array(list) = entry {
+                        list.extend(
+                            value
+                                .split(',')
+                                .map(|v| serde_json::Value::String(v.trim().to_owned())),
+                        );
+                    }
                 }
             }
         }
@@ -238,13 +247,20 @@ impl ContactParams {
     fn window(&self) -> ApiResult<ContactWindow> {
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
-            return Err(ApiError::validation("per_page", "must be between 1 and 100"));
+            return Err(ApiError::validation(
+                "per_page",
+                "must be between 1 and 100",
+            ));
         }
         match (&self.cursor, self.page) {
-            (Some(_), Some(_)) => Err(ApiError::validation("cursor", "use either page or cursor, not both")),
+            (Some(_), Some(_)) => Err(ApiError::validation(
+                "cursor",
+                "use either page or cursor, not both",
+            )),
             (Some(c), None) => {
-                let cursor =
-                    decode_cursor(c).ok_or_else(|| ApiError::validation("cursor", "is not a cursor of this list"))?;
+                let cursor = decode_cursor(c).ok_or_else(|| {
+                    ApiError::validation("cursor", "is not a cursor of this list")
+                })?;
                 Ok(ContactWindow::After {
                     cursor: Some(cursor),
                     per_page,
@@ -284,7 +300,10 @@ pub fn contact_filter(
         .ok_or_else(ApiError::district_not_set)?;
     let search = match search.map(fold).filter(|s| !s.is_empty()) {
         Some(s) if s.chars().count() > 100 => {
-            return Err(ApiError::validation("search", "must be at most 100 characters"));
+            return Err(ApiError::validation(
+                "search",
+                "must be at most 100 characters",
+            ));
         }
         other => other,
     };
@@ -296,17 +315,27 @@ pub fn contact_filter(
     }))
 }
 
-async fn segment_criteria(state: &AppState, ctx: &OrgContext, segment: Option<&str>) -> ApiResult<SegmentCriteria> {
+async fn segment_criteria(
+    state: &AppState,
+    ctx: &OrgContext,
+    segment: Option<&str>,
+) -> ApiResult<SegmentCriteria> {
     match segment {
         None | Some("") => Ok(SegmentCriteria::default()),
         Some(key) => match BuiltInSegment::from_key(key) {
             Some(b) => Ok(b.criteria()),
-            None => Ok(owned_segment(state, ctx.org.organization.id, key).await?.criteria),
+            None => Ok(owned_segment(state, ctx.org.organization.id, key)
+                .await?
+                .criteria),
         },
     }
 }
 
-async fn filter_from(state: &AppState, ctx: &OrgContext, params: &ContactParams) -> ApiResult<Option<ContactFilter>> {
+async fn filter_from(
+    state: &AppState,
+    ctx: &OrgContext,
+    params: &ContactParams,
+) -> ApiResult<Option<ContactFilter>> {
     let segment = segment_criteria(state, ctx, params.segment.as_deref()).await?;
     contact_filter(ctx, &segment, &params.adhoc, params.search.as_deref())
 }
@@ -392,15 +421,35 @@ pub async fn get_contact(
 /// The CSV columns of an export; `political_party` only where the policy allows it.
 fn export_header(policy: PartyPolicy) -> Vec<&'static str> {
     let mut h = vec![
-        "id", "lal_voter_id", "first_name", "middle_name", "last_name", "name_suffix", "age", "gender",
+        "id",
+        "lal_voter_id",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "name_suffix",
+        "age",
+        "gender",
     ];
     if policy.may_export() {
         h.push("political_party");
     }
     h.extend([
-        "voter_status", "address_line1", "address_city", "address_state", "address_zip", "cell_phone",
-        "landline", "marital_status", "has_children", "veteran", "homeowner", "business_owner", "education",
-        "ethnicity", "language", "estimated_income",
+        "voter_status",
+        "address_line1",
+        "address_city",
+        "address_state",
+        "address_zip",
+        "cell_phone",
+        "landline",
+        "marital_status",
+        "has_children",
+        "veteran",
+        "homeowner",
+        "business_owner",
+        "education",
+        "ethnicity",
+        "language",
+        "estimated_income",
     ]);
     h
 }
@@ -437,7 +486,9 @@ fn export_row(v: &Voter, policy: PartyPolicy) -> Vec<String> {
         cat(v.education.as_str()),
         cat(v.ethnicity.as_str()),
         cat(v.language.as_str()),
-        v.estimated_income.map(|i| i.to_string()).unwrap_or_default(),
+        v.estimated_income
+            .map(|i| i.to_string())
+            .unwrap_or_default(),
     ]);
     row
 }
@@ -468,8 +519,11 @@ pub async fn export_contacts(
 ) -> ApiResult<Response> {
     let params = ContactParams::parse(pairs, false)?;
     let policy = PartyPolicy::for_mode(ctx.mode());
-    let header = csv_bytes(&[export_header(policy).into_iter().map(str::to_owned).collect()])
-        .map_err(ApiError::internal)?;
+    let header = csv_bytes(&[export_header(policy)
+        .into_iter()
+        .map(str::to_owned)
+        .collect()])
+    .map_err(ApiError::internal)?;
     let head = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(header) });
     let body = match filter_from(&state, &ctx, &params).await? {
         None => Body::from_stream(head),
@@ -486,7 +540,10 @@ pub async fn export_contacts(
             Body::from_stream(head.chain(chunks))
         }
     };
-    let filename = format!("attachment; filename=\"contacts-{}.csv\"", ctx.org.organization.slug);
+    let filename = format!(
+        "attachment; filename=\"contacts-{}.csv\"",
+        ctx.org.organization.slug
+    );
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
@@ -574,10 +631,23 @@ pub async fn get_contact_stats(
             buckets: StatsBuckets {
                 age: empty(&["18_24", "25_34", "35_49", "50_plus", "unknown"]),
                 gender: empty(&["male", "female", "unknown"]),
-                voter_status: empty(&["super", "likely", "unreliable", "unlikely", "first_time", "unknown"]),
-                party: policy
-                    .may_aggregate()
-                    .then(|| empty(&["democratic", "republican", "independent", "other", "unknown"])),
+                voter_status: empty(&[
+                    "super",
+                    "likely",
+                    "unreliable",
+                    "unlikely",
+                    "first_time",
+                    "unknown",
+                ]),
+                party: policy.may_aggregate().then(|| {
+                    empty(&[
+                        "democratic",
+                        "republican",
+                        "independent",
+                        "other",
+                        "unknown",
+                    ])
+                }),
             },
         }));
     };
@@ -624,16 +694,43 @@ mod tests {
         assert_eq!(p.adhoc.has_cell_phone, Some(true));
         assert_eq!(p.adhoc.voter_status.unwrap().len(), 2);
         assert!(ContactParams::parse(vec![("shoe".into(), "1".into())], true).is_err());
-        assert!(ContactParams::parse(vec![("voter_status".into(), "sometimes".into())], true).is_err());
+        assert!(
+            ContactParams::parse(vec![("voter_status".into(), "sometimes".into())], true).is_err()
+        );
         assert!(ContactParams::parse(vec![("has_landline".into(), "yes".into())], true).is_err());
         assert!(ContactParams::parse(vec![("page".into(), "2".into())], false).is_err());
+        let repeated = ContactParams::parse(
+            vec![
+                ("gender".into(), "male".into()),
+                ("gender".into(), "female".into()),
+            ],
+            true,
+        )
+        .unwrap();
+        assert_eq!(repeated.adhoc.gender.unwrap().len(), 2);
+        assert!(
+            ContactParams::parse(
+                vec![
+                    ("has_landline".into(), "true".into()),
+                    ("has_landline".into(), "false".into())
+                ],
+                true
+            )
+            .is_err()
+        );
     }
 
     #[test]
     fn windows_are_checked() {
         let w = |pairs: Vec<(&str, &str)>| {
-            ContactParams::parse(pairs.into_iter().map(|(a, b)| (a.into(), b.into())).collect(), true)
-                .and_then(|p| p.window())
+            ContactParams::parse(
+                pairs
+                    .into_iter()
+                    .map(|(a, b)| (a.into(), b.into()))
+                    .collect(),
+                true,
+            )
+            .and_then(|p| p.window())
         };
         assert!(w(vec![("per_page", "0")]).is_err());
         assert!(w(vec![("per_page", "101")]).is_err());
@@ -642,7 +739,10 @@ mod tests {
         assert!(w(vec![("cursor", "nothex")]).is_err());
         assert_eq!(
             w(vec![("page", "3"), ("per_page", "100")]).unwrap(),
-            ContactWindow::Page { page: 3, per_page: 100 }
+            ContactWindow::Page {
+                page: 3,
+                per_page: 100
+            }
         );
     }
 

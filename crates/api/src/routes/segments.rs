@@ -103,7 +103,10 @@ fn checked_criteria(criteria: SegmentCriteria, policy: PartyPolicy) -> ApiResult
 #[utoipa::path(get, path = "/v1/segments", tag = "segments", security(("bearer" = [])),
     params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
     responses((status = 200, body = SegmentList), (status = 400, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_segments(State(state): State<AppState>, ctx: OrgContext) -> ApiResult<Json<SegmentList>> {
+pub async fn list_segments(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+) -> ApiResult<Json<SegmentList>> {
     let custom = state
         .app
         .ports
@@ -255,7 +258,8 @@ pub async fn count_segment(
     Path(id): Path<String>,
 ) -> ApiResult<Json<SegmentCount>> {
     let segment = owned_segment(&state, ctx.org.organization.id, &id).await?;
-    let Some(filter) = contact_filter(&ctx, &segment.criteria, &SegmentCriteria::default(), None)? else {
+    let Some(filter) = contact_filter(&ctx, &segment.criteria, &SegmentCriteria::default(), None)?
+    else {
         return Ok(Json(SegmentCount { count: 0 }));
     };
     let count = state.app.ports.contacts.count(&filter).await?;

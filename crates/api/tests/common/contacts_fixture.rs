@@ -3,7 +3,7 @@
 //! helpers that compute every expected answer from the voters themselves.
 //!
 //! - Everyone is in LARAMIE COUNTY; `i % 5 < 2` are in WARD 1 (120), `i % 5 == 2` in WARD 2 (60).
-//! - `i % 10 == 0` are all "Smith, Ann" (30, 12 of them in ward 1), to exercise the id tie-break.
+//! - `i % 10 == 0` are all "Smith, Ann" (30, all of them in ward 1), to exercise the id tie-break.
 //! - Names with accents and case variants ("José Núñez", "JOSE Nunez", "Zoë", "Ñandú", "Öberg"…).
 //! - Every other attribute is a deterministic pseudo-random pick, so the criteria are uncorrelated.
 #![allow(dead_code, clippy::unwrap_used)]
@@ -70,8 +70,8 @@ const LAST: [&str; 17] = [
     "Baker",
 ];
 const FIRST: [&str; 13] = [
-    "José", "Zoë", "Ann", "Ángel", "Bob", "Chloé", "Dana", "Élodie", "Frank", "Hana", "Ivan", "JOSE",
-    "zoe",
+    "José", "Zoë", "Ann", "Ángel", "Bob", "Chloé", "Dana", "Élodie", "Frank", "Hana", "Ivan",
+    "JOSE", "zoe",
 ];
 const STREETS: [&str; 7] = [
     "Capitol Ave",
@@ -154,7 +154,7 @@ pub fn in_ward1(i: usize) -> bool {
 
 /// Voter `i` of the fixture.
 pub fn fixture_voter(i: usize) -> Voter {
-    let (last, first) = if i % 10 == 0 {
+    let (last, first) = if i.is_multiple_of(10) {
         (Some("Smith"), Some("Ann"))
     } else if i == 1 {
         (Some("Núñez"), Some("José"))
@@ -165,7 +165,10 @@ pub fn fixture_voter(i: usize) -> Voter {
     } else if i == 296 || i == 297 {
         (None, Some("Nameless"))
     } else {
-        (Some(LAST[i % LAST.len()]), Some(FIRST[(i / 3 + i) % FIRST.len()]))
+        (
+            Some(LAST[i % LAST.len()]),
+            Some(FIRST[(i / 3 + i) % FIRST.len()]),
+        )
     };
     let mut list = vec![COUNTY];
     if in_ward1(i) {
@@ -199,7 +202,14 @@ pub fn fixture_voter(i: usize) -> Voter {
                 )),
                 city: Some("Cheyenne".to_owned()),
                 state: Some("WY".to_owned()),
-                zip: Some(if i % 2 == 0 { "82001" } else { "82009" }.to_owned()),
+                zip: Some(
+                    if i.is_multiple_of(2) {
+                        "82001"
+                    } else {
+                        "82009"
+                    }
+                    .to_owned(),
+                ),
             }
         } else {
             Address::default()
@@ -342,8 +352,7 @@ pub fn matches_search(v: &Voter, q: &str) -> bool {
     let hay = haystack(v);
     let digits: String = q.chars().filter(char::is_ascii_digit).collect();
     if digits.len() >= 3
-        && q
-            .chars()
+        && q.chars()
             .all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
     {
         return hay.contains(&digits);
@@ -476,7 +485,12 @@ impl World {
                 json!({ "outcome": "won", "copy_segments": copy_segments }),
             )
             .await;
-        assert_eq!(status, StatusCode::OK, "won: {}", String::from_utf8_lossy(&body));
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "won: {}",
+            String::from_utf8_lossy(&body)
+        );
         let v: Value = serde_json::from_slice(&body).unwrap();
         (str_of(&v["organization"]["slug"]), v)
     }
@@ -568,12 +582,7 @@ pub async fn raw(
 
 /// Every page of `/v1/contacts?<query>` by `page=` (per_page 100): `(total, contacts)`. Checks the
 /// paging metadata of every page.
-pub async fn list_all(
-    app: &TestApp,
-    t: &str,
-    slug: &str,
-    query: &str,
-) -> (u64, Vec<Value>) {
+pub async fn list_all(app: &TestApp, t: &str, slug: &str, query: &str) -> (u64, Vec<Value>) {
     let mut all = Vec::new();
     let mut page: u64 = 1;
     loop {
@@ -587,7 +596,11 @@ pub async fn list_all(
         let total = meta["total"].as_u64().unwrap();
         assert_eq!(meta["page"], page, "{path}");
         assert_eq!(meta["per_page"], 100, "{path}");
-        assert_eq!(meta["total_pages"].as_u64().unwrap(), total.div_ceil(100), "{path}");
+        assert_eq!(
+            meta["total_pages"].as_u64().unwrap(),
+            total.div_ceil(100),
+            "{path}"
+        );
         let contacts = r.2["contacts"].as_array().unwrap().clone();
         let expected_len = total.saturating_sub((page - 1) * 100).min(100);
         assert_eq!(contacts.len() as u64, expected_len, "page size of {path}");
@@ -627,7 +640,13 @@ where
         let path = with_query("/v1/contacts", &q);
         let r = app.get_in(&path, t, slug).await;
         assert_eq!(r.0, StatusCode::OK, "GET {path}: {}", r.2);
-        assert_eq!(r.2["meta"]["page"], Value::Null, "cursor pages have no number");
+        if cursor.is_some() {
+            assert_eq!(
+                r.2["meta"]["page"],
+                Value::Null,
+                "cursor pages have no number"
+            );
+        }
         let page = r.2["contacts"].as_array().unwrap().clone();
         assert!(page.len() <= per_page as usize);
         all.extend(page);

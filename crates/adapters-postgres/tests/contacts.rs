@@ -1,0 +1,592 @@
+//! `ContactRepository` against a known voter file: under the Serve policy the party columns are never
+//! read (every voter comes back with no party description and party `unknown`, on every channel), exports
+//! stream every row in order, and totals counted from `district_facets` equal live counts.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use futures_util::StreamExt;
+use winserve_domain::{
+    Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language,
+    MaritalStatus, Mode, PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId,
+    VoterStatus, YesNo, YesUnknown, fold,
+};
+use winserve_ports::{
+    ContactFilter, ContactRepository, ContactStats, ContactWindow, StoreError, VoterRepository,
+};
+
+const N: usize = 300;
+const WARD: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 1");
+const COUNTY: (&str, &str) = ("County", "LARAMIE COUNTY");
+
+const PARTIES: [(Option<&str>, PartyGroup); 6] = [
+    (Some("Democratic"), PartyGroup::Democratic),
+    (Some("Republican"), PartyGroup::Republican),
+    (Some("Libertarian"), PartyGroup::Other),
+    (Some("Green"), PartyGroup::Other),
+    (None, PartyGroup::Unknown),
+    (Some("Non-Partisan"), PartyGroup::Independent),
+];
+const LAST: [&str; 9] = [
+    "Núñez",
+    "Nunez",
+    "Nowak",
+    "Öberg",
+    "Oakley",
+    "de la Cruz",
+    "Davis",
+    "Ñandú",
+    "Smith",
+];
+const FIRST: [&str; 6] = ["José", "Zoë", "Ann", "JOSE", "zoe", "Ángel"];
+const AGES: [Option<i16>; 9] = [
+    None,
+    Some(18),
+    Some(24),
+    Some(25),
+    Some(34),
+    Some(35),
+    Some(49),
+    Some(50),
+    Some(77),
+];
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
+}
+
+fn pick<T: Copy>(i: usize, salt: u64, all: &[T]) -> T {
+    all[(splitmix(i as u64 * 1_000 + salt) % all.len() as u64) as usize]
+}
+
+fn in_ward(i: usize) -> bool {
+    i % 5 < 2
+}
+
+/// Voter `i` (seed 1 for the fixture; other seeds for extra voters).
+fn voter(seed: u64, i: usize, districts: &[(&str, &str)]) -> Voter {
+    let hi = splitmix((seed << 32) | i as u64);
+    let (party_description, party) = pick(i, 1, &PARTIES);
+    let has_address = pick(i, 7, &[true, true, true, false]);
+    Voter {
+        id: VoterId::from_uuid(uuid::Uuid::from_u128(
+            (u128::from(hi) << 64) | u128::from(splitmix(hi)),
+        )),
+        lal_voter_id: format!("WY-{seed}-{i:06}"),
+        state: StateCode::new("WY").unwrap(),
+        first_name: (i % 50 != 7).then(|| pick(i, 20, &FIRST).to_owned()),
+        middle_name: None,
+        last_name: (i % 60 != 9).then(|| pick(i, 21, &LAST).to_owned()),
+        name_suffix: None,
+        age: pick(i, 2, &AGES),
+        gender: pick(i, 3, Gender::ALL),
+        party_description: party_description.map(str::to_owned),
+        party,
+        voter_status: pick(i, 4, VoterStatus::ALL),
+        address: if has_address {
+            Address {
+                line1: Some(format!("{} Capitol Ave", 100 + i)),
+                city: Some("Cheyenne".into()),
+                state: Some("WY".into()),
+                zip: Some("82001".into()),
+            }
+        } else {
+            Address::default()
+        },
+        cell_phone: pick(i, 5, &[true, true, false])
+            .then(|| format!("(307) 555-{:04}", 100 + i % 9000)),
+        landline: pick(i, 6, &[true, false, false])
+            .then(|| format!("(307) 634-{:04}", 100 + i % 9000)),
+        marital_status: pick(i, 9, MaritalStatus::ALL),
+        has_children: pick(i, 10, YesNo::ALL),
+        veteran: pick(i, 11, YesUnknown::ALL),
+        homeowner: pick(i, 12, Homeowner::ALL),
+        business_owner: pick(i, 13, YesUnknown::ALL),
+        education: pick(i, 14, Education::ALL),
+        ethnicity: pick(i, 15, Ethnicity::ALL),
+        language: pick(i, 16, Language::ALL),
+        estimated_income: pick(i, 17, &[None, Some(20_000), Some(60_000), Some(250_000)]),
+        districts: districts
+            .iter()
+            .map(|(t, n)| (L2Type::new(t).unwrap(), L2Name::new(n).unwrap()))
+            .collect(),
+    }
+}
+
+fn fixture() -> Vec<Voter> {
+    (0..N)
+        .map(|i| {
+            if in_ward(i) {
+                voter(1, i, &[WARD, COUNTY])
+            } else {
+                voter(1, i, &[COUNTY])
+            }
+        })
+        .collect()
+}
+
+fn order_key(v: &Voter) -> (String, String, uuid::Uuid) {
+    (v.last_name_key(), v.first_name_key(), v.id.as_uuid())
+}
+
+fn sorted<'a>(voters: impl IntoIterator<Item = &'a Voter>) -> Vec<&'a Voter> {
+    let mut v: Vec<&Voter> = voters.into_iter().collect();
+    v.sort_by_key(|v| order_key(v));
+    v
+}
+
+/// The voter as a policy that hides party sees it: no description, party unknown, no districts.
+fn hidden(v: &Voter) -> Voter {
+    Voter {
+        party_description: None,
+        party: PartyGroup::Unknown,
+        districts: Vec::new(),
+        ..v.clone()
+    }
+}
+
+fn shown(v: &Voter) -> Voter {
+    Voter {
+        districts: Vec::new(),
+        ..v.clone()
+    }
+}
+
+fn serve() -> PartyPolicy {
+    PartyPolicy::for_mode(Mode::Serve)
+}
+
+fn win() -> PartyPolicy {
+    PartyPolicy::for_mode(Mode::Win)
+}
+
+fn filter(district: &District, criteria: SegmentCriteria, policy: PartyPolicy) -> ContactFilter {
+    ContactFilter {
+        district: district.clone(),
+        criteria,
+        search: None,
+        policy,
+    }
+}
+
+async fn list_by_cursor(
+    store: &winserve_adapters_postgres::PgStore,
+    f: &ContactFilter,
+    per_page: u32,
+) -> (u64, Vec<Voter>) {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    let mut total = None;
+    loop {
+        let page = store
+            .list(f, &ContactWindow::After { cursor, per_page })
+            .await
+            .unwrap();
+        assert!(page.contacts.len() <= per_page as usize);
+        if let Some(t) = total {
+            assert_eq!(t, page.total, "the total moved");
+        }
+        total = Some(page.total);
+        all.extend(page.contacts);
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => return (total.unwrap(), all),
+        }
+    }
+}
+
+async fn export_all(store: &winserve_adapters_postgres::PgStore, f: &ContactFilter) -> Vec<Voter> {
+    store
+        .export(f)
+        .await
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+        .await
+}
+
+fn matches(v: &Voter, c: &SegmentCriteria) -> bool {
+    fn any<T: PartialEq>(list: &Option<Vec<T>>, value: &T) -> bool {
+        list.as_ref().is_none_or(|l| l.contains(value))
+    }
+    let flag = |want: Option<bool>, have: bool| want.is_none_or(|w| w == have);
+    any(&c.voter_status, &v.voter_status)
+        && any(&c.party, &v.party)
+        && any(&c.age_ranges, &AgeRange::from_age(v.age))
+        && any(&c.gender, &v.gender)
+        && flag(c.has_cell_phone, v.cell_phone.is_some())
+        && flag(c.has_landline, v.landline.is_some())
+        && flag(c.has_address, v.address.line1.is_some())
+        && any(&c.languages, &v.language)
+        && any(&c.education, &v.education)
+}
+
+fn bucket_counts(stats: &ContactStats) -> Vec<(String, u64)> {
+    let mut all = Vec::new();
+    for (name, buckets) in [
+        ("age", &stats.age),
+        ("gender", &stats.gender),
+        ("status", &stats.voter_status),
+    ] {
+        for b in buckets {
+            all.push((format!("{name}:{}", b.label), b.count));
+        }
+    }
+    if let Some(party) = &stats.party {
+        for b in party {
+            all.push((format!("party:{}", b.label), b.count));
+        }
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_serve_policy_never_reads_party_on_any_channel() {
+    let (db, store) = setup().await;
+    let voters = fixture();
+    store.upsert_voters(&voters).await.unwrap();
+    let ward = district(&store, "WY", WARD.0, WARD.1).await;
+    let ward_voters = sorted(
+        voters
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| in_ward(*i))
+            .map(|(_, v)| v),
+    );
+    assert_eq!(ward_voters.len(), 120);
+
+    for criteria in [
+        SegmentCriteria::default(),
+        // Hot (facets) and live (voters' columns) paths.
+        SegmentCriteria {
+            has_cell_phone: Some(true),
+            ..Default::default()
+        },
+        SegmentCriteria {
+            gender: Some(vec![Gender::Female, Gender::Unknown]),
+            ..Default::default()
+        },
+    ] {
+        let expected: Vec<&Voter> = ward_voters
+            .iter()
+            .copied()
+            .filter(|v| matches(v, &criteria))
+            .collect();
+        let f = filter(&ward, criteria.clone(), serve());
+        // list, by cursor and by page.
+        let (total, listed) = list_by_cursor(&store, &f, 17).await;
+        assert_eq!(total as usize, expected.len());
+        assert_eq!(
+            listed,
+            expected.iter().map(|v| hidden(v)).collect::<Vec<_>>()
+        );
+        let page = store
+            .list(
+                &f,
+                &ContactWindow::Page {
+                    page: 2,
+                    per_page: 10,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            page.contacts,
+            expected[10..20]
+                .iter()
+                .map(|v| hidden(v))
+                .collect::<Vec<_>>()
+        );
+        // count, export, stats.
+        assert_eq!(store.count(&f).await.unwrap() as usize, expected.len());
+        let exported = export_all(&store, &f).await;
+        assert_eq!(exported, listed);
+        let stats = store.stats(&f).await.unwrap();
+        assert_eq!(stats.party, None, "no party breakdown in Serve");
+        assert_eq!(stats.total as usize, expected.len());
+
+        // The same through the Win policy: the party is there (the check above is not vacuous).
+        let f = filter(&ward, criteria, win());
+        let (_, listed) = list_by_cursor(&store, &f, 17).await;
+        assert_eq!(
+            listed,
+            expected.iter().map(|v| shown(v)).collect::<Vec<_>>()
+        );
+        assert!(
+            listed
+                .iter()
+                .any(|v| v.party_description.as_deref() == Some("Libertarian"))
+        );
+        assert_eq!(export_all(&store, &f).await, listed);
+        let stats = store.stats(&f).await.unwrap();
+        let party = stats.party.unwrap();
+        let dem = party
+            .iter()
+            .find(|b| b.label == "democratic")
+            .unwrap()
+            .count;
+        assert_eq!(
+            dem as usize,
+            expected
+                .iter()
+                .filter(|v| v.party == PartyGroup::Democratic)
+                .count()
+        );
+    }
+
+    // A search (live path) and find.
+    let mut f = filter(&ward, SegmentCriteria::default(), serve());
+    f.search = Some(fold("NÚÑEZ"));
+    let (_, found) = list_by_cursor(&store, &f, 100).await;
+    let expected: Vec<Voter> = ward_voters
+        .iter()
+        .filter(|v| v.last_name_key() == "nunez" || v.first_name_key() == "nunez")
+        .map(|v| hidden(v))
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(found, expected);
+    for v in ward_voters.iter().take(25) {
+        assert_eq!(
+            store.find(&ward, serve(), v.id).await.unwrap(),
+            Some(hidden(v))
+        );
+        assert_eq!(
+            store.find(&ward, win(), v.id).await.unwrap(),
+            Some(shown(v))
+        );
+    }
+    // Outside the district, and nowhere.
+    let outsider = &voters[2];
+    assert!(!in_ward(2));
+    assert_eq!(store.find(&ward, serve(), outsider.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find(&ward, serve(), VoterId::generate())
+            .await
+            .unwrap(),
+        None
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_party_criterion_never_reaches_the_database_under_the_serve_policy() {
+    let (db, store) = setup().await;
+    store.upsert_voters(&fixture()).await.unwrap();
+    let ward = district(&store, "WY", WARD.0, WARD.1).await;
+    let f = filter(
+        &ward,
+        SegmentCriteria {
+            party: Some(vec![PartyGroup::Democratic]),
+            ..Default::default()
+        },
+        serve(),
+    );
+    let refused = |r: Result<(), StoreError>| {
+        assert!(matches!(r, Err(StoreError::Internal(_))), "{r:?}");
+    };
+    refused(store.count(&f).await.map(|_| ()));
+    refused(store.stats(&f).await.map(|_| ()));
+    refused(
+        store
+            .list(
+                &f,
+                &ContactWindow::Page {
+                    page: 1,
+                    per_page: 10,
+                },
+            )
+            .await
+            .map(|_| ()),
+    );
+    refused(store.export(&f).await.map(|_| ()));
+    // The same filter under Win counts.
+    let f = ContactFilter { policy: win(), ..f };
+    let expected = fixture()
+        .iter()
+        .enumerate()
+        .filter(|(i, v)| in_ward(*i) && v.party == PartyGroup::Democratic)
+        .count();
+    assert_eq!(store.count(&f).await.unwrap() as usize, expected);
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn exports_stream_every_row_in_order() {
+    let (db, store) = setup().await;
+    let mut voters = fixture();
+    // Enough rows to cross the adapter's channel and the API's chunking several times.
+    voters.extend((0..2_000).map(|i| voter(2, i, &[COUNTY])));
+    store.upsert_voters(&voters).await.unwrap();
+    let county = district(&store, "WY", COUNTY.0, COUNTY.1).await;
+    let expected: Vec<Voter> = sorted(&voters).into_iter().map(hidden).collect();
+    let f = filter(&county, SegmentCriteria::default(), serve());
+    let exported = export_all(&store, &f).await;
+    assert_eq!(exported.len(), 2_300);
+    assert_eq!(exported, expected);
+    // A reader that stops early releases its connection: many abandoned exports, then more queries.
+    for _ in 0..20 {
+        let first: Vec<_> = store.export(&f).await.unwrap().take(3).collect().await;
+        assert_eq!(first.len(), 3);
+    }
+    assert_eq!(store.count(&f).await.unwrap(), 2_300);
+    let f = filter(
+        &county,
+        SegmentCriteria {
+            has_landline: Some(true),
+            education: Some(vec![Education::College, Education::Unknown]),
+            ..Default::default()
+        },
+        win(),
+    );
+    let exported = export_all(&store, &f).await;
+    let expected: Vec<Voter> = sorted(voters.iter().filter(|v| matches(v, &f.criteria)))
+        .into_iter()
+        .map(shown)
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(exported, expected);
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn totals_from_the_facets_equal_live_counts() {
+    let (db, store) = setup().await;
+    let voters = fixture();
+    store.upsert_voters(&voters).await.unwrap();
+    // Re-import a third of them with changed hot attributes: the facets must follow.
+    let changed: Vec<Voter> = voters
+        .iter()
+        .step_by(3)
+        .map(|v| {
+            let mut v = v.clone();
+            v.voter_status = VoterStatus::Super;
+            v.cell_phone = None;
+            v.age = Some(19);
+            v
+        })
+        .collect();
+    store.upsert_voters(&changed).await.unwrap();
+    let mut current = voters.clone();
+    for c in &changed {
+        let slot = current
+            .iter_mut()
+            .find(|v| v.lal_voter_id == c.lal_voter_id)
+            .unwrap();
+        *slot = c.clone();
+    }
+    let ward = district(&store, "WY", WARD.0, WARD.1).await;
+    let county = district(&store, "WY", COUNTY.0, COUNTY.1).await;
+    let all_genders = Some(Gender::ALL.to_vec());
+    let hot: Vec<(SegmentCriteria, PartyPolicy)> = vec![
+        (SegmentCriteria::default(), serve()),
+        (
+            SegmentCriteria {
+                voter_status: Some(vec![VoterStatus::Super, VoterStatus::Unknown]),
+                ..Default::default()
+            },
+            serve(),
+        ),
+        (
+            SegmentCriteria {
+                age_ranges: Some(vec![AgeRange::From18To24, AgeRange::Unknown]),
+                has_address: Some(true),
+                ..Default::default()
+            },
+            serve(),
+        ),
+        (
+            SegmentCriteria {
+                has_cell_phone: Some(false),
+                has_landline: Some(true),
+                ..Default::default()
+            },
+            serve(),
+        ),
+        (
+            SegmentCriteria {
+                party: Some(vec![PartyGroup::Democratic, PartyGroup::Other]),
+                age_ranges: Some(vec![AgeRange::From50, AgeRange::From35To49]),
+                ..Default::default()
+            },
+            win(),
+        ),
+        (
+            SegmentCriteria {
+                party: Some(vec![PartyGroup::Unknown]),
+                voter_status: Some(vec![VoterStatus::Likely, VoterStatus::FirstTime]),
+                has_cell_phone: Some(true),
+                ..Default::default()
+            },
+            win(),
+        ),
+    ];
+    for (d, members) in [
+        (
+            &ward,
+            current
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| in_ward(*i))
+                .map(|(_, v)| v)
+                .collect::<Vec<_>>(),
+        ),
+        (&county, current.iter().collect::<Vec<_>>()),
+    ] {
+        for (criteria, policy) in &hot {
+            let expected = members.iter().filter(|v| matches(v, criteria)).count() as u64;
+            let facets = filter(d, criteria.clone(), *policy);
+            let live = filter(
+                d,
+                SegmentCriteria {
+                    gender: all_genders.clone(),
+                    ..criteria.clone()
+                },
+                *policy,
+            );
+            assert_eq!(
+                store.count(&facets).await.unwrap(),
+                expected,
+                "{criteria:?}"
+            );
+            assert_eq!(
+                store.count(&live).await.unwrap(),
+                expected,
+                "{criteria:?} (live)"
+            );
+            let (a, b) = (
+                store.stats(&facets).await.unwrap(),
+                store.stats(&live).await.unwrap(),
+            );
+            assert_eq!(a.total, expected);
+            assert_eq!(
+                a, b,
+                "stats from the facets and live differ for {criteria:?}"
+            );
+            assert_eq!(
+                a.with_cell_phone,
+                members
+                    .iter()
+                    .filter(|v| matches(v, criteria) && v.cell_phone.is_some())
+                    .count() as u64
+            );
+            assert!(bucket_counts(&a).iter().all(|(_, n)| *n <= expected));
+            let page = store
+                .list(
+                    &facets,
+                    &ContactWindow::Page {
+                        page: 1,
+                        per_page: 1,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(page.total, expected);
+        }
+    }
+    db.cleanup().await;
+}
