@@ -1113,7 +1113,8 @@ def write_report(args, report: Report, path: Path) -> None:
         if x.errors:
             meas += f", {x.errors} errors"
         sql = f"p50 {fmt(x.sql_p50)}, p99 {fmt(x.sql_p99)}" if x.sql_p50 is not None else "–"
-        add(f"| {x.label} [{size_label(x.size)}] | {target} | {meas} | {sql} | {verdict(ok)} |")
+        size = f" [{size_label(x.size)}]" if x.size else ""
+        add(f"| {x.label}{size} | {target} | {meas} | {sql} | {verdict(ok)} |")
 
     for role in ("city", "county", "state"):
         lat_row(f"plain_{role}", "p50 ≤ 3, p99 ≤ 10, ≥ 1,500 req/s", 3, 10, 1500)

@@ -23,6 +23,15 @@ use winserve_ports::{
     ContactStream, ContactWindow, StoreError,
 };
 
+/// A row of the page query: the total, and a contact.
+#[derive(QueryableByName)]
+struct PageRow {
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+    #[diesel(embed)]
+    contact: ContactRow,
+}
+
 /// One contact row: the voter, plus its position in the contacts order.
 #[derive(QueryableByName)]
 struct ContactRow {
@@ -184,6 +193,20 @@ fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
     from_where_joined(sql, filter, false)
 }
 
+/// The exact number of contacts matching `filter`, appended to `sql`: a sum over the district's facets
+/// when the filter uses only hot columns, else a live count.
+fn count_sql(sql: Sql, filter: &ContactFilter) -> Sql {
+    if needs_voters(filter) {
+        from_where(sql.push("SELECT count(*)::bigint AS total"), filter)
+    } else {
+        let sql = sql
+            .push("SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f")
+            .push(" WHERE f.district_id = ")
+            .uuid(filter.district.id.as_uuid());
+        hot_conditions(sql, &filter.criteria, "f")
+    }
+}
+
 #[derive(QueryableByName)]
 struct Total {
     #[diesel(sql_type = BigInt)]
@@ -240,18 +263,12 @@ fn buckets<T: Copy>(
 
 impl PgStore {
     async fn count_filter(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
-        let sql = if needs_voters(filter) {
-            from_where(Sql::new("SELECT count(*)::bigint AS total"), filter)
-        } else {
-            let sql = Sql::new(
-                "SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f",
-            )
-            .push(" WHERE f.district_id = ")
-            .uuid(filter.district.id.as_uuid());
-            hot_conditions(sql, &filter.criteria, "f")
-        };
         let mut conn = self.conn().await?;
-        let row: Total = sql.build().get_result(&mut conn).await.map_err(db_error)?;
+        let row: Total = count_sql(Sql::new(""), filter)
+            .build()
+            .get_result(&mut conn)
+            .await
+            .map_err(db_error)?;
         Ok(count_u64(row.total))
     }
 
@@ -262,8 +279,11 @@ impl PgStore {
                 *per_page
             }
         };
+        // The total and the page in one statement: one round trip, and both from the same snapshot, so
+        // the total always matches the rows even while an import commits.
+        let sql = count_sql(Sql::new("WITH total AS ("), filter).push("), ");
         let mut sql = from_where(
-            Sql::new("WITH page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key"),
+            sql.push("page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key"),
             filter,
         );
         if let ContactWindow::After {
@@ -288,11 +308,12 @@ impl PgStore {
             sql = sql.push(" OFFSET ").bigint(offset);
         }
         sql = sql
-            .push(") SELECT page.last_name_key, page.first_name_key, ")
+            .push(") SELECT (SELECT total FROM total) AS total, page.last_name_key, page.first_name_key, ")
             .push(voter_columns(filter.policy))
             .push(" FROM page JOIN voters v ON v.state = ")
             .text(filter.district.state.to_string())
-            .push(" AND v.id = page.voter_id ORDER BY page.last_name_key, page.first_name_key, page.voter_id");
+            .push(" AND v.id = page.voter_id")
+            .push(" ORDER BY page.last_name_key, page.first_name_key, page.voter_id");
         (sql, per_page)
     }
 }
@@ -306,11 +327,16 @@ impl ContactRepository for PgStore {
     ) -> Result<ContactPage, StoreError> {
         check_policy(filter)?;
         let (sql, per_page) = Self::page_query(filter, window);
-        let rows: Vec<ContactRow> = {
+        let page: Vec<PageRow> = {
             let mut conn = self.conn().await?;
             sql.build().load(&mut conn).await.map_err(db_error)?
         };
-        let total = self.count_filter(filter).await?;
+        // Every row carries the total; an empty page (past the end) counts on its own.
+        let total = match page.iter().next() {
+            Some(row) => count_u64(row.total),
+            None => self.count_filter(filter).await?,
+        };
+        let rows: Vec<ContactRow> = page.into_iter().map(|r| r.contact).collect();
         let mut rows = rows;
         let more = rows.len() > per_page as usize;
         rows.truncate(per_page as usize);

@@ -52,6 +52,25 @@ const USER_COLUMNS: &str =
 impl UserRepository for PgStore {
     async fn upsert_from_claims(&self, claims: &UserClaims) -> Result<User, StoreError> {
         let mut conn = self.conn().await?;
+        // The common case — a known user whose token says nothing new — is a read: an upsert that
+        // changes nothing still takes a row lock and a transaction id and flushes WAL on every request.
+        let known = diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users WHERE sub = $1"))
+            .bind::<Text, _>(claims.sub.as_str())
+            .get_result::<UserRow>(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        if let Some(row) = known {
+            let unchanged = |claim: &Option<String>, stored: &Option<String>| {
+                claim.is_none() || claim == stored
+            };
+            if unchanged(&claims.email, &row.email)
+                && unchanged(&claims.first_name, &row.first_name)
+                && unchanged(&claims.last_name, &row.last_name)
+            {
+                return row.into_domain();
+            }
+        }
         // One statement, safe under concurrent first requests: the unique subject makes the losers of the
         // race update (or leave alone) the winner's row. Names and email are refreshed only when the token
         // carries them, and the row is written only when something changed.
