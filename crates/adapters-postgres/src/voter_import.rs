@@ -285,7 +285,8 @@ pub(crate) struct PgVoterImport {
 
 impl PgVoterImport {
     /// Opens a connection to `url`, starts the transaction, waits for the import lock, and creates the
-    /// staging tables.
+    /// staging tables. The server checks every 2 s that the client is still there, so a killed import
+    /// stops its statement and releases the lock instead of running on.
     pub(crate) async fn begin(url: &str) -> Result<Self, StoreError> {
         let (client, connection) = tokio_postgres::connect(url, NoTls)
             .await
@@ -296,7 +297,10 @@ impl PgVoterImport {
             }
         });
         client
-            .batch_execute("SET application_name = 'winserve-import'; SET temp_buffers = '256MB'")
+            .batch_execute(
+                "SET application_name = 'winserve-import'; SET temp_buffers = '256MB';
+                 SET client_connection_check_interval = '2s'",
+            )
             .await
             .map_err(pg_error)?;
         client.batch_execute(SETUP).await.map_err(pg_error)?;
@@ -468,6 +472,13 @@ impl PgVoterImport {
         } else {
             0
         };
+        if existing > 0 {
+            // The statistics must see `existed`: estimated at zero rows, the planner would choose nested
+            // loops over the memberships below (minutes instead of seconds on a large re-import).
+            c.batch_execute("ANALYZE stage_voters")
+                .await
+                .map_err(pg_error)?;
+        }
         clock.phase("match existing");
         let data = DATA_COLUMNS.join(", ");
         let written = if existing == 0 {

@@ -23,6 +23,7 @@
 //! assert_eq!(transition.changes.len(), 3); // organization, campaign, event
 //! ```
 
+pub mod attributes;
 pub mod campaign;
 pub mod ids;
 pub mod lifecycle;
@@ -36,6 +37,7 @@ pub mod user;
 pub mod values;
 pub mod voter;
 
+pub use attributes::*;
 pub use campaign::*;
 pub use ids::*;
 pub use lifecycle::*;
