@@ -73,6 +73,10 @@ CREATE TABLE voter_districts (
     party text NOT NULL,
     age_range text NOT NULL
         CONSTRAINT voter_districts_age_range_known CHECK (age_range IN ('18_24', '25_34', '35_49', '50_plus', 'unknown')),
+    -- Every other criterion (gender, language, marital status, children, veteran, homeowner, business
+    -- owner, education, ethnicity, income bracket) as one bit per value (winserve_domain::attributes):
+    -- a segment over them is a bit test on the index entry, never a read of the wide voters row.
+    attributes bigint NOT NULL CONSTRAINT voter_districts_attributes_not_negative CHECK (attributes >= 0),
     -- A voter is in a district once.
     CONSTRAINT voter_districts_pkey PRIMARY KEY (state, district_id, voter_id)
 ) PARTITION BY LIST (state);
@@ -92,13 +96,13 @@ BEGIN
     END LOOP;
 END $$;
 
--- The contacts order within a district — also the keyset cursor — covering the hot filter columns, so a
--- filtered page is an index-only range scan of one district.
+-- The contacts order within a district — also the keyset cursor — covering every filter column, so a
+-- filtered page or a live count is an index-only range scan of one district.
 CREATE INDEX voter_districts_contacts_order
     ON voter_districts (district_id, last_name_key, first_name_key, voter_id)
-    INCLUDE (has_cell_phone, has_landline, has_address, voter_status, party, age_range);
--- Replacing a voter's memberships on re-import finds them by voter.
-CREATE INDEX voter_districts_voter ON voter_districts (voter_id);
+    INCLUDE (state, has_cell_phone, has_landline, has_address, voter_status, party, age_range, attributes);
+-- Replacing a voter's memberships on re-import finds them by voter, within the state's partition.
+CREATE INDEX voter_districts_voter ON voter_districts (state, voter_id);
 
 -- Exact per-district counts over the hot filter dimensions: the count of any filter over these columns
 -- is a sum over at most 2·2·2·6·5·5 = 1200 rows, whatever the district's size. Maintained by the

@@ -7,7 +7,9 @@
 //! - When the policy hides party, the party columns are never selected: the value cannot leak.
 
 use crate::PgStore;
-use crate::contacts_sql::{Sql, hot_conditions, needs_voters, voter_conditions};
+use crate::contacts_sql::{
+    Sql, attribute_conditions, facets_suffice, hot_conditions, needs_voters, voter_conditions,
+};
 use crate::errors::{corrupt, db_error};
 use async_trait::async_trait;
 use diesel::QueryableByName;
@@ -16,7 +18,8 @@ use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
 use winserve_domain::{
     Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus,
-    PartyGroup, PartyPolicy, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
+    PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId, VoterStatus, YesNo,
+    YesUnknown,
 };
 use winserve_ports::{
     Bucket, ContactCursor, ContactFilter, ContactPage, ContactRepository, ContactStats,
@@ -182,6 +185,7 @@ fn from_where_joined(sql: Sql, filter: &ContactFilter, with_voters: bool) -> Sql
         .push(" AND vd.district_id = ")
         .uuid(filter.district.id.as_uuid());
     sql = hot_conditions(sql, &filter.criteria, "vd");
+    sql = attribute_conditions(sql, &filter.criteria);
     if join {
         sql = voter_conditions(sql, filter);
     }
@@ -196,7 +200,7 @@ fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
 /// The exact number of contacts matching `filter`, appended to `sql`: a sum over the district's facets
 /// when the filter uses only hot columns, else a live count.
 fn count_sql(sql: Sql, filter: &ContactFilter) -> Sql {
-    if needs_voters(filter) {
+    if !facets_suffice(filter) {
         from_where(sql.push("SELECT count(*)::bigint AS total"), filter)
     } else {
         let sql = sql
@@ -231,8 +235,8 @@ struct FacetRow {
 
 #[derive(QueryableByName)]
 struct GenderRow {
-    #[diesel(sql_type = Text)]
-    gender: String,
+    #[diesel(sql_type = BigInt)]
+    bits: i64,
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
@@ -332,7 +336,7 @@ impl ContactRepository for PgStore {
             sql.build().load(&mut conn).await.map_err(db_error)?
         };
         // Every row carries the total; an empty page (past the end) counts on its own.
-        let total = match page.iter().next() {
+        let total = match <[PageRow]>::first(&page) {
             Some(row) => count_u64(row.total),
             None => self.count_filter(filter).await?,
         };
@@ -393,7 +397,7 @@ impl ContactRepository for PgStore {
             "'unknown'::text"
         };
         let facets: Vec<FacetRow> = {
-            let sql = if needs_voters(filter) {
+            let sql = if !facets_suffice(filter) {
                 let sql = Sql::new(&format!(
                     "SELECT vd.age_range, vd.voter_status, {party_column} AS party, vd.has_cell_phone, \
                      vd.has_landline, count(*)::bigint AS n"
@@ -415,11 +419,24 @@ impl ContactRepository for PgStore {
             let mut conn = self.conn().await?;
             sql.build().load(&mut conn).await.map_err(db_error)?
         };
+        // Gender is one of the attribute bits: group the district's index entries by those bits.
+        let gender_masks: Vec<(Gender, i64)> = Gender::ALL
+            .iter()
+            .map(|g| {
+                let only = SegmentCriteria {
+                    gender: Some(vec![*g]),
+                    ..SegmentCriteria::default()
+                };
+                (*g, only.attribute_masks().into_iter().next().unwrap_or(0))
+            })
+            .collect();
+        let all_genders = gender_masks.iter().fold(0, |m, (_, b)| m | b);
         let genders: Vec<GenderRow> = {
-            let sql = from_where_joined(
-                Sql::new("SELECT v.gender, count(*)::bigint AS n"),
+            let sql = from_where(
+                Sql::new("SELECT (vd.attributes & ")
+                    .bigint(all_genders)
+                    .push(") AS bits, count(*)::bigint AS n"),
                 filter,
-                true,
             );
             let mut conn = self.conn().await?;
             sql.push(" GROUP BY 1")
@@ -434,7 +451,10 @@ impl ContactRepository for PgStore {
         };
         let gender_counts: Vec<(String, u64)> = genders
             .iter()
-            .map(|g| (g.gender.clone(), count_u64(g.n)))
+            .filter_map(|row| {
+                let (gender, _) = gender_masks.iter().find(|(_, bit)| row.bits & bit != 0)?;
+                Some((gender.as_str().to_owned(), count_u64(row.n)))
+            })
             .collect();
         Ok(ContactStats {
             total,

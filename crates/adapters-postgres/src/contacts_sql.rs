@@ -6,8 +6,8 @@
 
 use diesel::pg::Pg;
 use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, Bool, Integer, Text};
-use winserve_domain::{IncomeRange, SegmentCriteria};
+use diesel::sql_types::{Array, Bool, Text};
+use winserve_domain::SegmentCriteria;
 use winserve_ports::ContactFilter;
 
 /// A query under construction, numbering its placeholders.
@@ -57,13 +57,6 @@ impl Sql {
         self
     }
 
-    /// Appends an integer parameter.
-    pub(crate) fn int(mut self, value: i32) -> Self {
-        let p = self.placeholder();
-        self.query = self.query.sql(p).bind::<Integer, _>(value);
-        self
-    }
-
     /// Appends a bigint parameter.
     pub(crate) fn bigint(mut self, value: i64) -> Self {
         let p = self.placeholder();
@@ -91,20 +84,27 @@ fn names<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> Vec<String>
     values.iter().map(|v| name(*v).to_owned()).collect()
 }
 
-/// Whether the filter needs columns of `voters` (criteria outside the hot set, or a search).
+/// Whether the filter needs columns of `voters`: only a search does; every criterion is answered from
+/// the membership index.
 pub(crate) fn needs_voters(filter: &ContactFilter) -> bool {
-    let c = &filter.criteria;
     filter.search.is_some()
-        || c.gender.is_some()
-        || c.languages.is_some()
-        || c.marital_status.is_some()
-        || c.has_children.is_some()
-        || c.veteran.is_some()
-        || c.homeowner.is_some()
-        || c.business_owner.is_some()
-        || c.education.is_some()
-        || c.ethnicity.is_some()
-        || c.income_ranges.is_some()
+}
+
+/// Whether the filter's total can be summed from `district_facets` (hot criteria only, no search).
+pub(crate) fn facets_suffice(filter: &ContactFilter) -> bool {
+    filter.search.is_none() && filter.criteria.attribute_masks().is_empty()
+}
+
+/// Appends ` AND …` for the criteria outside the hot set: one bit test per criterion on
+/// `vd.attributes` (see `winserve_domain::attributes`).
+pub(crate) fn attribute_conditions(mut sql: Sql, criteria: &SegmentCriteria) -> Sql {
+    for mask in criteria.attribute_masks() {
+        sql = sql
+            .push(" AND (vd.attributes & ")
+            .bigint(mask)
+            .push(") <> 0");
+    }
+    sql
 }
 
 /// Appends ` AND …` for the hot criteria, on the table aliased `alias` (`vd` or `f`).
@@ -140,27 +140,6 @@ pub(crate) fn hot_conditions(mut sql: Sql, criteria: &SegmentCriteria, alias: &s
     sql
 }
 
-fn any(sql: Sql, column: &str, values: Vec<String>) -> Sql {
-    sql.push(&format!(" AND v.{column} = ANY("))
-        .texts(values)
-        .push(")")
-}
-
-fn income_bounds(range: IncomeRange) -> Option<(i32, i32)> {
-    Some(match range {
-        IncomeRange::Under25k => (i32::MIN, 25_000),
-        IncomeRange::From25kTo35k => (25_000, 35_000),
-        IncomeRange::From35kTo50k => (35_000, 50_000),
-        IncomeRange::From50kTo75k => (50_000, 75_000),
-        IncomeRange::From75kTo100k => (75_000, 100_000),
-        IncomeRange::From100kTo125k => (100_000, 125_000),
-        IncomeRange::From125kTo150k => (125_000, 150_000),
-        IncomeRange::From150kTo200k => (150_000, 200_000),
-        IncomeRange::From200k => (200_000, i32::MAX),
-        IncomeRange::Unknown => return None,
-    })
-}
-
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -173,51 +152,8 @@ fn like_escape(text: &str) -> String {
     out
 }
 
-/// Appends ` AND …` for the criteria and search that need `voters` (aliased `v`).
+/// Appends ` AND …` for the search, on `voters` (aliased `v`).
 pub(crate) fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
-    let c = &filter.criteria;
-    if let Some(v) = &c.gender {
-        sql = any(sql, "gender", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.languages {
-        sql = any(sql, "language", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.marital_status {
-        sql = any(sql, "marital_status", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.has_children {
-        sql = any(sql, "has_children", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.veteran {
-        sql = any(sql, "veteran", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.homeowner {
-        sql = any(sql, "homeowner", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.business_owner {
-        sql = any(sql, "business_owner", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.education {
-        sql = any(sql, "education", names(v, |x| x.as_str()));
-    }
-    if let Some(v) = &c.ethnicity {
-        sql = any(sql, "ethnicity", names(v, |x| x.as_str()));
-    }
-    if let Some(ranges) = &c.income_ranges {
-        sql = sql.push(" AND (false");
-        for range in ranges {
-            sql = match income_bounds(*range) {
-                Some((lo, hi)) => sql
-                    .push(" OR (v.estimated_income >= ")
-                    .int(lo)
-                    .push(" AND v.estimated_income < ")
-                    .int(hi)
-                    .push(")"),
-                None => sql.push(" OR v.estimated_income IS NULL"),
-            };
-        }
-        sql = sql.push(")");
-    }
     if let Some(search) = &filter.search {
         // Every word must occur in the folded names, phone digits and address (never the party).
         for word in search_words(search) {

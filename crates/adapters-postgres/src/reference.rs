@@ -283,7 +283,7 @@ impl ReferenceRepository for PgStore {
         .map_err(db_error)?;
         let rows = diesel::sql_query(format!(
             "SELECT d.id, d.state, d.l2_type, d.l2_name,
-                    (SELECT count(*) FROM voter_districts vd WHERE vd.district_id = d.id) AS voter_count
+                    (SELECT coalesce(sum(f.voters), 0)::bigint FROM district_facets f WHERE f.district_id = d.id) AS voter_count
              FROM districts d{DISTRICT_FILTER}
              ORDER BY d.l2_name, d.l2_type, d.state, d.id LIMIT $4 OFFSET $5"
         ))

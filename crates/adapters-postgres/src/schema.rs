@@ -182,32 +182,6 @@ diesel::table! {
     }
 }
 
-diesel::table! {
-    /// District membership of voters, with sort keys and hot filters.
-    voter_districts (district_id, voter_id) {
-        /// District.
-        district_id -> Uuid,
-        /// Voter.
-        voter_id -> Uuid,
-        /// Lower-cased last name.
-        last_name_key -> Text,
-        /// Lower-cased first name.
-        first_name_key -> Text,
-        /// Has a cell phone.
-        has_cell_phone -> Bool,
-        /// Has a landline.
-        has_landline -> Bool,
-        /// Has an address.
-        has_address -> Bool,
-        /// Voter status.
-        voter_status -> Text,
-        /// Party group.
-        party -> Text,
-        /// Age range.
-        age_range -> Text,
-    }
-}
-
 diesel::joinable!(positions -> districts (district_id));
 diesel::joinable!(segments -> organizations (organization_id));
 diesel::joinable!(lifecycle_events -> organizations (organization_id));
@@ -221,5 +195,4 @@ diesel::allow_tables_to_appear_in_same_query!(
     elected_offices,
     lifecycle_events,
     segments,
-    voter_districts,
 );

@@ -37,7 +37,7 @@ const STAGE_COLUMNS: &str = "n, id, state, lal_voter_id, first_name, middle_name
      age, gender, party_description, party, voter_status, address_line1, address_city, address_state, \
      address_zip, cell_phone, landline, marital_status, has_children, veteran, homeowner, business_owner, \
      education, ethnicity, language, estimated_income, search_text, last_name_key, first_name_key, \
-     has_cell_phone, has_landline, has_address, age_range, district_nos";
+     has_cell_phone, has_landline, has_address, age_range, attributes, district_nos";
 
 /// The data columns of `voters` (without `id`, `state`, `lal_voter_id` and `updated_at`).
 const DATA_COLUMNS: [&str; 25] = [
@@ -69,7 +69,7 @@ const DATA_COLUMNS: [&str; 25] = [
 ];
 
 /// The membership columns copied from the voter.
-const MEMBER_COLUMNS: [&str; 8] = [
+const MEMBER_COLUMNS: [&str; 9] = [
     "last_name_key",
     "first_name_key",
     "has_cell_phone",
@@ -78,6 +78,7 @@ const MEMBER_COLUMNS: [&str; 8] = [
     "voter_status",
     "party",
     "age_range",
+    "attributes",
 ];
 
 const SETUP: &str = "
@@ -107,6 +108,7 @@ CREATE TEMPORARY TABLE stage_voters (
     has_landline boolean NOT NULL,
     has_address boolean NOT NULL,
     age_range text NOT NULL,
+    attributes bigint NOT NULL,
     district_nos integer[] NOT NULL,
     existed boolean NOT NULL DEFAULT false
 ) ON COMMIT DROP;
@@ -254,6 +256,8 @@ fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, district_nos: &[i32]) 
     }
     tab(out);
     push_text(out, Some(AgeRange::from_age(voter.age).as_str()));
+    tab(out);
+    push_num(out, Some(voter.attribute_bits()));
     tab(out);
     out.push(b'{');
     for (i, no) in district_nos.iter().enumerate() {
