@@ -80,34 +80,9 @@ pub const DEFAULT_RNG_SEED: u64 = 1;
 /// The most voters one run generates (LAL voter ids have nine digits); larger counts are capped.
 pub const MAX_VOTERS: u64 = 1_000_000_000;
 
-/// The voter columns of `voters.csv`, in the documented order (`interfaces.md`).
-pub const VOTER_COLUMNS: [&str; 25] = [
-    "LALVOTERID",
-    "State",
-    "FirstName",
-    "MiddleName",
-    "LastName",
-    "NameSuffix",
-    "Age_Int",
-    "Gender",
-    "Parties_Description",
-    "Voter_Status",
-    "Residence_Addresses_AddressLine",
-    "Residence_Addresses_City",
-    "Residence_Addresses_State",
-    "Residence_Addresses_Zip",
-    "VoterTelephones_CellPhoneFormatted",
-    "VoterTelephones_LandlineFormatted",
-    "Marital_Status",
-    "Presence_Of_Children",
-    "Veteran_Status",
-    "Homeowner_Probability_Model",
-    "Business_Owner",
-    "Education_Of_Person",
-    "EthnicGroups_EthnicGroup1Desc",
-    "Language_Code",
-    "Estimated_Income_Amount_Int",
-];
+/// The voter columns of `voters.csv`, in the documented order (`interfaces.md`): the importer's own list,
+/// so the generator and the importer cannot disagree.
+pub use crate::import::voters::KNOWN_COLUMNS as VOTER_COLUMNS;
 
 /// The district columns of the generated `voters.csv`, after [`VOTER_COLUMNS`]: one per L2 district type
 /// of the plan except the statewide `State` (see the module documentation). A voter outside the city has
