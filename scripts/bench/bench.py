@@ -1102,7 +1102,8 @@ def write_report(args, report: Report, path: Path) -> None:
         x = r.get(key)
         if not x or x.p50 is None:
             return
-        ok = x.errors == 0
+        # A run in which no request completed (each took longer than the run) reports 0 ms: not a pass.
+        ok = x.errors == 0 and x.rps > 0 and x.p50 > 0
         if p50_max is not None:
             ok = ok and x.p50 <= p50_max
         if p99_max is not None:
