@@ -259,6 +259,28 @@ pub(crate) async fn load_by_id(
         .optional()
 }
 
+impl PgStore {
+    /// The owner's organization whose unique `column` (a fixed column name, never user input) equals
+    /// `value`.
+    async fn find_owned(
+        &self,
+        owner: UserId,
+        column: &'static str,
+        value: &str,
+    ) -> Result<Option<OrganizationDetails>, StoreError> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query(format!("{ORG_SELECT} AND {column} = $2"))
+            .bind::<SqlUuid, _>(owner.as_uuid())
+            .bind::<Text, _>(value)
+            .get_result::<OrgRow>(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)?
+            .map(OrgRow::into_domain)
+            .transpose()
+    }
+}
+
 #[async_trait]
 impl OrganizationRepository for PgStore {
     async fn list_for_owner(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError> {
@@ -272,17 +294,7 @@ impl OrganizationRepository for PgStore {
         owner: UserId,
         slug: &Slug,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
-        let mut conn = self.conn().await?;
-        let sql = format!("{ORG_SELECT} AND o.slug = $2");
-        diesel::sql_query(sql)
-            .bind::<SqlUuid, _>(owner.as_uuid())
-            .bind::<Text, _>(slug.as_str())
-            .get_result::<OrgRow>(&mut conn)
-            .await
-            .optional()
-            .map_err(db_error)?
-            .map(OrgRow::into_domain)
-            .transpose()
+        self.find_owned(owner, "o.slug", slug.as_str()).await
     }
 
     async fn find_by_clerk_id(
@@ -290,17 +302,8 @@ impl OrganizationRepository for PgStore {
         owner: UserId,
         clerk_id: &ClerkOrganizationId,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
-        let mut conn = self.conn().await?;
-        let sql = format!("{ORG_SELECT} AND o.clerk_organization_id = $2");
-        diesel::sql_query(sql)
-            .bind::<SqlUuid, _>(owner.as_uuid())
-            .bind::<Text, _>(clerk_id.as_str())
-            .get_result::<OrgRow>(&mut conn)
+        self.find_owned(owner, "o.clerk_organization_id", clerk_id.as_str())
             .await
-            .optional()
-            .map_err(db_error)?
-            .map(OrgRow::into_domain)
-            .transpose()
     }
 
     async fn update_profile(
