@@ -4,81 +4,9 @@
 //! The hot filter columns (cell phone, landline, address, voter status, party, age bracket) live in
 //! `voter_districts` and in `district_facets`; the other criteria and the search need the `voters` row.
 
-use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
-use diesel::sql_types::{Array, Bool, Text};
+pub(crate) use crate::sql::Sql;
 use winserve_domain::SegmentCriteria;
 use winserve_ports::ContactFilter;
-
-/// A query under construction, numbering its placeholders.
-pub(crate) struct Sql {
-    query: BoxedSqlQuery<'static, Pg, SqlQuery>,
-    binds: usize,
-}
-
-impl Sql {
-    /// Starts a query with `text`.
-    pub(crate) fn new(text: &str) -> Self {
-        Self {
-            query: diesel::sql_query(text).into_boxed(),
-            binds: 0,
-        }
-    }
-
-    /// Appends fixed SQL.
-    pub(crate) fn push(mut self, text: &str) -> Self {
-        self.query = self.query.sql(text);
-        self
-    }
-
-    fn placeholder(&mut self) -> String {
-        self.binds += 1;
-        format!("${}", self.binds)
-    }
-
-    /// Appends a text parameter.
-    pub(crate) fn text(mut self, value: String) -> Self {
-        let p = self.placeholder();
-        self.query = self.query.sql(p).bind::<Text, _>(value);
-        self
-    }
-
-    /// Appends a text-array parameter.
-    pub(crate) fn texts(mut self, values: Vec<String>) -> Self {
-        let p = self.placeholder();
-        self.query = self.query.sql(p).bind::<Array<Text>, _>(values);
-        self
-    }
-
-    /// Appends a boolean parameter.
-    pub(crate) fn boolean(mut self, value: bool) -> Self {
-        let p = self.placeholder();
-        self.query = self.query.sql(p).bind::<Bool, _>(value);
-        self
-    }
-
-    /// Appends a bigint parameter.
-    pub(crate) fn bigint(mut self, value: i64) -> Self {
-        let p = self.placeholder();
-        self.query = self
-            .query
-            .sql(p)
-            .bind::<diesel::sql_types::BigInt, _>(value);
-        self
-    }
-
-    /// Appends a UUID parameter.
-    pub(crate) fn uuid(mut self, value: uuid::Uuid) -> Self {
-        let p = self.placeholder();
-        self.query = self.query.sql(p).bind::<diesel::sql_types::Uuid, _>(value);
-        self
-    }
-
-    /// The finished query.
-    pub(crate) fn build(self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
-        self.query
-    }
-}
 
 fn names<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> Vec<String> {
     values.iter().map(|v| name(*v).to_owned()).collect()

@@ -43,6 +43,7 @@ mod reference;
 mod rows;
 mod schema;
 mod segments;
+mod sql;
 mod users;
 mod voter_import;
 mod voters;

@@ -2,6 +2,7 @@
 
 use crate::errors::{Violation, corrupt, db_error, violation};
 use crate::rows::{CampaignRow, OfficeRow, optional_district, position, slug};
+use crate::sql::Sql;
 use crate::{PgStore, users};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -40,7 +41,7 @@ LEFT JOIN districts pd ON pd.id = p.district_id
 LEFT JOIN districts od ON od.id = o.override_district_id
 LEFT JOIN campaigns c ON c.organization_id = o.id
 LEFT JOIN elected_offices e ON e.organization_id = o.id
-WHERE o.owner_id = $1";
+WHERE o.owner_id = ";
 
 /// Open organizations first, then newest first (id breaks ties deterministically).
 const ORG_ORDER: &str = " ORDER BY (o.archived_at IS NULL) DESC, o.created_at DESC, o.id DESC";
@@ -237,9 +238,9 @@ pub(crate) async fn load_all(
     conn: &mut AsyncPgConnection,
     owner: UserId,
 ) -> Result<Vec<OrgRow>, diesel::result::Error> {
-    let sql = format!("{ORG_SELECT}{ORG_ORDER}");
-    diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(owner.as_uuid())
+    Sql::new(ORG_SELECT)
+        .uuid(owner.as_uuid())
+        .push(ORG_ORDER)
         .load::<OrgRow>(conn)
         .await
 }
@@ -250,10 +251,10 @@ pub(crate) async fn load_by_id(
     owner: UserId,
     id: OrganizationId,
 ) -> Result<Option<OrgRow>, diesel::result::Error> {
-    let sql = format!("{ORG_SELECT} AND o.id = $2");
-    diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(owner.as_uuid())
-        .bind::<SqlUuid, _>(id.as_uuid())
+    Sql::new(ORG_SELECT)
+        .uuid(owner.as_uuid())
+        .push(" AND o.id = ")
+        .uuid(id.as_uuid())
         .get_result::<OrgRow>(conn)
         .await
         .optional()
@@ -269,9 +270,12 @@ impl PgStore {
         value: &str,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
         let mut conn = self.conn().await?;
-        diesel::sql_query(format!("{ORG_SELECT} AND {column} = $2"))
-            .bind::<SqlUuid, _>(owner.as_uuid())
-            .bind::<Text, _>(value)
+        Sql::new(ORG_SELECT)
+            .uuid(owner.as_uuid())
+            .push(" AND ")
+            .push(column)
+            .push(" = ")
+            .text(value)
             .get_result::<OrgRow>(&mut conn)
             .await
             .optional()

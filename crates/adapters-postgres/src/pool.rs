@@ -3,7 +3,9 @@
 use deadpool::Runtime;
 use deadpool::managed::{HookError, Timeouts};
 use diesel_async::pooled_connection::deadpool::{Hook, Pool};
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolError as ManagerError};
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, PoolError as ManagerError, RecyclingMethod,
+};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use std::time::Duration;
 
@@ -62,7 +64,14 @@ pub fn build_pool(
 /// Builds a pool with every setting of `config`. Each new connection gets `statement_timeout` and
 /// `application_name = 'winserve'` from a `post_create` hook.
 pub fn build_pool_with(database_url: &str, config: PoolConfig) -> Result<PgPool, PoolBuildError> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    // `Fast` recycling: a connection that broke while pooled fails its next query, which the store
+    // reports as `Unavailable` (503); the default check runs an extra `SELECT 1` round trip per checkout.
+    let mut manager_config = ManagerConfig::default();
+    manager_config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
+        database_url,
+        manager_config,
+    );
     // An integer, never user input: safe to format into the statement. JIT compilation is off: the API's
     // queries are short, and compiling them costs more than it saves.
     let setup = format!(

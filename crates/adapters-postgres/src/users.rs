@@ -3,6 +3,7 @@
 use crate::PgStore;
 use crate::errors::db_error;
 use crate::rows::UserRow;
+use crate::sql::Sql;
 use async_trait::async_trait;
 use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
 use diesel::{OptionalExtension, QueryableByName};
@@ -48,14 +49,18 @@ pub(crate) async fn lock_shared(
 const USER_COLUMNS: &str =
     "id, sub, email, first_name, last_name, active_organization_id, created_at";
 
+/// The user with subject `sub` (a prepared statement: it runs on every authenticated request).
+fn user_by_sub(sub: &str) -> Sql {
+    Sql::new(&format!("SELECT {USER_COLUMNS} FROM users WHERE sub = ")).text(sub)
+}
+
 #[async_trait]
 impl UserRepository for PgStore {
     async fn upsert_from_claims(&self, claims: &UserClaims) -> Result<User, StoreError> {
         let mut conn = self.conn().await?;
         // The common case — a known user whose token says nothing new — is a read: an upsert that
         // changes nothing still takes a row lock and a transaction id and flushes WAL on every request.
-        let known = diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users WHERE sub = $1"))
-            .bind::<Text, _>(claims.sub.as_str())
+        let known = user_by_sub(claims.sub.as_str())
             .get_result::<UserRow>(&mut conn)
             .await
             .optional()
@@ -99,8 +104,7 @@ impl UserRepository for PgStore {
             .map_err(db_error)?;
         let row = match written {
             Some(row) => row,
-            None => diesel::sql_query(format!("SELECT {USER_COLUMNS} FROM users WHERE sub = $1"))
-                .bind::<Text, _>(claims.sub.as_str())
+            None => user_by_sub(claims.sub.as_str())
                 .get_result::<UserRow>(&mut conn)
                 .await
                 .map_err(db_error)?,
