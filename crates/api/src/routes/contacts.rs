@@ -454,30 +454,45 @@ fn export_header(policy: PartyPolicy) -> Vec<&'static str> {
     h
 }
 
-fn export_row(v: &Voter, policy: PartyPolicy) -> Vec<String> {
-    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
-    let cat = |s: &'static str| known(s).unwrap_or("").to_owned();
-    let mut row = vec![
-        v.id.to_string(),
-        v.lal_voter_id.clone(),
-        opt(&v.first_name),
-        opt(&v.middle_name),
-        opt(&v.last_name),
-        opt(&v.name_suffix),
-        v.age.map(|a| a.to_string()).unwrap_or_default(),
-        cat(v.gender.as_str()),
-    ];
+/// The text of an optional field; empty when absent.
+fn field(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+/// Writes one contact as a CSV record, in [`export_header`]'s order. Fields are borrowed from the voter:
+/// an export writes hundreds of thousands of rows, and per-field allocations were most of its CPU time.
+fn write_export_row(
+    w: &mut csv::Writer<Vec<u8>>,
+    v: &Voter,
+    policy: PartyPolicy,
+) -> Result<(), csv::Error> {
+    let mut id_buffer = uuid::Uuid::encode_buffer();
+    let id = v.id.as_uuid().hyphenated().encode_lower(&mut id_buffer);
+    let age = v.age.map(|a| a.to_string()).unwrap_or_default();
+    let income = v
+        .estimated_income
+        .map(|i| i.to_string())
+        .unwrap_or_default();
+    let cat = |s: &'static str| known(s).unwrap_or("");
+    w.write_field(&*id)?;
+    w.write_field(&v.lal_voter_id)?;
+    w.write_field(field(&v.first_name))?;
+    w.write_field(field(&v.middle_name))?;
+    w.write_field(field(&v.last_name))?;
+    w.write_field(field(&v.name_suffix))?;
+    w.write_field(&age)?;
+    w.write_field(cat(v.gender.as_str()))?;
     if policy.may_export() {
-        row.push(opt(&v.party_description));
+        w.write_field(field(&v.party_description))?;
     }
-    row.extend([
+    for value in [
         cat(v.voter_status.as_str()),
-        opt(&v.address.line1),
-        opt(&v.address.city),
-        opt(&v.address.state),
-        opt(&v.address.zip),
-        opt(&v.cell_phone),
-        opt(&v.landline),
+        field(&v.address.line1),
+        field(&v.address.city),
+        field(&v.address.state),
+        field(&v.address.zip),
+        field(&v.cell_phone),
+        field(&v.landline),
         cat(v.marital_status.as_str()),
         cat(v.has_children.as_str()),
         cat(v.veteran.as_str()),
@@ -486,21 +501,31 @@ fn export_row(v: &Voter, policy: PartyPolicy) -> Vec<String> {
         cat(v.education.as_str()),
         cat(v.ethnicity.as_str()),
         cat(v.language.as_str()),
-        v.estimated_income
-            .map(|i| i.to_string())
-            .unwrap_or_default(),
-    ]);
-    row
+        &income,
+    ] {
+        w.write_field(value)?;
+    }
+    w.write_record(None::<&[u8]>)
 }
 
-fn csv_bytes(rows: &[Vec<String>]) -> Result<Bytes, std::io::Error> {
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 200));
-    for row in rows {
-        w.write_record(row)?;
+/// The CSV text of the header row.
+fn csv_header(policy: PartyPolicy) -> Result<Bytes, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(512));
+    w.write_record(export_header(policy))?;
+    w.into_inner()
+        .map(Bytes::from)
+        .map_err(|e| e.into_error().into())
+}
+
+/// The CSV text of a chunk of contacts.
+fn csv_rows(voters: &[Voter], policy: PartyPolicy) -> Result<Bytes, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(voters.len() * 200));
+    for v in voters {
+        write_export_row(&mut w, v, policy)?;
     }
     w.into_inner()
         .map(Bytes::from)
-        .map_err(|e| std::io::Error::other(e.to_string()))
+        .map_err(|e| e.into_error().into())
 }
 
 /// Every matching contact as CSV with a header row, streamed from the database (memory stays flat).
@@ -519,23 +544,18 @@ pub async fn export_contacts(
 ) -> ApiResult<Response> {
     let params = ContactParams::parse(pairs, false)?;
     let policy = PartyPolicy::for_mode(ctx.mode());
-    let header = csv_bytes(&[export_header(policy)
-        .into_iter()
-        .map(str::to_owned)
-        .collect()])
-    .map_err(ApiError::internal)?;
+    let header = csv_header(policy).map_err(ApiError::internal)?;
     let head = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(header) });
     let body = match filter_from(&state, &ctx, &params).await? {
         None => Body::from_stream(head),
         Some(filter) => {
             let rows = state.app.ports.contacts.export(&filter).await?;
             let chunks = rows.ready_chunks(256).map(move |chunk| {
-                let rows = chunk
+                let voters = chunk
                     .into_iter()
-                    .map(|r| r.map(|v| export_row(&v, policy)))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| std::io::Error::other(e.to_string()))?;
-                csv_bytes(&rows)
+                csv_rows(&voters, policy).map_err(std::io::Error::other)
             });
             Body::from_stream(head.chain(chunks))
         }
