@@ -285,11 +285,28 @@ impl PgStore {
         };
         // The total and the page in one statement: one round trip, and both from the same snapshot, so
         // the total always matches the rows even while an import commits.
-        let sql = count_sql(Sql::new("WITH total AS ("), filter).push("), ");
-        let mut sql = from_where(
-            sql.push("page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key"),
-            filter,
-        );
+        let mut sql = if filter.search.is_some() {
+            // A search's matches are few and found through the search index, not in contacts order:
+            // collect them once, then count them and sort them (walking the district in order and
+            // testing each voter would read most of the district before the first page is full).
+            from_where(
+                Sql::new(
+                    "WITH matched AS MATERIALIZED (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key",
+                ),
+                filter,
+            )
+            .push(
+                "), total AS (SELECT count(*)::bigint AS total FROM matched), \
+                 page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key FROM matched vd \
+                 WHERE true",
+            )
+        } else {
+            let sql = count_sql(Sql::new("WITH total AS ("), filter).push("), ");
+            from_where(
+                sql.push("page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key"),
+                filter,
+            )
+        };
         if let ContactWindow::After {
             cursor: Some(c), ..
         } = window

@@ -5,7 +5,7 @@
 //! `voter_districts` and in `district_facets`; the other criteria and the search need the `voters` row.
 
 pub(crate) use crate::sql::Sql;
-use winserve_domain::SegmentCriteria;
+use winserve_domain::{STATEWIDE_L2_TYPE, SegmentCriteria};
 use winserve_ports::ContactFilter;
 
 fn names<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> Vec<String> {
@@ -83,6 +83,15 @@ fn like_escape(text: &str) -> String {
 /// Appends ` AND …` for the search, on `voters` (aliased `v`).
 pub(crate) fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
     if let Some(search) = &filter.search {
+        // The district once more, on `voters`: with the words it makes one condition of the
+        // `voters_search` GIN index, which then yields only this district's matches (ADR 0013). Every
+        // voter of a state is in its statewide district, so there the words alone are the condition.
+        if filter.district.l2_type.as_str() != STATEWIDE_L2_TYPE {
+            sql = sql
+                .push(" AND v.district_ids @> ARRAY[")
+                .uuid(filter.district.id.as_uuid())
+                .push("]::uuid[]");
+        }
         // Every word must occur in the folded names, phone digits and address (never the party).
         for word in search_words(search) {
             sql = sql

@@ -4,17 +4,28 @@
 //! - [`VoterImport::write`] encodes each batch in PostgreSQL's `COPY` text format (values escaped; never
 //!   SQL built from data) and streams it into one `COPY stage_voters FROM STDIN` that stays open across
 //!   batches: nothing is buffered beyond the batch in flight. A staged voter carries everything its rows
-//!   need — the data columns, `search_text`, the folded sort keys, the hot filter values — and its
-//!   districts as small numbers (`district_nos`) into a table of the districts seen, kept in memory and
-//!   staged at commit. Every voter is also put in its state's statewide district
-//!   (`State`, [`state_name`] in capitals).
-//! - [`VoterImport::commit`] merges set-wise: districts created if missing; the staged voters matched with
-//!   the stored ones by (`state`, `lal_voter_id`), so an existing voter keeps its id; voters upserted with
-//!   `ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM …` (an identical voter is not written, its
-//!   `updated_at` stays); new voters' memberships inserted; existing voters' memberships compared with the
-//!   desired ones and only the differences deleted, updated or inserted. The statement-level triggers of
-//!   `voter_districts` keep `district_facets` exact, and an identical re-import changes no row at all.
-//! - Dropping the import (or [`VoterImport::abort`]) closes the connection: PostgreSQL rolls back.
+//!   need — the data columns, `search_text`, the folded sort keys, the hot filter values — and the number
+//!   of its *district set*: the districts it is in, as small numbers into a table of the districts seen,
+//!   with every set of them numbered once (voters of a precinct share one). Both tables are kept in memory
+//!   and staged at commit. Every voter is also put in its state's statewide district (`State`,
+//!   [`state_name`] in capitals).
+//! - [`VoterImport::commit`] creates the districts that are missing, gives each district set its sorted
+//!   district ids (`voters.district_ids`, ADR 0014; a voter's memberships are its set's districts), and
+//!   then writes each state of the import one of two ways:
+//!   - a state with nothing stored yet gets new partitions: built as standalone tables from the staged
+//!     voters, indexed once, and swapped in for the empty partitions just before COMMIT (`build_swap`,
+//!     docs/adr/0012-bulk-load-build-and-swap.md), then vacuumed after COMMIT;
+//!   - a state that holds voters (or whose partitions a swap could not reproduce) is merged set-wise: the
+//!     staged voters matched with the stored ones by (`state`, `lal_voter_id`), so an existing voter keeps
+//!     its id; voters upserted with `ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM …` (an identical
+//!     voter is not written, its `updated_at` stays); new voters' memberships inserted; existing voters'
+//!     memberships compared with the desired ones and only the differences deleted, updated or inserted.
+//!     The statement-level triggers of `voter_districts` keep `district_facets` exact, and an identical
+//!     re-import changes no row at all.
+//!
+//!   Both ways store the same rows and facets and report the same [`ImportSummary`].
+//! - Dropping the import (or [`VoterImport::abort`]), or any failure before COMMIT, closes the connection
+//!   or rolls back: nothing of the import is stored, and the partitions are those of before.
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -23,21 +34,20 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use tokio_postgres::{Client, CopyInSink, NoTls};
-use winserve_domain::{AgeRange, StateCode, Voter, state_name};
+use winserve_domain::{AgeRange, STATEWIDE_L2_TYPE, StateCode, Voter, state_name};
 use winserve_ports::{ImportSummary, StoreError, VoterImport};
+
+mod build_swap;
 
 /// The advisory lock key that serializes voter imports (`"WsVoters"` in ASCII).
 pub const VOTER_IMPORT_LOCK: i64 = 0x5773_566f_7465_7273;
-
-/// The L2 type of the statewide district.
-const STATEWIDE_TYPE: &str = "State";
 
 /// The columns of `stage_voters` filled by `COPY`, in order.
 const STAGE_COLUMNS: &str = "n, id, state, lal_voter_id, first_name, middle_name, last_name, name_suffix, \
      age, gender, party_description, party, voter_status, address_line1, address_city, address_state, \
      address_zip, cell_phone, landline, marital_status, has_children, veteran, homeowner, business_owner, \
      education, ethnicity, language, estimated_income, search_text, last_name_key, first_name_key, \
-     has_cell_phone, has_landline, has_address, age_range, attributes, district_nos";
+     has_cell_phone, has_landline, has_address, age_range, attributes, set_no";
 
 /// The data columns of `voters` (without `id`, `state`, `lal_voter_id` and `updated_at`).
 const DATA_COLUMNS: [&str; 25] = [
@@ -67,6 +77,10 @@ const DATA_COLUMNS: [&str; 25] = [
     "estimated_income",
     "search_text",
 ];
+
+/// Joined to `stage_voters s`: the voter's district set `t`, whose `district_ids` (sorted, as
+/// `voters.district_ids` holds them, ADR 0014) are the voter's districts.
+const JOIN_SET: &str = "JOIN stage_sets t ON t.no = s.set_no";
 
 /// The membership columns copied from the voter.
 const MEMBER_COLUMNS: [&str; 9] = [
@@ -109,8 +123,12 @@ CREATE TEMPORARY TABLE stage_voters (
     has_address boolean NOT NULL,
     age_range text NOT NULL,
     attributes bigint NOT NULL,
-    district_nos integer[] NOT NULL,
+    set_no integer NOT NULL,
     existed boolean NOT NULL DEFAULT false
+) ON COMMIT DROP;
+CREATE TEMPORARY TABLE stage_sets (
+    no integer PRIMARY KEY,
+    district_ids uuid[]
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_districts (
     no integer PRIMARY KEY,
@@ -185,7 +203,7 @@ fn push_bool(out: &mut Vec<u8>, value: bool) {
 }
 
 /// The COPY text form of one staged voter (a line ending with `\n`).
-fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, district_nos: &[i32]) {
+fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) {
     let tab = |out: &mut Vec<u8>| out.push(b'\t');
     push_num(out, Some(n));
     tab(out);
@@ -259,14 +277,8 @@ fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, district_nos: &[i32]) 
     tab(out);
     push_num(out, Some(voter.attribute_bits()));
     tab(out);
-    out.push(b'{');
-    for (i, no) in district_nos.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        push_num(out, Some(no));
-    }
-    out.extend_from_slice(b"}\n");
+    push_num(out, Some(set_no));
+    out.push(b'\n');
 }
 
 /// A voter import in progress on its own connection; see the module documentation.
@@ -277,6 +289,9 @@ pub(crate) struct PgVoterImport {
     districts: HashMap<(String, String, String), i32>,
     /// The statewide district number of each state seen.
     statewide: HashMap<String, i32>,
+    /// The sets of districts voters are in (district numbers, sorted) → the set's number in
+    /// `stage_sets`. Voters of one precinct share their districts, so there are few sets.
+    sets: HashMap<Vec<i32>, i32>,
     /// Fingerprints of the `(state, lal_voter_id)` seen: a repeat (or a rare collision) only turns on the
     /// exact de-duplication in SQL.
     seen: HashSet<u64>,
@@ -285,6 +300,8 @@ pub(crate) struct PgVoterImport {
     /// Voters staged so far (also the next `n`).
     staged: u64,
     states: HashSet<String>,
+    /// Partitions swapped in by the merge, vacuumed after COMMIT.
+    vacuum: Vec<String>,
 }
 
 impl PgVoterImport {
@@ -317,11 +334,13 @@ impl PgVoterImport {
             sink: None,
             districts: HashMap::new(),
             statewide: HashMap::new(),
+            sets: HashMap::new(),
             seen: HashSet::new(),
             hasher: RandomState::new(),
             duplicates: false,
             staged: 0,
             states: HashSet::new(),
+            vacuum: Vec::new(),
         })
     }
 
@@ -346,7 +365,7 @@ impl PgVoterImport {
             return no;
         }
         let name = state_name(state).to_uppercase();
-        let no = self.district_no(state.as_str(), STATEWIDE_TYPE, &name);
+        let no = self.district_no(state.as_str(), STATEWIDE_L2_TYPE, &name);
         self.statewide.insert(state.as_str().to_owned(), no);
         no
     }
@@ -386,7 +405,15 @@ impl PgVoterImport {
             }
             nos.sort_unstable();
             nos.dedup();
-            encode_voter(&mut out, n, voter, &nos);
+            let next = i32::try_from(self.sets.len()).unwrap_or(i32::MAX);
+            let set_no = match self.sets.get(&nos) {
+                Some(&no) => no,
+                None => {
+                    self.sets.insert(nos.clone(), next);
+                    next
+                }
+            };
+            encode_voter(&mut out, n, voter, set_no);
         }
         Ok(out)
     }
@@ -431,16 +458,37 @@ impl PgVoterImport {
             )
             .await
             .map_err(pg_error)?;
-        c.execute(
+        c.batch_execute(
             "UPDATE stage_districts s SET id = d.id FROM districts d
-             WHERE d.state = s.state AND d.l2_type = s.l2_type AND d.l2_name = s.l2_name",
-            &[],
+             WHERE d.state = s.state AND d.l2_type = s.l2_type AND d.l2_name = s.l2_name;
+             ANALYZE stage_districts",
         )
         .await
         .map_err(pg_error)?;
+        // The district sets, with their districts' ids.
+        let (mut set_nos, mut set_districts) = (Vec::new(), Vec::new());
+        for (districts, &no) in &self.sets {
+            for &district in districts {
+                set_nos.push(no);
+                set_districts.push(district);
+            }
+        }
+        c.execute(
+            "INSERT INTO stage_sets (no, district_ids)
+             SELECT m.set_no, array_agg(d.id ORDER BY d.id)
+             FROM unnest($1::integer[], $2::integer[]) AS m(set_no, district_no)
+             JOIN stage_districts d ON d.no = m.district_no
+             GROUP BY m.set_no",
+            &[&set_nos, &set_districts],
+        )
+        .await
+        .map_err(pg_error)?;
+        c.batch_execute("ANALYZE stage_sets")
+            .await
+            .map_err(pg_error)?;
 
         clock.phase("districts");
-        // (b) Voters. The last row of a voter wins, as if the rows were written one by one.
+        // (b) The last row of a voter wins, as if the rows were written one by one.
         if self.duplicates {
             c.execute(
                 "DELETE FROM stage_voters s USING stage_voters t
@@ -449,171 +497,218 @@ impl PgVoterImport {
             )
             .await
             .map_err(pg_error)?;
+            clock.phase("dedup");
         }
-        c.batch_execute("ANALYZE stage_voters; ANALYZE stage_districts")
-            .await
-            .map_err(pg_error)?;
-        clock.phase("dedup+analyze");
-        let unique = count(c, "SELECT count(*) FROM stage_voters").await?;
-        let states: Vec<&str> = self.states.iter().map(String::as_str).collect();
-        let any_stored = c
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]))",
-                &[&states],
-            )
-            .await
-            .map_err(pg_error)?
-            .get::<_, bool>(0);
-        // Existing voters keep their ids.
-        let existing = if any_stored {
-            c.execute(
-                "UPDATE stage_voters s SET id = v.id, existed = true FROM voters v
-                 WHERE v.state = s.state AND v.lal_voter_id = s.lal_voter_id",
-                &[],
-            )
-            .await
-            .map_err(pg_error)?
-        } else {
-            0
-        };
-        if existing > 0 {
-            // The statistics must see `existed`: estimated at zero rows, the planner would choose nested
-            // loops over the memberships below (minutes instead of seconds on a large re-import).
-            c.batch_execute("ANALYZE stage_voters")
-                .await
-                .map_err(pg_error)?;
-        }
-        clock.phase("match existing");
-        let data = DATA_COLUMNS.join(", ");
-        let written = if existing == 0 {
-            c.execute(
-                &format!(
-                    "INSERT INTO voters (id, state, lal_voter_id, {data})
-                     SELECT id, state, lal_voter_id, {data} FROM stage_voters"
-                ),
-                &[],
-            )
-            .await
-            .map_err(pg_error)?
-        } else {
-            let set = DATA_COLUMNS
-                .iter()
-                .map(|col| format!("{col} = excluded.{col}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let old = DATA_COLUMNS
-                .iter()
-                .map(|col| format!("v.{col}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let new = DATA_COLUMNS
-                .iter()
-                .map(|col| format!("excluded.{col}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            c.execute(
-                &format!(
-                    "INSERT INTO voters AS v (id, state, lal_voter_id, {data})
-                     SELECT id, state, lal_voter_id, {data} FROM stage_voters
-                     ON CONFLICT (state, lal_voter_id) DO UPDATE SET {set}, updated_at = now()
-                     WHERE ({old}) IS DISTINCT FROM ({new})"
-                ),
-                &[],
-            )
-            .await
-            .map_err(pg_error)?
-        };
-        summary.voters_inserted = unique - existing;
-        summary.voters_updated = written.saturating_sub(summary.voters_inserted);
 
-        clock.phase("voters");
-        // (c) Memberships.
-        let member = MEMBER_COLUMNS.join(", ");
-        let member_s = MEMBER_COLUMNS
-            .iter()
-            .map(|col| format!("s.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let desired = format!(
-            "SELECT s.state, d.id AS district_id, s.id AS voter_id, {member_s}
-             FROM stage_voters s CROSS JOIN LATERAL unnest(s.district_nos) AS m(no)
-             JOIN stage_districts d ON d.no = m.no"
-        );
-        // New voters' rows in contacts order: the indexes of `voter_districts` then grow mostly at their
-        // right edges instead of at random places (about 1.7x faster on a large load).
-        if summary.voters_inserted > 0 {
-            summary.memberships_changed += c
-                .execute(
-                    &format!(
-                        "INSERT INTO voter_districts (state, district_id, voter_id, {member})
-                         {desired} WHERE NOT s.existed
-                         ORDER BY 1, 2, 4, 5, 3"
-                    ),
-                    &[],
-                )
-                .await
-                .map_err(pg_error)?;
-        }
-        clock.phase("new memberships");
-        if existing > 0 {
-            c.batch_execute(&format!(
-                "CREATE TEMPORARY TABLE stage_desired ON COMMIT DROP AS {desired} WHERE s.existed;
-                 ANALYZE stage_desired"
-            ))
+        // Estimated from its size alone, the staging table would get sorts where hashing is right.
+        c.batch_execute("ANALYZE stage_voters")
             .await
             .map_err(pg_error)?;
-            summary.memberships_changed += c
-                .execute(
-                    "DELETE FROM voter_districts vd USING stage_voters s
-                     WHERE s.existed AND vd.state = s.state AND vd.voter_id = s.id
-                       AND NOT EXISTS (SELECT 1 FROM stage_desired x WHERE x.state = vd.state
-                           AND x.district_id = vd.district_id AND x.voter_id = vd.voter_id)",
-                    &[],
-                )
-                .await
-                .map_err(pg_error)?;
-            let set = MEMBER_COLUMNS
-                .iter()
-                .map(|col| format!("{col} = x.{col}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let old = MEMBER_COLUMNS
-                .iter()
-                .map(|col| format!("vd.{col}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let new = MEMBER_COLUMNS
-                .iter()
-                .map(|col| format!("x.{col}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            summary.memberships_changed += c
-                .execute(
-                    &format!(
-                        "UPDATE voter_districts vd SET {set} FROM stage_desired x
-                         WHERE vd.state = x.state AND vd.district_id = x.district_id
-                           AND vd.voter_id = x.voter_id AND ({old}) IS DISTINCT FROM ({new})"
-                    ),
-                    &[],
-                )
-                .await
-                .map_err(pg_error)?;
-            summary.memberships_changed += c
-                .execute(
-                    &format!(
-                        "INSERT INTO voter_districts (state, district_id, voter_id, {member})
-                         SELECT state, district_id, voter_id, {member} FROM stage_desired x
-                         WHERE NOT EXISTS (SELECT 1 FROM voter_districts vd WHERE vd.state = x.state
-                             AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id)"
-                    ),
-                    &[],
-                )
-                .await
-                .map_err(pg_error)?;
-            clock.phase("changed memberships");
+        clock.phase("analyze");
+
+        // (c) States with nothing stored get new partitions, the others the set-wise merge.
+        let mut states: Vec<&str> = self.states.iter().map(String::as_str).collect();
+        states.sort_unstable();
+        let mut builds = build_swap::prepare(c, &states).await?;
+        clock.phase("build: prepare");
+        let slow: Vec<&str> = states
+            .iter()
+            .copied()
+            .filter(|s| !builds.iter().any(|b| b.state() == *s))
+            .collect();
+        if !slow.is_empty() {
+            merge_into_stored(c, &slow, &mut summary, &mut clock).await?;
+        }
+        for build in &mut builds {
+            build_swap::fill(c, build, &mut clock).await?;
+            summary.voters_inserted += build.voters_inserted;
+            summary.memberships_changed += build.memberships_inserted;
+        }
+        if !builds.is_empty() {
+            self.vacuum = build_swap::swap(c, &builds).await?;
+            clock.phase("build: swap");
         }
         Ok(summary)
     }
+}
+
+/// The set-wise merge of the staged voters of `states` into the stored ones (see the module
+/// documentation); adds what it changed to `summary`.
+async fn merge_into_stored(
+    c: &Client,
+    states: &[&str],
+    summary: &mut ImportSummary,
+    clock: &mut Clock,
+) -> Result<(), StoreError> {
+    let unique: i64 = c
+        .query_one(
+            "SELECT count(*) FROM stage_voters WHERE state = ANY($1::text[])",
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?
+        .get(0);
+    let unique = u64::try_from(unique).unwrap_or(0);
+    let any_stored = c
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]))",
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?
+        .get::<_, bool>(0);
+    // Existing voters keep their ids.
+    let existing = if any_stored {
+        c.execute(
+            "UPDATE stage_voters s SET id = v.id, existed = true FROM voters v
+             WHERE v.state = s.state AND v.lal_voter_id = s.lal_voter_id AND s.state = ANY($1::text[])",
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?
+    } else {
+        0
+    };
+    if existing > 0 {
+        // The statistics must see `existed`: estimated at zero rows, the planner would choose nested
+        // loops over the memberships below (minutes instead of seconds on a large re-import).
+        c.batch_execute("ANALYZE stage_voters")
+            .await
+            .map_err(pg_error)?;
+    }
+    clock.phase("match existing");
+    let data = DATA_COLUMNS.join(", ");
+    let written = if existing == 0 {
+        c.execute(
+            &format!(
+                "INSERT INTO voters (id, state, lal_voter_id, {data}, district_ids)
+                 SELECT s.id, s.state, s.lal_voter_id, {data}, t.district_ids
+                 FROM stage_voters s {JOIN_SET} WHERE s.state = ANY($1::text[])"
+            ),
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?
+    } else {
+        let set = DATA_COLUMNS
+            .iter()
+            .map(|col| format!("{col} = excluded.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let old = DATA_COLUMNS
+            .iter()
+            .map(|col| format!("v.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let new = DATA_COLUMNS
+            .iter()
+            .map(|col| format!("excluded.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        c.execute(
+            &format!(
+                "INSERT INTO voters AS v (id, state, lal_voter_id, {data}, district_ids)
+                 SELECT s.id, s.state, s.lal_voter_id, {data}, t.district_ids
+                 FROM stage_voters s {JOIN_SET} WHERE s.state = ANY($1::text[])
+                 ON CONFLICT (state, lal_voter_id) DO UPDATE
+                 SET {set}, district_ids = excluded.district_ids, updated_at = now()
+                 WHERE ({old}, v.district_ids) IS DISTINCT FROM ({new}, excluded.district_ids)"
+            ),
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?
+    };
+    let inserted = unique - existing;
+    summary.voters_inserted += inserted;
+    summary.voters_updated += written.saturating_sub(inserted);
+
+    clock.phase("voters");
+    // Memberships. Only voters of `states` can have `existed` set.
+    let member = MEMBER_COLUMNS.join(", ");
+    let member_s = MEMBER_COLUMNS
+        .iter()
+        .map(|col| format!("s.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let desired = format!(
+        "SELECT s.state, m.district_id, s.id AS voter_id, {member_s}
+         FROM stage_voters s {JOIN_SET} CROSS JOIN LATERAL unnest(t.district_ids) AS m(district_id)"
+    );
+    // New voters' rows in contacts order: the indexes of `voter_districts` then grow mostly at their
+    // right edges instead of at random places (about 1.7x faster on a large load).
+    if inserted > 0 {
+        summary.memberships_changed += c
+            .execute(
+                &format!(
+                    "INSERT INTO voter_districts (state, district_id, voter_id, {member})
+                     {desired} WHERE NOT s.existed AND s.state = ANY($1::text[])
+                     ORDER BY 1, 2, 4, 5, 3"
+                ),
+                &[&states],
+            )
+            .await
+            .map_err(pg_error)?;
+    }
+    clock.phase("new memberships");
+    if existing > 0 {
+        c.batch_execute(&format!(
+            "CREATE TEMPORARY TABLE stage_desired ON COMMIT DROP AS {desired} WHERE s.existed;
+             ANALYZE stage_desired"
+        ))
+        .await
+        .map_err(pg_error)?;
+        summary.memberships_changed += c
+            .execute(
+                "DELETE FROM voter_districts vd USING stage_voters s
+                 WHERE s.existed AND vd.state = s.state AND vd.voter_id = s.id
+                   AND NOT EXISTS (SELECT 1 FROM stage_desired x WHERE x.state = vd.state
+                       AND x.district_id = vd.district_id AND x.voter_id = vd.voter_id)",
+                &[],
+            )
+            .await
+            .map_err(pg_error)?;
+        let set = MEMBER_COLUMNS
+            .iter()
+            .map(|col| format!("{col} = x.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let old = MEMBER_COLUMNS
+            .iter()
+            .map(|col| format!("vd.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let new = MEMBER_COLUMNS
+            .iter()
+            .map(|col| format!("x.{col}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        summary.memberships_changed += c
+            .execute(
+                &format!(
+                    "UPDATE voter_districts vd SET {set} FROM stage_desired x
+                     WHERE vd.state = x.state AND vd.district_id = x.district_id
+                       AND vd.voter_id = x.voter_id AND ({old}) IS DISTINCT FROM ({new})"
+                ),
+                &[],
+            )
+            .await
+            .map_err(pg_error)?;
+        summary.memberships_changed += c
+            .execute(
+                &format!(
+                    "INSERT INTO voter_districts (state, district_id, voter_id, {member})
+                     SELECT state, district_id, voter_id, {member} FROM stage_desired x
+                     WHERE NOT EXISTS (SELECT 1 FROM voter_districts vd WHERE vd.state = x.state
+                         AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id)"
+                ),
+                &[],
+            )
+            .await
+            .map_err(pg_error)?;
+        clock.phase("changed memberships");
+    }
+    Ok(())
 }
 
 /// Logs how long each phase of the merge took (`RUST_LOG=winserve_adapters_postgres=debug`).
@@ -632,11 +727,6 @@ impl Clock {
         );
         self.0 = std::time::Instant::now();
     }
-}
-
-async fn count(c: &Client, sql: &str) -> Result<u64, StoreError> {
-    let n: i64 = c.query_one(sql, &[]).await.map_err(pg_error)?.get(0);
-    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 #[async_trait]
@@ -667,6 +757,26 @@ impl VoterImport for PgVoterImport {
             .batch_execute("COMMIT")
             .await
             .map_err(pg_error)?;
+        if !self.vacuum.is_empty() {
+            // Sets the visibility map of the new partitions (about a second for 2M voters), so that
+            // index-only scans skip the heap right away instead of after autovacuum. The import is
+            // committed; a failure here only leaves that to autovacuum.
+            let started = std::time::Instant::now();
+            match self
+                .client
+                .batch_execute(&format!("VACUUM {}", self.vacuum.join(", ")))
+                .await
+            {
+                Ok(()) => tracing::debug!(
+                    phase = "vacuum",
+                    ms = started.elapsed().as_millis() as u64,
+                    "voter import"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "voter import: VACUUM after the import failed")
+                }
+            }
+        }
         Ok(summary)
     }
 

@@ -55,7 +55,11 @@ async fn creates_a_missing_database_once_even_when_racing_and_migrates_it() {
     // Concurrent migrations apply each migration once; running again applies nothing.
     let (a, b) = tokio::join!(run_migrations(&url), run_migrations(&url));
     let applied = a.unwrap().len() + b.unwrap().len();
-    assert_eq!(applied, 3);
+    let in_repository = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().join("up.sql").exists())
+        .count();
+    assert_eq!(applied, in_repository);
     assert!(run_migrations(&url).await.unwrap().is_empty());
 
     let pool = build_pool(&url, 2, Duration::from_secs(5)).unwrap();

@@ -84,7 +84,8 @@ async fn import(store: &PgStore, batches: Vec<Vec<Voter>>) -> ImportSummary {
 }
 
 /// Asserts that `district_facets` are exactly the group counts of `voter_districts` (so every total and
-/// every per-dimension sum matches), and that `count_in_district` agrees with `count(*)` everywhere.
+/// every per-dimension sum matches), that every voter's `district_ids` lists exactly its memberships, and
+/// that `count_in_district` agrees with `count(*)` everywhere.
 async fn assert_facets_exact(store: &PgStore, c: &Client) {
     let mismatches = count(
         c,
@@ -98,6 +99,17 @@ async fn assert_facets_exact(store: &PgStore, c: &Client) {
     )
     .await;
     assert_eq!(mismatches, 0, "district_facets differ from voter_districts");
+    // The search index's copy of the memberships (ADR 0014) is exactly the membership rows.
+    let stale = count(
+        c,
+        "SELECT count(*) FROM voters v
+         LEFT JOIN (SELECT state, voter_id, array_agg(district_id ORDER BY district_id) AS ids
+                    FROM voter_districts GROUP BY state, voter_id) m
+             ON m.state = v.state AND m.voter_id = v.id
+         WHERE v.district_ids IS DISTINCT FROM coalesce(m.ids, '{}')",
+    )
+    .await;
+    assert_eq!(stale, 0, "voters.district_ids differ from voter_districts");
     for dimension in [
         "has_cell_phone::text",
         "has_landline::text",

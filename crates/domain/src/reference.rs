@@ -3,6 +3,10 @@
 use crate::{BallotReadyId, DistrictId, L2Name, L2Type, StateCode};
 use serde::{Deserialize, Serialize};
 
+/// The L2 type of a state's statewide district (`State`, named after the state in capitals, e.g.
+/// `WYOMING`). Every imported voter of a state is in it: voter files have no column for it.
+pub const STATEWIDE_L2_TYPE: &str = "State";
+
 /// An L2 district, unique on (state, type, name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct District {
