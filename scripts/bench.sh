@@ -6,8 +6,9 @@
 # Makes sure PostgreSQL runs, builds the release binary, installs wrk when it is missing, then runs
 # scripts/bench/bench.py: seeds N voters (default 2,000,000) into the database winserve_bench with
 # `winserve seed`, times `winserve import voters` of the same data into winserve_bench_import, starts
-# `winserve serve` on 127.0.0.1:18080, drives every workload through HTTP with wrk and the same SQL
-# through pgbench, and writes docs/benchmarks.md. --reuse keeps an already seeded winserve_bench (and
+# `winserve serve` on 127.0.0.1:18080, drives every workload through HTTP with wrk and the statements
+# the server ran for it (captured from PostgreSQL's statement log) through pgbench, and writes
+# docs/benchmarks.md. --reuse keeps an already seeded winserve_bench (and
 # skips the seed and import timings). Every load run is bounded in time; the whole run at 2M voters takes
 # about 12 minutes on 2 cores when seed and import meet their targets (20 s, 30 s).
 set -euo pipefail

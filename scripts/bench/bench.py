@@ -9,12 +9,23 @@ Steps, each a function below:
  3. setup_orgs: one user and one Win organization per district (the city, a county near N/5, the
     statewide district) through the API, two custom segments per organization, keyset cursors at random
     depths and search terms taken from real contacts.
- 4. run_http: every workload through wrk (2 threads, 8 connections, 32 for /v1/organizations).
- 5. run_exports: CSV exports with curl (rows/s, RSS).
- 6. run_sql: the same SQL through pgbench at the same concurrency (per-transaction logs -> p50/p99).
- 7. explain_plans: EXPLAIN (ANALYZE, BUFFERS) of the hot queries.
- 8. partition_comparison: the page + total SQL on the partitioned tables vs unpartitioned copies.
- 9. write_report: docs/benchmarks.md.
+ 4. capture_sql: every request path of every workload once, with PostgreSQL's statement log on
+    (log_min_duration_statement = 0, cluster-wide, restored right after): the exact statements and
+    parameters the server ran for that request, read back from the log. The harness holds no copy of the
+    server's SQL. check_sql runs the captured statements through psql: same total and first contact as
+    the server's answer.
+ 5. run_http: every workload through wrk (2 threads, 8 connections, 32 for /v1/organizations).
+ 6. run_exports: CSV exports with curl (rows/s, RSS).
+ 7. run_sql: the captured statements through pgbench at the same concurrency (per-transaction logs ->
+    p50/p99): the handler's statements alone, and the whole request (with the user and organization
+    lookups), with the session settings of the server's pool (SERVER_SESSION).
+ 8. explain_plans: EXPLAIN (ANALYZE, BUFFERS) of the captured page + total statements.
+ 9. partition_comparison: the captured page + total statement on the partitioned tables vs the same
+    statement on unpartitioned copies.
+10. write_report: docs/benchmarks.md.
+
+PostgreSQL's log is read from $BENCH_PG_LOG, else pg_current_logfile(), else Debian's
+/var/log/postgresql/postgresql-<version>-<cluster>.log; log_line_prefix must hold %m, [%p] and @%d.
 
 Only the Python standard library is used. Every load run is bounded in time.
 """
@@ -22,6 +33,8 @@ Only the Python standard library is used. Every load run is bounded in time.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import math
 import os
@@ -29,6 +42,7 @@ import random
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -311,32 +325,15 @@ def mint_token(sub: str) -> str:
     return out.strip()
 
 
-# ------------------------------------------------------------------------------------------------ the SQL
-# A transcription of crates/adapters-postgres/src/contacts.rs + contacts_sql.rs (Win mode: party visible).
-# The driver checks it against the server: the totals and first contacts must agree (check_sql).
-
-VOTER_COLUMNS = (
-    "v.id, v.lal_voter_id, v.state, v.first_name, v.middle_name, v.last_name, v.name_suffix, v.age, "
-    "v.gender, v.party_description, v.party, v.voter_status, v.address_line1, v.address_city, "
-    "v.address_state, v.address_zip, v.cell_phone, v.landline, v.marital_status, v.has_children, "
-    "v.veteran, v.homeowner, v.business_owner, v.education, v.ethnicity, v.language, v.estimated_income"
-)
-VOTER_KEYS = ["gender", "languages", "marital_status", "has_children", "veteran", "homeowner",
-              "business_owner", "education", "ethnicity", "income_ranges"]
-VOTER_COLUMN_OF = {"languages": "language"}
-INCOME = {
-    "under_25k": (-2147483648, 25_000), "25k_35k": (25_000, 35_000), "35k_50k": (35_000, 50_000),
-    "50k_75k": (50_000, 75_000), "75k_100k": (75_000, 100_000), "100k_125k": (100_000, 125_000),
-    "125k_150k": (125_000, 150_000), "150k_200k": (150_000, 200_000),
-}
+# ------------------------------------------------------------------------------------- the captured SQL
+# The "SQL" figures run the statements the server itself ran: for every request path of a workload, the
+# harness turns on PostgreSQL's statement log (log_min_duration_statement = 0), sends the request once,
+# and reads the `execute` entries of the database DB and their bound parameters back from the log. Nothing
+# of the server's SQL is written down here, so the figures follow the server's queries as they change.
 
 
 def lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
-
-
-def text_array(values: list[str]) -> str:
-    return "ARRAY[" + ", ".join(lit(v) for v in values) + "]::text[]"
 
 
 def fold(text: str) -> str:
@@ -346,133 +343,217 @@ def fold(text: str) -> str:
     return " ".join(plain.split())
 
 
-def search_words(search: str) -> list[str]:
-    digits = "".join(c for c in search if c.isdigit())
-    if len(digits) >= 3 and all(c.isdigit() or c in " ()-.+" for c in search):
-        return [digits]
-    return search.split()
+# The session settings of winserve's pool (crates/adapters-postgres/src/pool.rs sets them on every new
+# connection): pgbench, psql and EXPLAIN run with the planner settings the server's statements run with.
+# (statement_timeout and application_name are left out: they do not change how a statement runs.)
+SERVER_SESSION = "-c jit=off"
+SESSION_ENV = {"PGOPTIONS": SERVER_SESSION}
+
+# A log entry starts with the timestamp of log_line_prefix (%m); its continuation lines start with a tab.
+LOG_ENTRY_START = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+LOG_SEVERITY = re.compile(r"\b(DEBUG\d?|LOG|INFO|NOTICE|WARNING|ERROR|FATAL|PANIC|DETAIL|HINT|CONTEXT|"
+                          r"STATEMENT|QUERY|LOCATION):  ")
+# `duration: 0.123 ms  execute <name>: <sql>` (the extended protocol also logs `parse` and `bind`, and
+# `execute fetch from` for the next rows of a portal already counted). Without the duration when
+# log_statement logged the statement instead.
+LOG_EXECUTE = re.compile(r"^(?:duration: [\d.]+ ms  )?execute (?!fetch from )[^\s:]+: (.*)$", re.S)
+LOG_PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
+PLACEHOLDER = re.compile(r"\$(\d+)\b")
+
+# What every authenticated request runs before its handler: the user lookup (upsert_from_claims), then,
+# for an organization's resources, the organization lookup (find_by_slug).
+USER_STATEMENT = re.compile(r"\b(?:FROM|INTO)\s+\"?users\b", re.I)
+ORG_LOOKUP = re.compile(r"\bFROM\s+\"?organizations\"?\s+o\b", re.I)
 
 
 @dataclass
-class Filter:
-    district_id: str
-    criteria: dict = field(default_factory=dict)
-    search: str | None = None
-
-    def needs_voters(self) -> bool:
-        return self.search is not None or any(k in self.criteria for k in VOTER_KEYS)
+class LogEntry:
+    pid: str
+    db: str | None
+    severity: str
+    message: str
 
 
-def hot_conditions(c: dict, alias: str) -> str:
-    sql = ""
-    for col in ("has_cell_phone", "has_landline", "has_address"):
-        if col in c:
-            sql += f" AND {alias}.{col} = {'true' if c[col] else 'false'}"
-    for key, col in (("voter_status", "voter_status"), ("party", "party"), ("age_ranges", "age_range")):
-        if key in c:
-            sql += f" AND {alias}.{col} = ANY({text_array(sorted(c[key]))})"
-    return sql
+def parse_log(text: str) -> list[LogEntry]:
+    """The entries of a stretch of the server log (stderr format, log_line_prefix '%m [%p] %q%u@%d ')."""
+    entries: list[LogEntry] = []
+    current: LogEntry | None = None
+    for line in text.split("\n"):
+        if LOG_ENTRY_START.match(line):
+            m = LOG_SEVERITY.search(line)
+            if not m:
+                current = None
+                continue
+            prefix = line[:m.start()]
+            pid = re.search(r"\[(\d+)\]", prefix)
+            db = re.search(r"@(\S*)\s*$", prefix)
+            current = LogEntry(pid.group(1) if pid else "", db.group(1) if db else None, m.group(1),
+                               line[m.end():])
+            entries.append(current)
+        elif line.startswith("\t") and current is not None:
+            current.message += "\n" + line[1:]
+        else:
+            current = None
+    return entries
 
 
-def voter_conditions(f: Filter) -> str:
-    sql = ""
-    for key in VOTER_KEYS[:-1]:
-        if key in f.criteria:
-            sql += f" AND v.{VOTER_COLUMN_OF.get(key, key)} = ANY({text_array(f.criteria[key])})"
-    if "income_ranges" in f.criteria:
-        sql += " AND (false"
-        for r in f.criteria["income_ranges"]:
-            if r == "unknown":
-                sql += " OR v.estimated_income IS NULL"
-            else:
-                lo, hi = INCOME[r]
-                sql += f" OR (v.estimated_income >= {lo} AND v.estimated_income < {hi})"
-        sql += ")"
-    if f.search:
-        for word in search_words(fold(f.search)):
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            sql += f" AND v.search_text LIKE {lit('%' + escaped + '%')}"
-    return sql
+def executed_statements(entries: list[LogEntry], db: str) -> list[str]:
+    """The statements executed in `db`, in order, their parameters substituted as literals: PostgreSQL
+    gives the untyped literals the parameter's type from their context (uuid, bigint, text[], …)."""
+    found: list[list] = []  # [sql, {n: literal} or None]
+    awaiting: dict[str, int] = {}  # pid -> index in found whose DETAIL may follow
+    for e in entries:
+        if e.db != db:
+            continue
+        if e.severity == "DETAIL":
+            i = awaiting.pop(e.pid, None)
+            if i is not None and e.message.startswith("parameters: "):
+                found[i][1] = {int(n): v for n, v in LOG_PARAMETER.findall(e.message)}
+            continue
+        awaiting.pop(e.pid, None)
+        if e.severity != "LOG":
+            continue
+        m = LOG_EXECUTE.match(e.message)
+        if m:
+            found.append([m.group(1).strip().rstrip(";"), None])
+            awaiting[e.pid] = len(found) - 1
+    out = []
+    for sql, params in found:
+        wanted = {int(n) for n in PLACEHOLDER.findall(sql)}
+        if wanted and (params is None or not wanted <= params.keys()):
+            raise BenchError(f"the parameters of a logged statement are missing from the log:\n{sql}")
+        out.append(PLACEHOLDER.sub(lambda m: params[int(m.group(1))], sql) if wanted else sql)
+    return out
 
 
-def from_where(f: Filter, vd: str = "voter_districts", voters: str = "voters") -> str:
-    join = f.needs_voters()
-    sql = f" FROM {vd} vd"
-    if join:
-        sql += f" JOIN {voters} v ON v.state = vd.state AND v.id = vd.voter_id"
-    sql += f" WHERE vd.state = {lit(STATE)} AND vd.district_id = {lit(f.district_id)}"
-    sql += hot_conditions(f.criteria, "vd")
-    if join:
-        sql += voter_conditions(f)
-    return sql
+def server_log_path() -> Path:
+    """The file PostgreSQL writes its log to: $BENCH_PG_LOG, else pg_current_logfile() when the logging
+    collector runs, else Debian's /var/log/postgresql/postgresql-<cluster_name with '-'>.log."""
+    if os.environ.get("BENCH_PG_LOG"):
+        path = Path(os.environ["BENCH_PG_LOG"])
+    else:
+        current = psql("postgres", "SELECT coalesce(pg_current_logfile('stderr'), '')")
+        if current:
+            path = Path(current)
+            if not path.is_absolute():
+                path = Path(psql("postgres", "SHOW data_directory")) / path
+        else:
+            cluster = psql("postgres", "SHOW cluster_name")
+            if not re.fullmatch(r"\d+/[\w.-]+", cluster):
+                raise BenchError("cannot tell where PostgreSQL writes its log (no logging collector, cluster_name "
+                                 f"{cluster!r} is not Debian's <version>/<name>): set BENCH_PG_LOG to the file")
+            path = Path("/var/log/postgresql") / f"postgresql-{cluster.replace('/', '-')}.log"
+    if not path.is_file():
+        raise BenchError(f"PostgreSQL's log {path} does not exist: set BENCH_PG_LOG to the file it writes")
+    if not os.access(path, os.R_OK):
+        raise BenchError(f"PostgreSQL's log {path} is not readable by this user (run as root or a member of "
+                         "its group, e.g. adm)")
+    return path
 
 
-def page_sql(f: Filter, *, page: int | None = 1, cursor: tuple[str, str, str] | None = None, per_page: int = 50,
-             vd: str = "voter_districts", voters: str = "voters") -> str:
-    sql = "WITH page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key" + from_where(f, vd, voters)
-    if cursor:
-        sql += (f" AND (vd.last_name_key, vd.first_name_key, vd.voter_id) > "
-                f"({lit(cursor[0])}, {lit(cursor[1])}, {lit(cursor[2])}::uuid)")
-    sql += f" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id LIMIT {per_page + 1}"
-    if cursor is None:
-        sql += f" OFFSET {(max(page or 1, 1) - 1) * per_page}"
-    sql += (f") SELECT page.last_name_key, page.first_name_key, {VOTER_COLUMNS} FROM page JOIN {voters} v"
-            f" ON v.state = {lit(STATE)} AND v.id = page.voter_id"
-            " ORDER BY page.last_name_key, page.first_name_key, page.voter_id")
-    return sql
+def pg_setting(name: str) -> tuple[str, str]:
+    """(value, file it was set in, '' if none) of a server setting."""
+    row = psql("postgres", "SELECT setting || '|' || coalesce(sourcefile, '') FROM pg_settings "
+                           f"WHERE name = {lit(name)}")
+    value, _, sourcefile = row.partition("|")
+    return value, sourcefile
 
 
-def count_sql(f: Filter, vd: str = "voter_districts", voters: str = "voters") -> str:
-    if f.needs_voters():
-        return "SELECT count(*)::bigint AS total" + from_where(f, vd, voters)
-    return ("SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f WHERE f.district_id = "
-            + lit(f.district_id) + hot_conditions(f.criteria, "f"))
+def reload_conf() -> None:
+    psql("postgres", "SELECT pg_reload_conf()", what="pg_reload_conf()")
+    time.sleep(0.5)  # the backends apply the SIGHUP before their next command
 
 
-def auth_sql(sub: str, email: str) -> list[str]:
-    """What every authenticated request runs before its handler (users.rs upsert_from_claims)."""
-    cols = "id, sub, email, first_name, last_name, active_organization_id, created_at"
-    return [
-        "INSERT INTO users (id, sub, email, first_name, last_name, created_at, updated_at) VALUES "
-        f"(gen_random_uuid(), {lit(sub)}, {lit(email)}, NULL, NULL, now(), now()) ON CONFLICT (sub) DO UPDATE SET "
-        "email = COALESCE(EXCLUDED.email, users.email), first_name = COALESCE(EXCLUDED.first_name, users.first_name), "
-        "last_name = COALESCE(EXCLUDED.last_name, users.last_name), updated_at = now() "
-        "WHERE (users.email, users.first_name, users.last_name) IS DISTINCT FROM (COALESCE(EXCLUDED.email, users.email), "
-        "COALESCE(EXCLUDED.first_name, users.first_name), COALESCE(EXCLUDED.last_name, users.last_name)) "
-        f"RETURNING {cols}",
-        f"SELECT {cols} FROM users WHERE sub = {lit(sub)}",
-    ]
+RESTORE_FILE = WORK / "log_min_duration_statement.restore"
 
 
-ORG_SELECT = (
-    "SELECT o.id, o.slug, o.mode, o.owner_id, o.custom_position_name, o.clerk_organization_id, o.created_at, "
-    "o.updated_at, o.archived_at, p.ballotready_position_id AS p_id, p.name AS p_name, p.state AS p_state, "
-    "p.level AS p_level, pd.id AS pd_id, pd.state AS pd_state, pd.l2_type AS pd_l2_type, pd.l2_name AS pd_l2_name, "
-    "od.id AS od_id, od.state AS od_state, od.l2_type AS od_l2_type, od.l2_name AS od_l2_name, c.id AS c_id, "
-    "c.status AS c_status, c.election_date AS c_election_date, c.primary_election_date AS c_primary_election_date, "
-    "c.ballotready_race_id AS c_ballotready_race_id, c.ballotready_election_id AS c_ballotready_election_id, "
-    "c.party AS c_party, c.launched_at AS c_launched_at, c.closed_at AS c_closed_at, c.created_at AS c_created_at, "
-    "c.updated_at AS c_updated_at, e.id AS e_id, e.status AS e_status, e.sworn_in_date AS e_sworn_in_date, "
-    "e.term_end_date AS e_term_end_date, e.ended_at AS e_ended_at, e.created_at AS e_created_at, "
-    "e.updated_at AS e_updated_at FROM organizations o "
-    "LEFT JOIN positions p ON p.ballotready_position_id = o.position_id "
-    "LEFT JOIN districts pd ON pd.id = p.district_id LEFT JOIN districts od ON od.id = o.override_district_id "
-    "LEFT JOIN campaigns c ON c.organization_id = o.id LEFT JOIN elected_offices e ON e.organization_id = o.id "
-    "WHERE o.owner_id = "
-)
+def restore_statement_logging() -> None:
+    """Puts log_min_duration_statement back as the marker file says it was (ALTER SYSTEM RESET when it was
+    not set by ALTER SYSTEM) and removes the marker."""
+    previous = RESTORE_FILE.read_text().strip() if RESTORE_FILE.exists() else ""
+    if previous:
+        psql("postgres", f"ALTER SYSTEM SET log_min_duration_statement = {int(previous)}",
+             what="restoring log_min_duration_statement")
+    else:
+        psql("postgres", "ALTER SYSTEM RESET log_min_duration_statement", what="resetting log_min_duration_statement")
+    reload_conf()
+    RESTORE_FILE.unlink(missing_ok=True)
 
 
-def org_by_slug_sql(owner_id: str, slug: str) -> str:
-    return ORG_SELECT + f"{lit(owner_id)}::uuid AND o.slug = {lit(slug)}"
+class StatementLog:
+    """PostgreSQL's statement log, on (`ALTER SYSTEM SET log_min_duration_statement = 0`, cluster-wide)
+    for the duration of a `with` block and restored after it, also on errors and interrupts. A marker file
+    in target/bench/ holds the value to restore, so a run that was killed is cleaned up by the next."""
+
+    def __enter__(self) -> "StatementLog":
+        if RESTORE_FILE.exists():
+            log("restoring log_min_duration_statement left on by an interrupted run")
+            restore_statement_logging()
+        self.path = server_log_path()
+        prefix = psql("postgres", "SHOW log_line_prefix")
+        if "[%p]" not in prefix or "@%d" not in prefix or not prefix.startswith(("%m", "%t")):
+            raise BenchError(f"log_line_prefix {prefix!r} must start with %m or %t and contain [%p] and @%d "
+                             "(Debian's default is '%m [%p] %q%u@%d ')")
+        max_len, _ = pg_setting("log_parameter_max_length")
+        if max_len != "-1":
+            raise BenchError(f"log_parameter_max_length is {max_len}: the logged parameters would be cut; set it "
+                             "to -1")
+        if "stderr" not in pg_setting("log_destination")[0]:
+            raise BenchError("log_destination must include stderr")
+        value, sourcefile = pg_setting("log_min_duration_statement")
+        # Only a value set by ALTER SYSTEM (postgresql.auto.conf) is put back; RESET restores any other.
+        RESTORE_FILE.parent.mkdir(parents=True, exist_ok=True)
+        RESTORE_FILE.write_text(value if sourcefile.endswith("postgresql.auto.conf") else "")
+        log(f"statement logging on (log_min_duration_statement = 0; reading {self.path})")
+        try:
+            psql("postgres", "ALTER SYSTEM SET log_min_duration_statement = 0", what="ALTER SYSTEM")
+            reload_conf()
+        except BaseException:
+            restore_statement_logging()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        restore_statement_logging()
+        log("statement logging restored")
+
+    def capture(self, path: str, token: str, org: str | None) -> tuple[list[str], dict]:
+        """Sends GET `path` once; returns the statements the server ran for it in DB, and the answer."""
+        start = self.path.stat().st_size
+        doc = api_ok("GET", path, token, org, timeout=120)
+        statements: list[str] = []
+        for wait in (0.3, 1.0):
+            time.sleep(wait)
+            with open(self.path, "rb") as f:
+                if f.seek(0, os.SEEK_END) < start:  # the log was rotated
+                    start = 0
+                f.seek(start)
+                data = f.read()
+            text = data[:data.rfind(b"\n") + 1].decode(errors="replace")
+            statements = executed_statements(parse_log(text), DB)
+            if statements:
+                break
+        if not statements:
+            raise BenchError(f"GET {path}: no statement of {DB} appeared in {self.path}; is it the log PostgreSQL "
+                             "writes to (set BENCH_PG_LOG otherwise)?")
+        return statements, doc
 
 
-def orgs_list_sql(owner_id: str) -> str:
-    return ORG_SELECT + f"{lit(owner_id)}::uuid ORDER BY (o.archived_at IS NULL) DESC, o.created_at DESC, o.id DESC"
-
-
-def decode_cursor(hex_cursor: str) -> tuple[str, str, str]:
-    last, first, vid = bytes.fromhex(hex_cursor).decode().split("\x1f")
-    return last, first, vid
+def handler_start(statements: list[str], *, in_org: bool, what: str) -> int:
+    """Where the handler's statements start: after the user lookup and, `in_org`, the organization lookup."""
+    first_org = next((i for i, s in enumerate(statements) if ORG_LOOKUP.search(s)), len(statements))
+    users = [i for i in range(first_org) if USER_STATEMENT.search(statements[i])]
+    if not users:
+        raise BenchError(f"{what}: no user lookup among the statements the server ran:\n" + "\n".join(statements))
+    start = users[-1] + 1
+    if in_org:
+        if first_org != start:
+            raise BenchError(f"{what}: the organization lookup does not follow the user lookup:\n"
+                             + "\n".join(statements))
+        start += 1
+    if start >= len(statements):
+        raise BenchError(f"{what}: no statement after the lookups:\n" + "\n".join(statements))
+    return start
 
 
 # ---------------------------------------------------------------------------------------- 1. seed, import
@@ -551,7 +632,6 @@ class Org:
     district_id: str
     district_name: str
     total: int
-    user_id: str = ""
     hot_segment: str = ""
     other_segment: str = ""
 
@@ -619,7 +699,6 @@ def setup_orgs(args, report: Report) -> dict[str, Org]:
         o = ensure_org(role, positions[role], tokens[role], f"bench-{role}")
         o.hot_segment = ensure_segment(o, "bench hot columns", HOT_SEGMENT)
         o.other_segment = ensure_segment(o, "bench other criteria", OTHER_SEGMENT)
-        o.user_id = psql(DB, f"SELECT id FROM users WHERE sub = {lit(o.sub)}")
         orgs[role] = o
         report.orgs[role] = {"slug": o.slug, "district": o.district_name, "total": o.total,
                              "position": positions[role]["name"]}
@@ -675,86 +754,139 @@ class Workload:
     label: str
     org: Org
     paths: list[str]  # request paths; wrk picks one at random per request
-    sql: list[list[str]]  # per variant: the statements of one request (page + total)
     group: str
     connections: int = 8
     size: int | None = None
-    full_sql: list[list[str]] | None = None  # the same plus what auth and the org lookup run
+    in_org: bool = True  # a resource of the organization: its lookup runs before the handler
+    # Captured from the statement log (capture_sql), per path:
+    sql: list[list[str]] = field(default_factory=list)  # the handler's statements
+    full_sql: list[list[str]] = field(default_factory=list)  # every statement of the request
+    answer: dict | None = None  # the server's answer to the first path, when its statements were captured
+    page: int | None = None  # which handler statement returns the page (and the total): found by check_sql
 
 
 def q(**params) -> str:
     return urllib.parse.urlencode(params)
 
 
-def build_workloads(args, orgs: dict[str, Org]) -> list[Workload]:
+def build_workloads(args, orgs: dict[str, Org]) -> tuple[list[Workload], list[Workload]]:
+    """The workloads to run (--only), and the workloads whose SQL is needed: those, plus the plain and
+    hot-segment workloads whose statements the partitioning comparison runs."""
     rnd = random.Random(20251126)
+    keep = set(args.only.split(",")) if args.only else None
+
+    def chosen(key: str, group: str) -> bool:
+        return keep is None or key in keep or group in keep
+
     w: list[Workload] = []
     for role in ("city", "county", "state"):
         o = orgs[role]
-        f = Filter(o.district_id)
-        stmts = [page_sql(f), count_sql(f)]
-        full = auth_sql(o.sub, f"{o.sub}@example.test") + [org_by_slug_sql(o.user_id, o.slug)] + stmts
         w.append(Workload(f"plain_{role}", f"page + total, no segment ({o.district_name})", o,
-                          ["/v1/contacts?page=1"], [stmts], "plain", size=o.total, full_sql=[full]))
+                          ["/v1/contacts?page=1"], "plain", size=o.total))
     for role in ("city", "county", "state"):
         o = orgs[role]
-        f = Filter(o.district_id, HOT_SEGMENT)
         w.append(Workload(f"hot_{role}", f"page + total, segment over hot columns ({o.district_name})", o,
-                          [f"/v1/contacts?{q(segment=o.hot_segment)}"], [[page_sql(f), count_sql(f)]], "hot",
-                          size=o.total))
+                          [f"/v1/contacts?{q(segment=o.hot_segment)}"], "hot", size=o.total))
     for role in ("city", "county"):
         o = orgs[role]
-        f = Filter(o.district_id, OTHER_SEGMENT)
         w.append(Workload(f"other_{role}", f"page + total, segment over education + income ({o.district_name})",
-                          o, [f"/v1/contacts?{q(segment=o.other_segment)}"], [[page_sql(f), count_sql(f)]],
-                          "other", size=o.total))
+                          o, [f"/v1/contacts?{q(segment=o.other_segment)}"], "other", size=o.total))
     for role in ("city", "county", "state"):
         o = orgs[role]
+        if not chosen(f"cursor_{role}", "cursor"):
+            continue
         log(f"collecting {args.cursors} cursors at random depths in {o.district_name}")
         cursors = collect_cursors(o, args.cursors, rnd)
-        f = Filter(o.district_id)
         w.append(Workload(f"cursor_{role}", f"keyset page at a random depth ({o.district_name})", o,
-                          [f"/v1/contacts?{q(cursor=c)}" for c in cursors],
-                          [[page_sql(f, cursor=decode_cursor(c)), count_sql(f)] for c in cursors], "cursor",
-                          size=o.total))
+                          [f"/v1/contacts?{q(cursor=c)}" for c in cursors], "cursor", size=o.total))
     o = orgs["state"]
-    f = Filter(o.district_id)
     w.append(Workload("page100_state", f"page 100 by number ({o.district_name})", o, ["/v1/contacts?page=100"],
-                      [[page_sql(f, page=100), count_sql(f)]], "page100", size=o.total))
+                      "page100", size=o.total))
     o = orgs["city"]
-    terms = collect_search_terms(o, args.cursors, rnd)
-    for kind in ("name", "phone", "address"):
-        w.append(Workload(
-            f"search_{kind}", f"{kind} search ({o.district_name}), e.g. “{terms[kind][0]}”", o,
-            [f"/v1/contacts?{q(search=t)}" for t in terms[kind]],
-            [[page_sql(Filter(o.district_id, search=t)), count_sql(Filter(o.district_id, search=t))]
-             for t in terms[kind]], "search", size=o.total))
+    if any(chosen(f"search_{kind}", "search") for kind in ("name", "phone", "address")):
+        terms = collect_search_terms(o, args.cursors, rnd)
+        for kind in ("name", "phone", "address"):
+            w.append(Workload(f"search_{kind}", f"{kind} search ({o.district_name}), e.g. “{terms[kind][0]}”", o,
+                              [f"/v1/contacts?{q(search=t)}" for t in terms[kind]], "search", size=o.total))
     o = orgs["city"]
-    w.append(Workload("orgs", "GET /v1/organizations (auth + database)", o, ["/v1/organizations"],
-                      [auth_sql(o.sub, f"{o.sub}@example.test") + [orgs_list_sql(o.user_id)]], "orgs",
-                      connections=32))
-    if args.only:
-        keep = set(args.only.split(","))
-        w = [x for x in w if x.key in keep or x.group in keep]
-    return w
+    w.append(Workload("orgs", "GET /v1/organizations (auth + database)", o, ["/v1/organizations"], "orgs",
+                      connections=32, in_org=False))
+    selected = [x for x in w if chosen(x.key, x.group)]
+    needed = [x for x in w if chosen(x.key, x.group)
+              or (not args.skip_partitioning and x.group in ("plain", "hot"))]
+    return selected, needed
+
+
+def capture_sql(workloads: list[Workload]) -> None:
+    """Every request path once with the statement log on: the statements the server ran for it."""
+    with StatementLog() as statement_log:
+        for wl in workloads:
+            for path in wl.paths:
+                statements, doc = statement_log.capture(path, wl.org.token, wl.org.slug)
+                start = handler_start(statements, in_org=wl.in_org, what=f"{wl.key}: GET {path}")
+                wl.full_sql.append(statements)
+                wl.sql.append(statements[start:])
+                if wl.answer is None:
+                    wl.answer = doc
+            log(f"  captured {wl.key:16} {len(wl.paths)} path(s), {len(wl.full_sql[0])} statements per request, "
+                f"{len(wl.sql[0])} in the handler")
+    out = WORK / "captured"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    for wl in workloads:
+        (out / f"{wl.key}.sql").write_text("".join(
+            f"-- GET {path}\n" + "".join(s + ";\n" for s in statements[:len(statements) - len(handler)])
+            + "-- the handler:\n" + "".join(s + ";\n" for s in handler) + "\n"
+            for path, statements, handler in zip(wl.paths, wl.full_sql, wl.sql)))
+    # Checked after the log is off again: every statement, parameters substituted, must run as it is.
+    for wl in workloads:
+        for path, statements in zip(wl.paths, wl.full_sql):
+            commands = [a for s in statements for a in ("-c", s)]
+            run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", "/dev/null", "-h", HOST, "-U", "postgres",
+                 "-d", DB, *commands], env=SESSION_ENV, timeout=600,
+                what=f"running the captured statements of {wl.key} (GET {path}) through psql")
+
+
+def query_rows(sql: str, what: str) -> tuple[list[str], list[list[str]]]:
+    """The column names and rows of a statement, through psql."""
+    out = run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "--csv", "-h", HOST, "-U", "postgres", "-d", DB,
+               "-c", sql], env=SESSION_ENV, timeout=600, what=what)
+    rows = list(csv.reader(io.StringIO(out)))
+    return (rows[0], rows[1:]) if rows else ([], [])
 
 
 def check_sql(workloads: list[Workload], report: Report) -> None:
-    """The transcribed SQL must give what the server answers: same total, same first contact."""
+    """The captured handler statements, run through psql, must give what the server answered to the same
+    request: the page statement (rows of `total`, then the contact) has the same total and first contact.
+    (On an empty page the server counts with a statement of its own, whose one column is `total`.)"""
     for wl in workloads:
-        if wl.group == "orgs":
+        if wl.group == "orgs" or not wl.sql:
             continue
-        path = wl.paths[0]
-        doc = api_ok("GET", path, wl.org.token, wl.org.slug, timeout=120)
-        page, count = wl.sql[0][-2], wl.sql[0][-1]
-        total = int(psql(DB, count, what=f"count SQL of {wl.key}"))
-        first = psql(DB, f"SELECT id FROM ({page}) p LIMIT 1", what=f"page SQL of {wl.key}")
+        doc = wl.answer or {}
+        http_total = doc["meta"]["total"]
         http_first = doc["contacts"][0]["id"] if doc["contacts"] else ""
-        ok = total == doc["meta"]["total"] and first == http_first
-        report.checks.append((wl.key, ok, doc["meta"]["total"], total))
+        total, first = None, ""
+        for j, statement in enumerate(wl.sql[0]):
+            header, rows = query_rows(statement, f"the captured statements of {wl.key}")
+            if header[:1] == ["total"] and "id" in header:
+                wl.page = j
+                if rows:
+                    total, first = int(rows[0][0]), rows[0][header.index("id")]
+            elif header == ["total"] and wl.page is not None and total is None and rows:
+                total = int(rows[0][0])
+        if wl.group == "search" and http_total == 0:
+            report.notes.append(f"{wl.key}: the server found no contact for “{urllib.parse.unquote_plus(wl.paths[0])}”"
+                                ", although the search terms are taken from the district's contacts.")
+            log(f"WARNING: {wl.key}: the search found nothing")
+        ok = wl.page is not None and total == http_total and first == http_first
+        report.checks.append((wl.key, ok, http_total, total))
         if not ok:
-            report.notes.append(f"SQL check of {wl.key}: HTTP total {doc['meta']['total']} / first {http_first}, "
-                                f"SQL total {total} / first {first} — the transcribed SQL differs from the server's.")
+            if wl.page is None:
+                report.notes.append(f"SQL check of {wl.key}: no captured handler statement returns the page "
+                                    "(columns `total`, …, `id`): " + " / ".join(wl.sql[0]))
+            else:
+                report.notes.append(f"SQL check of {wl.key}: HTTP total {http_total} / first {http_first}, "
+                                    f"captured SQL total {total} / first {first}.")
             log(f"WARNING: SQL check failed for {wl.key}")
 
 
@@ -868,6 +1000,13 @@ def percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
+# pgbench's protocol (--pgbench-mode). `prepared`: each connection parses and plans a statement once and
+# then only executes it, as the server does with its per-connection statement cache (crates/adapters-
+# postgres/src/sql.rs); the captured parameters are literals, so the plan is that of the captured values.
+# `extended` parses and plans every statement at every execution, which the server does not.
+PGBENCH_MODE = "prepared"
+
+
 def pgbench(name: str, variants: list[list[str]], clients: int, duration: int, db: str = DB) -> dict:
     d = WORK / "pgbench" / name
     shutil.rmtree(d, ignore_errors=True)
@@ -879,9 +1018,9 @@ def pgbench(name: str, variants: list[list[str]], clients: int, duration: int, d
         files += ["-f", f"{p.name}@1"]
     if len(variants) > 128:
         raise BenchError("pgbench takes at most 128 scripts")
-    cmd = ["pgbench", "-n", "-M", "extended", "-c", str(clients), "-j", "2", "-T", str(duration), "-l",
+    cmd = ["pgbench", "-n", "-M", PGBENCH_MODE, "-c", str(clients), "-j", "2", "-T", str(duration), "-l",
            "--log-prefix=txlog", "-h", HOST, "-U", "postgres", *files, db]
-    out = run(cmd, cwd=d, timeout=duration + 120, what=f"pgbench {name}")
+    out = run(cmd, cwd=d, env=SESSION_ENV, timeout=duration + 120, what=f"pgbench {name}")
     lat = []
     for logf in d.glob("txlog*"):
         for line in logf.read_text().splitlines():
@@ -905,22 +1044,21 @@ def run_sql(args, workloads: list[Workload], report: Report) -> None:
         res = report.results.setdefault(wl.key, Result(wl.key, wl.label, wl.size))
         res.sql_p50, res.sql_p99, res.sql_tps = r["p50"], r["p99"], r["tps"]
         msg = f"  pgbench {wl.key:16} p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms  {r['tps']:8.0f} tps"
+        f = pgbench(wl.key + "_full", wl.full_sql, wl.connections, args.duration)
+        res.full_sql_p50, res.full_sql_p99 = f["p50"], f["p99"]
+        msg += f"   (full request SQL p50 {f['p50']:.2f} ms, p99 {f['p99']:.2f} ms)"
         if wl.group == "orgs":
-            # Where the time of an authenticated request goes: the user upsert alone, the listing alone.
-            stmts = wl.sql[0]
-            up = pgbench("orgs_upsert_only", [stmts[:2]], wl.connections, args.duration)
-            ls = pgbench("orgs_list_only", [stmts[2:]], wl.connections, args.duration)
-            report.diagnostics.append(("user upsert + SELECT (`upsert_from_claims`)", up))
-            report.diagnostics.append(("organization listing alone (`list_for_owner`)", ls))
-            msg += (f"   (upsert alone {up['tps']:.0f} tps p50 {up['p50']:.2f} ms; listing alone {ls['tps']:.0f} tps "
-                    f"p50 {ls['p50']:.2f} ms)")
-        if wl.full_sql:
-            f = pgbench(wl.key + "_full", wl.full_sql, wl.connections, args.duration)
-            res.full_sql_p50, res.full_sql_p99 = f["p50"], f["p99"]
-            msg += f"   (full request SQL p50 {f['p50']:.2f} ms, p99 {f['p99']:.2f} ms)"
+            # Where the time of an authenticated request goes: the user lookup alone, the listing alone.
+            lookups = [full[:len(full) - len(handler)] for full, handler in zip(wl.full_sql, wl.sql)]
+            up = pgbench("orgs_user_lookup", lookups, wl.connections, args.duration)
+            report.diagnostics.append(("user lookup alone (`upsert_from_claims`)", up))
+            report.diagnostics.append(("organization listing alone (`list_for_owner`)", r))
+            report.diagnostics.append(("both (what the endpoint runs)", f))
+            msg += f"   (user lookup alone {up['tps']:.0f} tps p50 {up['p50']:.2f} ms)"
         log(msg)
-    report.commands.append(f"pgbench -n -M extended -c 8 -j 2 -T {args.duration} -l -h {HOST} -U postgres "
-                           f"-f target/bench/pgbench/<workload>/scriptNN.sql@1 ... {DB}   # -c 32 for organizations")
+    report.commands.append(f"PGOPTIONS='{SERVER_SESSION}' pgbench -n -M {PGBENCH_MODE} -c 8 -j 2 -T {args.duration} -l "
+                           f"-h {HOST} -U postgres -f target/bench/pgbench/<workload>/scriptNN.sql@1 ... {DB}"
+                           "   # -c 32 for organizations; <workload>_full/ for the whole request")
 
 
 # -------------------------------------------------------------------------------------------- 7. explain
@@ -933,7 +1071,7 @@ def explain(sql: str, db: str = DB) -> str:
     cmd = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-h", HOST, "-U", "postgres", "-d", db,
            "-c", "EXPLAIN (ANALYZE, BUFFERS) " + sql, "-c", f"SELECT '{marker}'",
            "-c", "EXPLAIN (ANALYZE, BUFFERS) " + sql]
-    return run(cmd, timeout=600, what="EXPLAIN").split(marker, 1)[1].strip()
+    return run(cmd, env=SESSION_ENV, timeout=600, what="EXPLAIN").split(marker, 1)[1].strip()
 
 
 def explain_plans(workloads: list[Workload], report: Report) -> None:
@@ -942,55 +1080,91 @@ def explain_plans(workloads: list[Workload], report: Report) -> None:
     by_key = {w.key: w for w in workloads}
     for key in wanted:
         wl = by_key.get(key)
-        if not wl:
+        if not wl or wl.page is None:
             continue
-        page, count = wl.sql[0][-2], wl.sql[0][-1]
-        report.plans.append((wl.label, "page", page, explain(page)))
-        report.plans.append((wl.label, "total", count, explain(count)))
+        page = wl.sql[0][wl.page]
+        report.plans.append((wl.label, "page + total", page, explain(page)))
 
 
 # --------------------------------------------------------------------------------------- 8. partitioning
 
+PARTITIONED = ("voters", "voter_districts")
+FLAT = {t: f"bench_flat_{t}" for t in PARTITIONED}
+TABLE_REFERENCE = re.compile(r"\b(FROM|JOIN)(\s+)(voters|voter_districts)\b", re.I)
+LEFTOVER_REFERENCE = re.compile(r"(?<![.\w])(voters|voter_districts)\b")
 
-def partition_comparison(args, orgs: dict[str, Org], report: Report) -> None:
-    """The page + total SQL on the partitioned tables vs unpartitioned copies of the WY partitions."""
-    log("copying the WY partitions into unpartitioned tables (same indexes)")
-    t0 = time.monotonic()
-    psql(DB, """
-        DROP TABLE IF EXISTS bench_flat_voter_districts, bench_flat_voters;
-        CREATE TABLE bench_flat_voters (LIKE voters INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-        INSERT INTO bench_flat_voters SELECT * FROM voters_wy;
-        ALTER TABLE bench_flat_voters ADD PRIMARY KEY (state, id);
-        CREATE TABLE bench_flat_voter_districts (LIKE voter_districts INCLUDING DEFAULTS INCLUDING CONSTRAINTS);
-        INSERT INTO bench_flat_voter_districts SELECT * FROM voter_districts_wy;
-        ALTER TABLE bench_flat_voter_districts ADD PRIMARY KEY (state, district_id, voter_id);
-        CREATE INDEX bench_flat_contacts_order ON bench_flat_voter_districts
-            (district_id, last_name_key, first_name_key, voter_id)
-            INCLUDE (has_cell_phone, has_landline, has_address, voter_status, party, age_range);
-    """, timeout=3600, what="copying the partitions")
-    psql(DB, "VACUUM (ANALYZE) bench_flat_voters, bench_flat_voter_districts", timeout=3600,
+
+def flatten(sql: str) -> str:
+    """A captured statement on the unpartitioned copies: its FROM / JOIN of the partitioned tables
+    replaced (column references such as `f.voters` are left alone)."""
+    out, n = TABLE_REFERENCE.subn(lambda m: m.group(1) + m.group(2) + FLAT[m.group(3).lower()], sql)
+    left = LEFTOVER_REFERENCE.search(out)
+    if n == 0 or left:
+        raise BenchError("cannot point this statement at the unpartitioned copies"
+                         + (f" (a reference to {left.group(1)} remains)" if left else "") + f":\n{sql}")
+    return out
+
+
+def copy_partitions() -> None:
+    """Unpartitioned copies of the state's partitions: the tables' columns and constraints (LIKE), the
+    primary keys, and every index of voter_districts, all as the catalog defines them on the partitioned
+    tables. The other indexes of voters (search, L2 id) serve no statement compared here."""
+    suffix = STATE.lower()
+    ddl = [f"DROP TABLE IF EXISTS {FLAT['voter_districts']}, {FLAT['voters']}"]
+    for table in PARTITIONED:
+        ddl.append(f"CREATE TABLE {FLAT[table]} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        ddl.append(f"INSERT INTO {FLAT[table]} SELECT * FROM {table}_{suffix}")
+        pkey = psql(DB, f"SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = '{table}'::regclass "
+                        "AND contype = 'p'")
+        if not pkey:
+            raise BenchError(f"{table} has no primary key")
+        ddl.append(f"ALTER TABLE {FLAT[table]} ADD {pkey}")
+    indexes = psql(DB, "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = "
+                       "'voter_districts'::regclass AND NOT indisprimary ORDER BY indexrelid::regclass::text")
+    for indexdef in indexes.splitlines():
+        m = re.fullmatch(r"CREATE (UNIQUE )?INDEX (\S+) ON (?:ONLY )?(?:\S+\.)?voter_districts (USING .*)", indexdef)
+        if not m:
+            raise BenchError(f"cannot copy the index definition {indexdef!r}")
+        ddl.append(f"CREATE {m.group(1) or ''}INDEX bench_flat_{m.group(2)} ON {FLAT['voter_districts']} {m.group(3)}")
+    psql(DB, ";\n".join(ddl), timeout=3600, what="copying the partitions")
+    psql(DB, f"VACUUM (ANALYZE) {FLAT['voters']}, {FLAT['voter_districts']}", timeout=3600,
          what="VACUUM ANALYZE of the copies")
+
+
+def partition_comparison(args, workloads: list[Workload], report: Report) -> None:
+    """The captured page + total statement of the plain and hot-segment workloads, on the partitioned
+    tables vs the same statement on unpartitioned copies of the state's partitions."""
+    by_key = {w.key: w for w in workloads}
+    log(f"copying the {STATE} partitions into unpartitioned tables (same keys and indexes)")
+    t0 = time.monotonic()
+    copy_partitions()
     report.partition_copy_s = time.monotonic() - t0
     for role in ("city", "county", "state"):
-        o = orgs[role]
-        for kind, crit in (("no segment", {}), ("hot segment", HOT_SEGMENT)):
-            f = Filter(o.district_id, crit)
-            part = pgbench(f"part_{role}_{kind[:3]}", [[page_sql(f), count_sql(f)]], 8, args.part_duration)
-            flat = pgbench(f"flat_{role}_{kind[:3]}", [[page_sql(f, vd="bench_flat_voter_districts",
-                                                                  voters="bench_flat_voters"),
-                                                         count_sql(f)]], 8, args.part_duration)
-            report.partitioning.append({"district": o.district_name, "size": o.total, "kind": kind,
-                                        "part": part, "flat": flat})
-            log(f"  {o.district_name} {kind}: partitioned p50 {part['p50']:.2f} / p99 {part['p99']:.2f} ms, "
-                f"{part['tps']:.0f} tps; unpartitioned p50 {flat['p50']:.2f} / p99 {flat['p99']:.2f} ms, "
-                f"{flat['tps']:.0f} tps")
-    o = orgs["state"]
-    f = Filter(o.district_id)
-    report.plans.append(("unpartitioned copy, page + total, no segment (" + o.district_name + ")", "page",
-                         page_sql(f, vd="bench_flat_voter_districts", voters="bench_flat_voters"),
-                         explain(page_sql(f, vd="bench_flat_voter_districts", voters="bench_flat_voters"))))
+        for kind, key in (("no segment", f"plain_{role}"), ("hot segment", f"hot_{role}")):
+            wl = by_key.get(key)
+            if not wl or wl.page is None:
+                report.notes.append(f"Partitioning: {key} has no captured page statement; skipped.")
+                continue
+            page = wl.sql[0][wl.page]
+            flat = flatten(page)
+            a = query_rows(page, f"{key} on the partitioned tables")
+            b = query_rows(flat, f"{key} on the unpartitioned copies")
+            if a != b:
+                report.notes.append(f"Partitioning: {key} answers differently on the unpartitioned copies.")
+            part = pgbench(f"part_{role}_{kind[:3]}", [[page]], 8, args.part_duration)
+            flat_r = pgbench(f"flat_{role}_{kind[:3]}", [[flat]], 8, args.part_duration)
+            report.partitioning.append({"district": wl.org.district_name, "size": wl.org.total, "kind": kind,
+                                        "part": part, "flat": flat_r})
+            log(f"  {wl.org.district_name} {kind}: partitioned p50 {part['p50']:.2f} / p99 {part['p99']:.2f} ms, "
+                f"{part['tps']:.0f} tps; unpartitioned p50 {flat_r['p50']:.2f} / p99 {flat_r['p99']:.2f} ms, "
+                f"{flat_r['tps']:.0f} tps")
+    wl = by_key.get("plain_state")
+    if wl and wl.page is not None:
+        flat = flatten(wl.sql[0][wl.page])
+        report.plans.append((f"unpartitioned copy, page + total, no segment ({wl.org.district_name})",
+                             "page + total", flat, explain(flat)))
     if not args.keep_copies:
-        psql(DB, "DROP TABLE IF EXISTS bench_flat_voter_districts, bench_flat_voters")
+        psql(DB, f"DROP TABLE IF EXISTS {FLAT['voter_districts']}, {FLAT['voters']}")
 
 
 # ------------------------------------------------------------------------------------------------ machine
@@ -1057,11 +1231,12 @@ def write_report(args, report: Report, path: Path) -> None:
         f"`--voters N` voters with `winserve seed` into the database `{DB}`, times `winserve import voters` of "
         f"the same data into `{IMPORT_DB}` (then drops it), starts `winserve serve` on {HOST}:{PORT}, creates "
         "one user and campaign per benchmark district (a 100k city, a ~400k county, the statewide district) "
-        "through the API, runs every workload through HTTP with `wrk` and the same SQL through `pgbench` at "
-        "the same concurrency, exports CSVs with `curl`, samples the server's RSS from `/proc` throughout, "
-        "compares the partitioned tables with unpartitioned copies, and writes this file. Sources: "
-        "`scripts/bench.sh`, `scripts/bench/bench.py`, `scripts/bench/paths.lua`; the generated paths and "
-        "pgbench scripts stay in `target/bench/`.")
+        "through the API, captures the exact statements the server runs for every request path from "
+        "PostgreSQL's statement log, runs every workload through HTTP with `wrk` and the captured statements "
+        "through `pgbench` at the same concurrency, exports CSVs with `curl`, samples the server's RSS from "
+        "`/proc` throughout, compares the partitioned tables with unpartitioned copies, and writes this file. Sources: "
+        "`scripts/bench.sh`, `scripts/bench/bench.py`, `scripts/bench/paths.lua`; the generated paths, the "
+        "captured statements (`captured/`) and the pgbench scripts stay in `target/bench/`.")
     add("")
     if n != 2_000_000:
         add(f"> **This run used {n:,} voters, not the 2,000,000 of the targets**: district sizes are smaller "
@@ -1093,7 +1268,9 @@ def write_report(args, report: Report, path: Path) -> None:
     add("")
     add("Latencies in ms, measured by wrk through HTTP (2 threads, 8 connections, "
         f"{args.duration} s after a {args.warmup} s warm-up; 32 connections for `/v1/organizations`). "
-        "“SQL” is the same statements through pgbench at the same concurrency.")
+        "“SQL” is the handler's statements through pgbench at the same concurrency, captured from "
+        "PostgreSQL's statement log: the exact statements and parameters the server ran for that request "
+        "(see “API overhead”).")
     add("")
     add("| workload | target | measured (HTTP) | SQL (pgbench) | met? |")
     add("|---|---|---|---|---|")
@@ -1164,12 +1341,20 @@ def write_report(args, report: Report, path: Path) -> None:
 
     add("## API overhead")
     add("")
-    add("HTTP p50 (wrk) against the p50 of the same SQL through pgbench (`-M extended`, 8 clients, 2 threads). "
-        "“page + total” is the two statements of `ContactRepository::list`; “full request” adds what every "
-        "authenticated request runs before the handler (the user upsert of `upsert_from_claims` and its "
-        "fallback SELECT) and the organization lookup (`find_by_slug`).")
+    add(f"HTTP p50 (wrk) against the p50 of the server's own SQL through pgbench (`-M {PGBENCH_MODE}`, 8 clients, "
+        f"2 threads, session settings of the server's pool: `PGOPTIONS='{SERVER_SESSION}'`"
+        + ("; like the server's statement cache, each connection parses and plans a statement once"
+           if PGBENCH_MODE == "prepared" else "; every statement is parsed and planned at every execution, "
+           "which the server's statement cache avoids") + "). The statements are "
+        "captured from PostgreSQL's statement log (`log_min_duration_statement = 0` while the harness sends "
+        "each request path once): the exact statements and parameters the server ran for that request, "
+        "parameters written in as literals; every captured statement is run once through psql, and the page "
+        "statement must give the server's total and first contact. “handler” is what the handler ran (for "
+        "contacts the one page + total statement, after the segment lookup when a custom segment is "
+        "used; for `/v1/organizations` the listing); “full request” adds what ran before it: the user lookup "
+        "(`upsert_from_claims`) and, for contacts, the organization lookup (`find_by_slug`).")
     add("")
-    add("| workload | HTTP p50 / p99 | SQL page + total p50 / p99 | overhead (ratio) | SQL full request p50 / p99 "
+    add("| workload | HTTP p50 / p99 | SQL handler p50 / p99 | overhead (ratio) | SQL full request p50 / p99 "
         "| overhead vs full (ratio) |")
     add("|---|---|---|---|---|---|")
     for k, x in r.items():
@@ -1186,18 +1371,14 @@ def write_report(args, report: Report, path: Path) -> None:
     add("")
 
     if report.diagnostics:
-        add("Where the time of `GET /v1/organizations` goes (pgbench, 32 clients): every authenticated request "
-            "first runs the user upsert of `upsert_from_claims` (an `INSERT … ON CONFLICT (sub) DO UPDATE … WHERE "
-            "<changed>` that, even when nothing changes, locks the user's row, takes a transaction id and commits "
-            "with a WAL flush), then the handler's query.")
+        add("Where the time of `GET /v1/organizations` goes (pgbench, 32 clients, the captured statements): "
+            "every authenticated request first looks its user up (`upsert_from_claims`), then runs the "
+            "handler's query.")
         add("")
         add("| statements | p50 / p99 (ms) | tps |")
         add("|---|---|---|")
         for label, d in report.diagnostics:
             add(f"| {label} | {d['p50']:.2f} / {d['p99']:.2f} | {d['tps']:,.0f} |")
-        x = r.get("orgs")
-        if x and x.sql_p50 is not None:
-            add(f"| both (what the endpoint runs) | {x.sql_p50:.2f} / {x.sql_p99:.2f} | {x.sql_tps:,.0f} |")
         add("")
 
     add("## Server memory")
@@ -1218,10 +1399,12 @@ def write_report(args, report: Report, path: Path) -> None:
     if report.partitioning:
         add("## Partitioning by state")
         add("")
-        add("`voters` and `voter_districts` are LIST-partitioned by state. The page + total SQL ran through "
-            f"pgbench (8 clients, {args.part_duration} s each) on the partitioned tables and on unpartitioned "
-            "copies of the WY partitions (`CREATE TABLE … (LIKE …)`, the same primary keys and contacts-order "
-            f"index, VACUUM ANALYZE; copying took {fmt(report.partition_copy_s, 0)} s).")
+        add("`voters` and `voter_districts` are LIST-partitioned by state. The captured page + total statement "
+            f"of each workload ran through pgbench (8 clients, {args.part_duration} s each) on the partitioned "
+            f"tables, and the same statement with `voters` / `voter_districts` replaced by unpartitioned copies "
+            f"of the {STATE} partitions (`CREATE TABLE … (LIKE …)`, the same primary keys and indexes of "
+            "`voter_districts` as the catalog defines them, VACUUM ANALYZE; copying took "
+            f"{fmt(report.partition_copy_s, 0)} s).")
         add("")
         add("| district | filter | partitioned p50 / p99 (ms), tps | unpartitioned p50 / p99 (ms), tps | "
             "p50 difference |")
@@ -1235,9 +1418,10 @@ def write_report(args, report: Report, path: Path) -> None:
 
     add("## Query plans")
     add("")
-    add("`EXPLAIN (ANALYZE, BUFFERS)` of the statements the server runs (warm cache), as transcribed by the "
-        "harness from `crates/adapters-postgres/src/contacts.rs`; the harness checks the transcription against "
-        "the server (same total and first contact for every workload: "
+    add("`EXPLAIN (ANALYZE, BUFFERS)` (warm cache) of the page + total statement the server ran, captured "
+        "from PostgreSQL's statement log: the exact statement and parameters of the workload's first request "
+        "path, parameters written in as literals. Run through psql, each gives the server's answer (same total "
+        "and first contact for every workload: "
         + ("all checks passed" if report.checks and all(c[1] for c in report.checks) else "see the notes")
         + ").")
     add("")
@@ -1306,6 +1490,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--cursors", type=int, default=20, help="cursors / search terms per workload (default 20)")
     p.add_argument("--skip-import", action="store_true", help="do not time `import voters`")
     p.add_argument("--skip-partitioning", action="store_true", help="skip the partitioned vs unpartitioned runs")
+    p.add_argument("--pgbench-mode", choices=("prepared", "extended"), default=PGBENCH_MODE,
+                   help="pgbench's -M protocol (default prepared: parse and plan once per connection, like the "
+                        "server's statement cache)")
     p.add_argument("--only", help="comma-separated workload keys or groups (plain, hot, other, cursor, page100, "
                                   "search, orgs)")
     p.add_argument("--keep-csv", action="store_true", help="keep target/bench/csv/voters.csv")
@@ -1319,8 +1506,16 @@ def parse_args() -> argparse.Namespace:
     return a
 
 
+def interrupted(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    global PGBENCH_MODE
     args = parse_args()
+    PGBENCH_MODE = args.pgbench_mode
+    # A TERM unwinds like Ctrl-C: the server is stopped and the statement log setting restored.
+    signal.signal(signal.SIGTERM, interrupted)
     if not BIN.exists():
         raise BenchError(f"{BIN} is missing: run `cargo build --release --bin winserve` (scripts/bench.sh does)")
     help_text = run([BIN, "--help"], timeout=30, what="winserve --help")
@@ -1346,8 +1541,9 @@ def main() -> int:
         time.sleep(0.5)
         report.rss_idle_mb = sampler.rss_mb()
         orgs = setup_orgs(args, report)
-        workloads = build_workloads(args, orgs)
-        check_sql(workloads, report)
+        workloads, captured = build_workloads(args, orgs)
+        capture_sql(captured)
+        check_sql(captured, report)
         if not args.only or "export" in args.only:
             log("CSV exports")
             run_exports(orgs, sampler, report)
@@ -1360,11 +1556,11 @@ def main() -> int:
         log(f"HTTP workloads ({len(workloads)} × {args.duration} s)")
         run_http(args, workloads, sampler, report)
         report.rss_peak_mb = sampler.overall
-        log("the same SQL through pgbench")
+        log("the captured SQL through pgbench")
         run_sql(args, workloads, report)
         explain_plans(workloads, report)
         if not args.skip_partitioning:
-            partition_comparison(args, orgs, report)
+            partition_comparison(args, captured, report)
     finally:
         if sampler:
             sampler.close()
