@@ -422,8 +422,22 @@ def executed_statements(entries: list[LogEntry], db: str) -> list[str]:
         wanted = {int(n) for n in PLACEHOLDER.findall(sql)}
         if wanted and (params is None or not wanted <= params.keys()):
             raise BenchError(f"the parameters of a logged statement are missing from the log:\n{sql}")
-        out.append(PLACEHOLDER.sub(lambda m: params[int(m.group(1))], sql) if wanted else sql)
+        literal = PLACEHOLDER.sub(lambda m: params[int(m.group(1))], sql) if wanted else sql
+        if wanted and all(params[n] != "NULL" for n in wanted):
+            BOUND[literal] = (sql, {n: unquote(params[n]) for n in wanted})
+        out.append(literal)
     return out
+
+
+# The captured statements with their parameters kept apart: literal text -> (text with $n, {n: value}).
+# pgbench sends them as bound parameters, as the server does, so PostgreSQL plans them as it plans the
+# server's (a custom plan per execution where it chooses one) instead of once for literal constants.
+BOUND: dict[str, tuple[str, dict[int, str]]] = {}
+
+
+def unquote(literal: str) -> str:
+    """The value of a single-quoted literal from the log ('' is a quote)."""
+    return literal[1:-1].replace("''", "'")
 
 
 def server_log_path() -> Path:
@@ -1000,10 +1014,11 @@ def percentile(sorted_values: list[float], pct: float) -> float:
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
 
 
-# pgbench's protocol (--pgbench-mode). `prepared`: each connection parses and plans a statement once and
-# then only executes it, as the server does with its per-connection statement cache (crates/adapters-
-# postgres/src/sql.rs); the captured parameters are literals, so the plan is that of the captured values.
-# `extended` parses and plans every statement at every execution, which the server does not.
+# pgbench's protocol (--pgbench-mode). `prepared`: each connection parses a statement once and then binds
+# and executes it, as the server does with its per-connection statement cache (crates/adapters-postgres/
+# src/sql.rs); the captured parameters are sent as bound parameters (pgbench variables, BOUND), so
+# PostgreSQL chooses between custom and generic plans exactly as for the server's statements.
+# `extended` parses and plans every statement at every execution, with the parameters as literals.
 PGBENCH_MODE = "prepared"
 
 
@@ -1011,15 +1026,24 @@ def pgbench(name: str, variants: list[list[str]], clients: int, duration: int, d
     d = WORK / "pgbench" / name
     shutil.rmtree(d, ignore_errors=True)
     d.mkdir(parents=True)
-    files = []
+    files, defines = [], []
     for i, stmts in enumerate(variants):
         p = d / f"script{i:02d}.sql"
-        p.write_text("".join(s.strip().rstrip(";") + ";\n" for s in stmts))
+        lines = []
+        for j, stmt in enumerate(stmts):
+            stmt = stmt.strip().rstrip(";")
+            bound = BOUND.get(stmt) if PGBENCH_MODE == "prepared" else None
+            if bound:
+                text, values = bound
+                stmt = PLACEHOLDER.sub(lambda m: f":v{i}_{j}_{m.group(1)}", text)
+                defines += [arg for n, v in values.items() for arg in ("-D", f"v{i}_{j}_{n}={v}")]
+            lines.append(stmt + ";\n")
+        p.write_text("".join(lines))
         files += ["-f", f"{p.name}@1"]
     if len(variants) > 128:
         raise BenchError("pgbench takes at most 128 scripts")
     cmd = ["pgbench", "-n", "-M", PGBENCH_MODE, "-c", str(clients), "-j", "2", "-T", str(duration), "-l",
-           "--log-prefix=txlog", "-h", HOST, "-U", "postgres", *files, db]
+           "--log-prefix=txlog", "-h", HOST, "-U", "postgres", *defines, *files, db]
     out = run(cmd, cwd=d, env=SESSION_ENV, timeout=duration + 120, what=f"pgbench {name}")
     lat = []
     for logf in d.glob("txlog*"):
@@ -1102,6 +1126,11 @@ def flatten(sql: str) -> str:
     if n == 0 or left:
         raise BenchError("cannot point this statement at the unpartitioned copies"
                          + (f" (a reference to {left.group(1)} remains)" if left else "") + f":\n{sql}")
+    if sql in BOUND:
+        # The copy runs with bound parameters too, so both sides are planned alike.
+        text, values = BOUND[sql]
+        BOUND[out] = (TABLE_REFERENCE.sub(lambda m: m.group(1) + m.group(2) + FLAT[m.group(3).lower()], text),
+                      values)
     return out
 
 
@@ -1343,12 +1372,14 @@ def write_report(args, report: Report, path: Path) -> None:
     add("")
     add(f"HTTP p50 (wrk) against the p50 of the server's own SQL through pgbench (`-M {PGBENCH_MODE}`, 8 clients, "
         f"2 threads, session settings of the server's pool: `PGOPTIONS='{SERVER_SESSION}'`"
-        + ("; like the server's statement cache, each connection parses and plans a statement once"
+        + ("; like the server's statement cache, each connection parses a statement once and binds its "
+           "parameters at every execution, so PostgreSQL plans it as it plans the server's — a custom plan per "
+           "execution for the partitioned contacts statements"
            if PGBENCH_MODE == "prepared" else "; every statement is parsed and planned at every execution, "
-           "which the server's statement cache avoids") + "). The statements are "
+           "with its parameters as literals, which the server's statement cache avoids") + "). The statements are "
         "captured from PostgreSQL's statement log (`log_min_duration_statement = 0` while the harness sends "
-        "each request path once): the exact statements and parameters the server ran for that request, "
-        "parameters written in as literals; every captured statement is run once through psql, and the page "
+        "each request path once): the exact statements and parameters the server ran for that request; "
+        "every captured statement is run once through psql (parameters as literals), and the page "
         "statement must give the server's total and first contact. “handler” is what the handler ran (for "
         "contacts the one page + total statement, after the segment lookup when a custom segment is "
         "used; for `/v1/organizations` the listing); “full request” adds what ran before it: the user lookup "
