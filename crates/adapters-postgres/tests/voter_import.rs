@@ -2,7 +2,10 @@
 //! re-imports, rollback, and exact district facets.
 #![allow(clippy::unwrap_used)]
 
-use tokio_postgres::{Client, NoTls};
+mod import_support;
+
+use import_support::{client, count, import};
+use tokio_postgres::Client;
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
 use winserve_domain::{
@@ -63,24 +66,6 @@ fn voters(n: usize) -> Vec<Voter> {
     (0..n)
         .map(|i| voter(i, &[COUNTY, if i < n / 2 { WARD_1 } else { WARD_2 }]))
         .collect()
-}
-
-async fn client(db: &TestDatabase) -> Client {
-    let (client, connection) = tokio_postgres::connect(db.url(), NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
-
-async fn count(c: &Client, sql: &str) -> i64 {
-    c.query_one(sql, &[]).await.unwrap().get(0)
-}
-
-async fn import(store: &PgStore, batches: Vec<Vec<Voter>>) -> ImportSummary {
-    let mut import = store.begin_import().await.unwrap();
-    for batch in batches {
-        import.write(batch).await.unwrap();
-    }
-    import.commit().await.unwrap()
 }
 
 /// Asserts that `district_facets` are exactly the group counts of `voter_districts` (so every total and

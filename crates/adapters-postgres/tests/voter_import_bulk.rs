@@ -4,9 +4,11 @@
 //! parent's), keep the facets exact, and leave the empty partitions untouched when it fails.
 #![allow(clippy::unwrap_used)]
 
+mod import_support;
+
+use import_support::{client, count, import};
 use std::time::Duration;
-use tokio_postgres::{Client, NoTls};
-use winserve_adapters_postgres::PgStore;
+use tokio_postgres::Client;
 use winserve_adapters_postgres::test_support::TestDatabase;
 use winserve_domain::{
     Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
@@ -70,24 +72,6 @@ fn voters(state: &str, n: usize) -> Vec<Voter> {
     (0..n)
         .map(|i| voter(state, i, &[COUNTY, if i < n / 2 { WARD_1 } else { WARD_2 }]))
         .collect()
-}
-
-async fn client(db: &TestDatabase) -> Client {
-    let (client, connection) = tokio_postgres::connect(db.url(), NoTls).await.unwrap();
-    tokio::spawn(connection);
-    client
-}
-
-async fn count(c: &Client, sql: &str) -> i64 {
-    c.query_one(sql, &[]).await.unwrap().get(0)
-}
-
-async fn import(store: &PgStore, batches: Vec<Vec<Voter>>) -> ImportSummary {
-    let mut import = store.begin_import().await.unwrap();
-    for batch in batches {
-        import.write(batch).await.unwrap();
-    }
-    import.commit().await.unwrap()
 }
 
 /// The oid of a relation: a swap replaces the partition, so its oid changes.

@@ -31,7 +31,7 @@ const VOTERS_PER_CONGRESSIONAL_DISTRICT: u64 = 750_000;
 const VOTERS_PER_ZIP: u64 = 15_000;
 
 /// The L2 type of the statewide district.
-pub(crate) const STATE: &str = "State";
+pub(crate) const STATE: &str = winserve_domain::STATEWIDE_L2_TYPE;
 /// The L2 type of counties.
 pub(crate) const COUNTY: &str = "County";
 /// The L2 type of cities.
