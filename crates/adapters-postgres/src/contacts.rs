@@ -3,14 +3,19 @@
 //! - A page is an index range scan of `voter_districts_contacts_order` for one district (covering the hot
 //!   filter columns), then primary-key lookups of the page's voters.
 //! - The exact total of a filter over the hot columns is a sum over `district_facets` (at most 1200 rows
-//!   per district); other filters and searches count live.
+//!   per district); a filter over other criteria reuses its total remembered in `filter_counts` for the
+//!   state's current data version, or counts live and remembers (ADR 0016); a search counts live.
+//! - Statements name the state's partitions (`voters_wy`, …) so that PostgreSQL reuses their generic
+//!   plans (ADR 0015).
 //! - When the policy hides party, the party columns are never selected: the value cannot leak.
 
 use crate::PgStore;
 use crate::contacts_sql::{
-    Sql, attribute_conditions, facets_suffice, hot_conditions, needs_voters, voter_conditions,
+    Sql, attribute_conditions, facets_suffice, filter_key, hot_conditions, needs_voters,
+    total_remembered, voter_conditions,
 };
 use crate::errors::{corrupt, db_error};
+use crate::partitions::{self, StatePartitions};
 use async_trait::async_trait;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, SmallInt, Text, Uuid as SqlUuid};
@@ -26,11 +31,15 @@ use winserve_ports::{
     ContactStream, ContactWindow, StoreError,
 };
 
+/// The largest page size written into the page statement as a constant (the API allows 100); a larger
+/// one is bound.
+const MAX_CONSTANT_LIMIT: u32 = 1000;
+
 /// A row of the page query: the total, and a contact.
 #[derive(QueryableByName)]
 struct PageRow {
-    #[diesel(sql_type = BigInt)]
-    total: i64,
+    #[diesel(embed)]
+    total: Total,
     #[diesel(embed)]
     contact: ContactRow,
 }
@@ -171,14 +180,18 @@ fn check_policy(filter: &ContactFilter) -> Result<(), StoreError> {
     })
 }
 
-/// `FROM voter_districts vd [JOIN voters v] WHERE <district> <filters>`; the join is made when the
-/// filter needs it or `with_voters` asks for the voters' columns.
+/// `FROM <the state's voter_districts partition> vd [JOIN <its voters partition> v] WHERE <district>
+/// <filters>`; the join is made when the filter needs it or `with_voters` asks for the voters' columns.
+/// The partitions are named directly so that the statement's generic plan is reused (`partitions`).
 fn from_where_joined(sql: Sql, filter: &ContactFilter, with_voters: bool) -> Sql {
-    let mut sql = sql.push(" FROM voter_districts vd");
+    let parts = partitions::of(&filter.district.state);
+    let mut sql = sql.push(" FROM ").push(parts.memberships).push(" vd");
     let join = with_voters || needs_voters(filter);
     if join {
-        sql = sql.push(" JOIN voters v ON v.state = vd.state AND v.id = vd.voter_id");
+        sql = join_voters(sql.push(" JOIN "), parts, &filter.district.state, "vd");
     }
+    // The state as well, although the partition holds only its rows: distributed by state (ADR 0011),
+    // it is what routes the statement to one shard.
     sql = sql
         .push(" WHERE vd.state = ")
         .text(filter.district.state.to_string())
@@ -192,29 +205,66 @@ fn from_where_joined(sql: Sql, filter: &ContactFilter, with_voters: bool) -> Sql
     sql
 }
 
+/// `<voters partition> v ON v.state = $state AND v.id = <keys>.voter_id`: the state as a bound value, so
+/// the lookup uses both columns of the primary key `(state, id)`.
+fn join_voters(sql: Sql, parts: StatePartitions, state: &StateCode, keys: &str) -> Sql {
+    sql.push(parts.voters)
+        .push(" v ON v.state = ")
+        .text(state.to_string())
+        .push(&format!(" AND v.id = {keys}.voter_id"))
+}
+
 /// [`from_where_joined`] joining voters only when the filter needs it.
 fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
     from_where_joined(sql, filter, false)
 }
 
-/// The exact number of contacts matching `filter`, appended to `sql`: a sum over the district's facets
-/// when the filter uses only hot columns, else a live count.
+/// The exact number of contacts matching `filter`, appended to `sql` as a `SELECT` of `total` and
+/// `counted_version`:
+/// - a filter over hot columns only sums the district's facets;
+/// - a filter over other criteria reuses the total remembered in `filter_counts` at the state's current
+///   data version, and otherwise counts live — then `counted_version` is that data version, for
+///   [`PgStore::remember_total`] (ADR 0016). The live count is an InitPlan of `coalesce`, which
+///   PostgreSQL runs only when the remembered total is missing;
+/// - a search counts live (`counted_version` NULL: not remembered).
 fn count_sql(sql: Sql, filter: &ContactFilter) -> Sql {
-    if !facets_suffice(filter) {
-        from_where(sql.push("SELECT count(*)::bigint AS total"), filter)
-    } else {
+    if facets_suffice(filter) {
         let sql = sql
-            .push("SELECT coalesce(sum(f.voters), 0)::bigint AS total FROM district_facets f")
-            .push(" WHERE f.district_id = ")
+            .push(
+                "SELECT coalesce(sum(f.voters), 0)::bigint AS total, NULL::bigint AS counted_version \
+                 FROM district_facets f WHERE f.district_id = ",
+            )
             .uuid(filter.district.id.as_uuid());
         hot_conditions(sql, &filter.criteria, "f")
+    } else if total_remembered(filter) {
+        let sql = sql.push("SELECT coalesce(r.voters, (SELECT count(*) FROM (SELECT 1");
+        from_where(sql, filter)
+            .push(
+                ") AS live))::bigint AS total, \
+                 CASE WHEN r.voters IS NULL THEN d.version END AS counted_version \
+                 FROM (SELECT coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ",
+            )
+            .text(filter.district.state.to_string())
+            .push("), 0)::bigint AS version) AS d LEFT JOIN filter_counts r ON r.district_id = ")
+            .uuid(filter.district.id.as_uuid())
+            .push(" AND r.filter_key = ")
+            .text(filter_key(&filter.criteria))
+            .push(" AND r.data_version = d.version")
+    } else {
+        from_where(
+            sql.push("SELECT count(*)::bigint AS total, NULL::bigint AS counted_version"),
+            filter,
+        )
     }
 }
 
+/// A filter's exact total, and the data version it was counted live at when it should be remembered.
 #[derive(QueryableByName)]
 struct Total {
     #[diesel(sql_type = BigInt)]
     total: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    counted_version: Option<i64>,
 }
 
 #[derive(QueryableByName)]
@@ -267,13 +317,47 @@ fn buckets<T: Copy>(
 
 impl PgStore {
     async fn count_filter(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
-        let mut conn = self.conn().await?;
-        let row: Total = count_sql(Sql::new(""), filter)
-            .build()
-            .get_result(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let row: Total = {
+            let mut conn = self.conn().await?;
+            count_sql(Sql::new(""), filter)
+                .build()
+                .get_result(&mut conn)
+                .await
+                .map_err(db_error)?
+        };
+        self.remember_total(filter, &row).await;
         Ok(count_u64(row.total))
+    }
+
+    /// Remembers a total counted live at data version `counted_version` (ADR 0016). Never replaces a total
+    /// of a later version: a reader whose snapshot predates an import may finish after it. A failure only
+    /// costs the next request a live count (on a read replica, say), so it is logged, not returned.
+    async fn remember_total(&self, filter: &ContactFilter, total: &Total) {
+        let Some(version) = total.counted_version else {
+            return;
+        };
+        let sql = Sql::new(
+            "INSERT INTO filter_counts AS c (district_id, filter_key, data_version, voters) VALUES (",
+        )
+        .uuid(filter.district.id.as_uuid())
+        .push(", ")
+        .text(filter_key(&filter.criteria))
+        .push(", ")
+        .bigint(version)
+        .push(", ")
+        .bigint(total.total)
+        .push(
+            ") ON CONFLICT ON CONSTRAINT filter_counts_pkey DO UPDATE \
+             SET data_version = excluded.data_version, voters = excluded.voters \
+             WHERE c.data_version < excluded.data_version",
+        );
+        let written = match self.conn().await {
+            Ok(mut conn) => sql.build().execute(&mut conn).await.map_err(db_error),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not remember a segment total");
+        }
     }
 
     /// The page query: keys of the window from the index, then the voters.
@@ -296,7 +380,8 @@ impl PgStore {
                 filter,
             )
             .push(
-                "), total AS (SELECT count(*)::bigint AS total FROM matched), \
+                "), total AS (SELECT count(*)::bigint AS total, NULL::bigint AS counted_version \
+                 FROM matched), \
                  page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key FROM matched vd \
                  WHERE true",
             )
@@ -321,20 +406,38 @@ impl PgStore {
                 .push(")");
         }
         // One row more than the page tells whether a next page exists.
-        sql = sql
-            .push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id LIMIT ")
-            .bigint(i64::from(per_page) + 1);
+        sql = sql.push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id LIMIT ");
+        // The LIMIT is written as a constant, and a first page has no OFFSET: with a bound LIMIT or
+        // OFFSET PostgreSQL's generic plan assumes 10% of the district, so it is never chosen and every
+        // execution is planned anew (ADR 0015). Page sizes are few, so are the statement texts; offsets
+        // are not, so they stay bound.
+        let limit = u64::from(per_page) + 1;
+        sql = if per_page <= MAX_CONSTANT_LIMIT {
+            sql.push(&limit.to_string())
+        } else {
+            sql.bigint(i64::from(per_page) + 1)
+        };
         if let ContactWindow::Page { page, per_page } = window {
             let offset = (i64::from(*page) - 1).max(0) * i64::from(*per_page);
-            sql = sql.push(" OFFSET ").bigint(offset);
+            if offset > 0 {
+                sql = sql.push(" OFFSET ").bigint(offset);
+            }
         }
         sql = sql
-            .push(") SELECT (SELECT total FROM total) AS total, page.last_name_key, page.first_name_key, ")
+            .push(
+                ") SELECT (SELECT total FROM total) AS total, \
+                 (SELECT counted_version FROM total) AS counted_version, \
+                 page.last_name_key, page.first_name_key, ",
+            )
             .push(voter_columns(filter.policy))
-            .push(" FROM page JOIN voters v ON v.state = ")
-            .text(filter.district.state.to_string())
-            .push(" AND v.id = page.voter_id")
-            .push(" ORDER BY page.last_name_key, page.first_name_key, page.voter_id");
+            .push(" FROM page JOIN ");
+        sql = join_voters(
+            sql,
+            partitions::of(&filter.district.state),
+            &filter.district.state,
+            "page",
+        )
+        .push(" ORDER BY page.last_name_key, page.first_name_key, page.voter_id");
         (sql, per_page)
     }
 }
@@ -354,7 +457,10 @@ impl ContactRepository for PgStore {
         };
         // Every row carries the total; an empty page (past the end) counts on its own.
         let total = match <[PageRow]>::first(&page) {
-            Some(row) => count_u64(row.total),
+            Some(row) => {
+                self.remember_total(filter, &row.total).await;
+                count_u64(row.total.total)
+            }
             None => self.count_filter(filter).await?,
         };
         let rows: Vec<ContactRow> = page.into_iter().map(|r| r.contact).collect();
@@ -383,9 +489,13 @@ impl ContactRepository for PgStore {
         policy: PartyPolicy,
         id: VoterId,
     ) -> Result<Option<Voter>, StoreError> {
+        let parts = partitions::of(&district.state);
         let sql = Sql::new("SELECT vd.last_name_key, vd.first_name_key, ")
             .push(voter_columns(policy))
-            .push(" FROM voter_districts vd JOIN voters v ON v.state = vd.state AND v.id = vd.voter_id")
+            .push(" FROM ")
+            .push(parts.memberships)
+            .push(" vd JOIN ");
+        let sql = join_voters(sql, parts, &district.state, "vd")
             .push(" WHERE vd.state = ")
             .text(district.state.to_string())
             .push(" AND vd.district_id = ")

@@ -2,7 +2,8 @@
 //! ever travels as a bound value.
 //!
 //! The hot filter columns (cell phone, landline, address, voter status, party, age bracket) live in
-//! `voter_districts` and in `district_facets`; the other criteria and the search need the `voters` row.
+//! `voter_districts` and in `district_facets`; the other criteria are bits of `voter_districts.attributes`
+//! (their totals remembered in `filter_counts`, ADR 0016); only the search needs the `voters` row.
 
 pub(crate) use crate::sql::Sql;
 use winserve_domain::{STATEWIDE_L2_TYPE, SegmentCriteria};
@@ -68,6 +69,48 @@ pub(crate) fn hot_conditions(mut sql: Sql, criteria: &SegmentCriteria, alias: &s
     sql
 }
 
+/// Whether the filter's exact total is remembered in `filter_counts` (ADR 0016): a filter over criteria
+/// outside the hot set, without a search (searches are free text: too many to remember).
+pub(crate) fn total_remembered(filter: &ContactFilter) -> bool {
+    filter.search.is_none() && !filter.criteria.attribute_masks().is_empty()
+}
+
+/// The canonical form of everything a filter's total depends on besides the district: the hot criteria
+/// and the attribute masks, each list sorted, so equal filters share one remembered total. Changing what
+/// a key means (new criteria, another bit layout) must change its text.
+pub(crate) fn filter_key(criteria: &SegmentCriteria) -> String {
+    fn flag(v: Option<bool>) -> &'static str {
+        match v {
+            Some(true) => "t",
+            Some(false) => "f",
+            None => "",
+        }
+    }
+    fn list<T: Copy>(values: &Option<Vec<T>>, name: impl Fn(T) -> &'static str) -> String {
+        let Some(values) = values else {
+            return String::new();
+        };
+        let mut names: Vec<&str> = values.iter().map(|v| name(*v)).collect();
+        names.sort_unstable();
+        names.dedup();
+        names.join(",")
+    }
+    let mut masks = criteria.attribute_masks();
+    masks.sort_unstable();
+    masks.dedup();
+    let masks: Vec<String> = masks.iter().map(i64::to_string).collect();
+    format!(
+        "v1;cell={};landline={};address={};status={};party={};age={};attributes={}",
+        flag(criteria.has_cell_phone),
+        flag(criteria.has_landline),
+        flag(criteria.has_address),
+        list(&criteria.voter_status, |x| x.as_str()),
+        list(&criteria.party, |x| x.as_str()),
+        list(&criteria.age_ranges, |x| x.as_str()),
+        masks.join(",")
+    )
+}
+
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
 fn like_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -122,6 +165,55 @@ pub(crate) fn search_words(search: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filter_keys_are_canonical_and_tell_filters_apart() {
+        use winserve_domain::{AgeRange, Education, IncomeRange, VoterStatus};
+        let a = SegmentCriteria {
+            education: Some(vec![Education::College, Education::Graduate]),
+            voter_status: Some(vec![VoterStatus::Super, VoterStatus::Likely]),
+            ..SegmentCriteria::default()
+        };
+        let same = SegmentCriteria {
+            education: Some(vec![Education::Graduate, Education::College]),
+            voter_status: Some(vec![
+                VoterStatus::Likely,
+                VoterStatus::Super,
+                VoterStatus::Likely,
+            ]),
+            ..SegmentCriteria::default()
+        };
+        assert_eq!(filter_key(&a), filter_key(&same));
+        let others = [
+            SegmentCriteria {
+                education: Some(vec![Education::College]),
+                ..a.clone()
+            },
+            SegmentCriteria {
+                has_cell_phone: Some(true),
+                ..a.clone()
+            },
+            SegmentCriteria {
+                has_cell_phone: Some(false),
+                ..a.clone()
+            },
+            SegmentCriteria {
+                age_ranges: Some(vec![AgeRange::From50]),
+                ..a.clone()
+            },
+            SegmentCriteria {
+                income_ranges: Some(vec![IncomeRange::ALL[0]]),
+                ..a.clone()
+            },
+            SegmentCriteria {
+                voter_status: None,
+                ..a.clone()
+            },
+        ];
+        for other in &others {
+            assert_ne!(filter_key(&a), filter_key(other), "{other:?}");
+        }
+    }
 
     #[test]
     fn like_patterns_are_escaped() {

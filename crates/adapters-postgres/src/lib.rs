@@ -38,6 +38,7 @@ mod lifecycle;
 mod migrate;
 mod offices;
 mod organizations;
+mod partitions;
 mod pool;
 mod reference;
 mod rows;

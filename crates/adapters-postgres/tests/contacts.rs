@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use futures_util::StreamExt;
+use winserve_adapters_postgres::test_support::TestDatabase;
 use winserve_domain::{
     Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language,
     MaritalStatus, Mode, PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId,
@@ -588,5 +589,117 @@ async fn totals_from_the_facets_equal_live_counts() {
             assert_eq!(page.total, expected);
         }
     }
+    db.cleanup().await;
+}
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct Remembered {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    data_version: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    voters: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    current: i64,
+}
+
+/// What `filter_counts` holds for the district, with the state's current data version.
+async fn remembered(db: &TestDatabase, d: &District) -> Vec<Remembered> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = raw(db).await;
+    diesel::sql_query(
+        "SELECT c.data_version, c.voters, \
+         coalesce((SELECT version FROM voter_data_versions WHERE state = 'WY'), 0) AS current \
+         FROM filter_counts c WHERE c.district_id = $1",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(d.id.as_uuid())
+    .load(&mut conn)
+    .await
+    .unwrap()
+}
+
+/// Totals of segments over non-hot criteria are remembered per data version (ADR 0016): reused while the
+/// state's voter data is unchanged, counted anew after any change, and never replaced by an older count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn remembered_totals_are_reused_only_for_the_data_they_were_counted_from() {
+    let (db, store) = setup().await;
+    let voters = fixture();
+    store.upsert_voters(&voters).await.unwrap();
+    let county = district(&store, "WY", COUNTY.0, COUNTY.1).await;
+    let criteria = SegmentCriteria {
+        education: Some(vec![Education::College, Education::Graduate]),
+        voter_status: Some(vec![VoterStatus::Super, VoterStatus::Likely]),
+        ..Default::default()
+    };
+    let f = filter(&county, criteria.clone(), serve());
+    let expected =
+        |voters: &[Voter]| voters.iter().filter(|v| matches(v, &criteria)).count() as u64;
+    assert!(expected(&voters) > 0);
+
+    // Counted live, then remembered at the current version.
+    assert_eq!(store.count(&f).await.unwrap(), expected(&voters));
+    let rows = remembered(&db, &county).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].voters as u64, expected(&voters));
+    assert_eq!(rows[0].data_version, rows[0].current);
+    assert!(rows[0].current > 0);
+
+    // Reused: a remembered total that is wrong on purpose shows through every channel that counts.
+    let mut conn = raw(&db).await;
+    exec(&mut conn, "UPDATE filter_counts SET voters = 9999")
+        .await
+        .unwrap();
+    assert_eq!(store.count(&f).await.unwrap(), 9999);
+    let first = ContactWindow::Page {
+        page: 1,
+        per_page: 5,
+    };
+    assert_eq!(store.list(&f, &first).await.unwrap().total, 9999);
+    let past_the_end = ContactWindow::Page {
+        page: 1000,
+        per_page: 5,
+    };
+    assert_eq!(store.list(&f, &past_the_end).await.unwrap().total, 9999);
+
+    // Any change to the state's voters bumps the version: the total is counted anew, and remembered.
+    let changed: Vec<Voter> = voters
+        .iter()
+        .step_by(4)
+        .map(|v| Voter {
+            education: Education::Graduate,
+            voter_status: VoterStatus::Super,
+            ..v.clone()
+        })
+        .collect();
+    store.upsert_voters(&changed).await.unwrap();
+    let now: Vec<Voter> = voters
+        .iter()
+        .map(|v| {
+            changed
+                .iter()
+                .find(|c| c.lal_voter_id == v.lal_voter_id)
+                .unwrap_or(v)
+                .clone()
+        })
+        .collect();
+    assert_ne!(expected(&now), expected(&voters));
+    assert_eq!(store.list(&f, &first).await.unwrap().total, expected(&now));
+    let rows = remembered(&db, &county).await;
+    assert_eq!(rows[0].voters as u64, expected(&now));
+    assert_eq!(rows[0].data_version, rows[0].current);
+
+    // A count that finishes after a later version was remembered (its snapshot predates an import)
+    // never replaces it; the request still gets its own exact total.
+    exec(
+        &mut conn,
+        "UPDATE filter_counts SET data_version = data_version + 5, voters = 777",
+    )
+    .await
+    .unwrap();
+    assert_eq!(store.count(&f).await.unwrap(), expected(&now));
+    let rows = remembered(&db, &county).await;
+    assert_eq!(
+        (rows[0].voters, rows[0].data_version),
+        (777, rows[0].current + 5)
+    );
     db.cleanup().await;
 }

@@ -168,3 +168,29 @@ async fn test_databases_are_dropped_by_cleanup_and_by_drop() {
     drop(db); // with the pool still holding a connection
     assert!(!exists(&name).await);
 }
+
+/// The contacts statements name a state's partitions `voters_<code>` and `voter_districts_<code>`
+/// (docs/adr/0015): every state code the domain accepts has both, holding that state's rows only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_state_code_has_its_named_partitions() {
+    let db = TestDatabase::create().await;
+    let pool = build_pool(db.url(), 1, Duration::from_secs(5)).unwrap();
+    let mut conn = pool.get().await.unwrap();
+    for code in winserve_domain::STATE_CODES {
+        for parent in ["voters", "voter_districts"] {
+            let bound: Setting = diesel::sql_query(
+                "SELECT pg_get_expr(c.relpartbound, c.oid) AS value FROM pg_class c \
+                 JOIN pg_inherits i ON i.inhrelid = c.oid \
+                 WHERE c.relname = $1 AND i.inhparent = $2::regclass",
+            )
+            .bind::<Text, _>(format!("{parent}_{}", code.to_ascii_lowercase()))
+            .bind::<Text, _>(parent)
+            .get_result(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("no partition of {parent} for {code}: {e}"));
+            assert_eq!(bound.value, format!("FOR VALUES IN ('{code}')"));
+        }
+    }
+    drop(conn);
+    db.cleanup().await;
+}

@@ -639,3 +639,60 @@ async fn a_partition_with_something_a_swap_would_lose_takes_the_merge() {
     assert_facets_exact(&c).await;
     db.cleanup().await;
 }
+
+/// The contacts statements name the state's partition (ADR 0015) and stay prepared on their pooled
+/// connection; a swap replaces that partition under the same name, and the cached statements must read
+/// the new one (PostgreSQL re-resolves the name when it revalidates them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_contacts_statements_read_the_swapped_partition() {
+    use winserve_adapters_postgres::PgStore;
+    use winserve_adapters_postgres::test_support::district;
+    use winserve_domain::{Mode, PartyPolicy, SegmentCriteria};
+    use winserve_ports::{ContactFilter, ContactRepository, ContactWindow};
+
+    let db = TestDatabase::create().await;
+    // One connection: every statement below runs on it, prepared once.
+    let pool =
+        winserve_adapters_postgres::build_pool(db.url(), 1, Duration::from_secs(30)).unwrap();
+    let store = PgStore::with_database_url(pool, db.url());
+    let ward = district(&store, "ID", WARD_1.0, WARD_1.1).await;
+    let filter = ContactFilter {
+        district: ward,
+        criteria: SegmentCriteria::default(),
+        search: None,
+        policy: PartyPolicy::for_mode(Mode::Win),
+    };
+    let first_page = ContactWindow::Page {
+        page: 1,
+        per_page: 50,
+    };
+    for _ in 0..7 {
+        // More than five executions: PostgreSQL settles on its generic plan of the empty partition.
+        let page = store.list(&filter, &first_page).await.unwrap();
+        assert_eq!((page.total, page.contacts.len()), (0, 0));
+    }
+    // A total remembered for the empty partition (ADR 0016) must not outlive the swap, which writes no
+    // row through the parent's triggers.
+    let college = ContactFilter {
+        criteria: SegmentCriteria {
+            education: Some(vec![winserve_domain::Education::College]),
+            ..SegmentCriteria::default()
+        },
+        ..filter.clone()
+    };
+    assert_eq!(store.count(&college).await.unwrap(), 0);
+    let c = client(&db).await;
+    let before = partitions(&c, "ID").await;
+    import(&store, vec![voters("ID", 120)]).await;
+    assert_ne!(partitions(&c, "ID").await, before, "the import swapped");
+    assert_eq!(store.count(&college).await.unwrap(), 60);
+
+    let page = store.list(&filter, &first_page).await.unwrap();
+    assert_eq!((page.total, page.contacts.len()), (60, 50));
+    let next = ContactWindow::Page {
+        page: 2,
+        per_page: 50,
+    };
+    assert_eq!(store.list(&filter, &next).await.unwrap().contacts.len(), 10);
+    db.cleanup().await;
+}

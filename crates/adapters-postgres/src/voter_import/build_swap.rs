@@ -38,7 +38,8 @@ use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
 use winserve_ports::StoreError;
 
-/// The triggers on the voter tables whose effect [`fill`] reproduces (`district_facets`):
+/// The triggers on the voter tables whose effect [`fill`] reproduces (`district_facets` and the state's
+/// data version):
 /// `(table, trigger, function)`, sorted. Any other trigger would be skipped by a swap, so every state then
 /// takes the ordinary merge.
 const KNOWN_TRIGGERS: [(&str, &str, &str); 3] = [
@@ -595,6 +596,11 @@ pub(super) async fn fill(
     )
     .await
     .map_err(pg_error)?;
+    // And what they do besides: a new version of the state's voter data, so no total remembered for the
+    // empty partition is reused (ADR 0016).
+    c.execute("SELECT voter_data_changed(ARRAY[$1::text])", &[&state])
+        .await
+        .map_err(pg_error)?;
     clock.phase("build: facets");
     Ok(())
 }

@@ -1,0 +1,66 @@
+-- Exact totals of segments over the non-hot criteria, remembered per district and per version of the
+-- state's voter data (docs/adr/0016-remembered-segment-totals.md).
+--
+-- district_facets answers any filter over the hot columns; a filter over the other criteria (education,
+-- income, …) is counted live over every membership of the district. Its total is remembered here with the
+-- version of the state's data it was counted at, and reused while that version is current. Every change
+-- to voter_districts bumps the version in the same transaction, so a remembered total is never used for
+-- data it was not counted from: a reader whose snapshot predates an import reads the old version and the
+-- old rows; one whose snapshot includes the import reads the new version and misses.
+
+-- The current version of each state's voter data (a state without a row is at version 0).
+CREATE TABLE voter_data_versions (
+    state text PRIMARY KEY CONSTRAINT voter_data_versions_state_shape CHECK (state ~ '^[A-Z]{2}$'),
+    version bigint NOT NULL CONSTRAINT voter_data_versions_version_positive CHECK (version > 0)
+);
+
+CREATE TABLE filter_counts (
+    district_id uuid NOT NULL,
+    -- The filter in canonical form (winserve-adapters-postgres, contacts_sql::filter_key): equal filters
+    -- share a row, whichever segment or organization asked.
+    filter_key text NOT NULL,
+    data_version bigint NOT NULL,
+    voters bigint NOT NULL CONSTRAINT filter_counts_voters_not_negative CHECK (voters >= 0),
+    CONSTRAINT filter_counts_pkey PRIMARY KEY (district_id, filter_key)
+);
+
+-- Bumps the version of each state in `states` (rows in state order, so concurrent writers lock them in
+-- the same order).
+CREATE FUNCTION voter_data_changed(states text[]) RETURNS void LANGUAGE sql AS $$
+    INSERT INTO voter_data_versions AS v (state, version)
+    SELECT DISTINCT s, 1::bigint FROM unnest(states) AS s ORDER BY 1
+    ON CONFLICT (state) DO UPDATE SET version = v.version + 1
+$$;
+
+-- The facet trigger function of migration 000003, now also bumping the version of the states written.
+CREATE OR REPLACE FUNCTION district_facets_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+        PERFORM voter_data_changed(ARRAY(SELECT DISTINCT state FROM old_rows));
+        UPDATE district_facets AS f
+        SET voters = f.voters - gone.n
+        FROM (
+            SELECT district_id, has_cell_phone, has_landline, has_address, voter_status, party, age_range,
+                   count(*) AS n
+            FROM old_rows
+            GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ) AS gone
+        WHERE (f.district_id, f.has_cell_phone, f.has_landline, f.has_address, f.voter_status, f.party,
+               f.age_range)
+            = (gone.district_id, gone.has_cell_phone, gone.has_landline, gone.has_address,
+               gone.voter_status, gone.party, gone.age_range);
+    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        IF TG_OP = 'INSERT' THEN
+            PERFORM voter_data_changed(ARRAY(SELECT DISTINCT state FROM new_rows));
+        END IF;
+        INSERT INTO district_facets AS f
+        SELECT district_id, has_cell_phone, has_landline, has_address, voter_status, party, age_range,
+               count(*)
+        FROM new_rows
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ORDER BY 1, 2, 3, 4, 5, 6, 7
+        ON CONFLICT ON CONSTRAINT district_facets_pkey DO UPDATE SET voters = f.voters + excluded.voters;
+    END IF;
+    RETURN NULL;
+END $$;
