@@ -1,12 +1,12 @@
--- Exact totals of segments over the non-hot criteria, remembered per district and per version of the
--- state's voter data (docs/adr/0016-remembered-segment-totals.md).
+-- Exact totals of contacts filters, remembered per district and per version of the state's voter data
+-- (docs/adr/0016-remembered-totals.md).
 --
--- district_facets answers any filter over the hot columns; a filter over the other criteria (education,
--- income, …) is counted live over every membership of the district. Its total is remembered here with the
--- version of the state's data it was counted at, and reused while that version is current. Every change
--- to voter_districts bumps the version in the same transaction, so a remembered total is never used for
--- data it was not counted from: a reader whose snapshot predates an import reads the old version and the
--- old rows; one whose snapshot includes the import reads the new version and misses.
+-- A filter's total is summed from district_facets (hot columns only) or counted live over every
+-- membership of the district (other criteria). It is remembered here with the version of the state's
+-- data it was counted at, and reused while that version is current. Every change to voter_districts
+-- bumps the version in the same transaction, so a remembered total is never used for data it was not
+-- counted from: a reader whose snapshot predates an import reads the old version and the old rows; one
+-- whose snapshot includes the import reads the new version and misses.
 
 -- The current version of each state's voter data (a state without a row is at version 0).
 CREATE TABLE voter_data_versions (

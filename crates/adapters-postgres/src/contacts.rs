@@ -2,9 +2,10 @@
 //!
 //! - A page is an index range scan of `voter_districts_contacts_order` for one district (covering the hot
 //!   filter columns), then primary-key lookups of the page's voters.
-//! - The exact total of a filter over the hot columns is a sum over `district_facets` (at most 1200 rows
-//!   per district); a filter over other criteria reuses its total remembered in `filter_counts` for the
-//!   state's current data version, or counts live and remembers (ADR 0016); a search counts live.
+//! - The exact total of a filter is remembered in `filter_counts` for the state's current data version
+//!   (ADR 0016); when it is not, a filter over the hot columns is summed from `district_facets` (at most
+//!   1200 rows per district), one over other criteria is counted live, and the total is remembered. A
+//!   search always counts live.
 //! - Statements name the state's partitions (`voters_wy`, …) so that PostgreSQL reuses their generic
 //!   plans (ADR 0015).
 //! - When the policy hides party, the party columns are never selected: the value cannot leak.
@@ -221,41 +222,38 @@ fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
 
 /// The exact number of contacts matching `filter`, appended to `sql` as a `SELECT` of `total` and
 /// `counted_version`:
-/// - a filter over hot columns only sums the district's facets;
-/// - a filter over other criteria reuses the total remembered in `filter_counts` at the state's current
-///   data version, and otherwise counts live — then `counted_version` is that data version, for
-///   [`PgStore::remember_total`] (ADR 0016). The live count is an InitPlan of `coalesce`, which
-///   PostgreSQL runs only when the remembered total is missing;
+/// - without a search, the total remembered in `filter_counts` at the state's current data version is
+///   reused; otherwise it is counted — summed from the district's facets for a filter over hot columns
+///   only, counted live over the memberships for one over other criteria — and `counted_version` is that
+///   data version, for [`PgStore::remember_total`] (ADR 0016). The count is an InitPlan of `coalesce`,
+///   which PostgreSQL runs only when no total is remembered;
 /// - a search counts live (`counted_version` NULL: not remembered).
 fn count_sql(sql: Sql, filter: &ContactFilter) -> Sql {
-    if facets_suffice(filter) {
-        let sql = sql
-            .push(
-                "SELECT coalesce(sum(f.voters), 0)::bigint AS total, NULL::bigint AS counted_version \
-                 FROM district_facets f WHERE f.district_id = ",
-            )
-            .uuid(filter.district.id.as_uuid());
-        hot_conditions(sql, &filter.criteria, "f")
-    } else if total_remembered(filter) {
-        let sql = sql.push("SELECT coalesce(r.voters, (SELECT count(*) FROM (SELECT 1");
-        from_where(sql, filter)
-            .push(
-                ") AS live))::bigint AS total, \
-                 CASE WHEN r.voters IS NULL THEN d.version END AS counted_version \
-                 FROM (SELECT coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ",
-            )
-            .text(filter.district.state.to_string())
-            .push("), 0)::bigint AS version) AS d LEFT JOIN filter_counts r ON r.district_id = ")
-            .uuid(filter.district.id.as_uuid())
-            .push(" AND r.filter_key = ")
-            .text(filter_key(&filter.criteria))
-            .push(" AND r.data_version = d.version")
-    } else {
-        from_where(
+    if !total_remembered(filter) {
+        return from_where(
             sql.push("SELECT count(*)::bigint AS total, NULL::bigint AS counted_version"),
             filter,
-        )
+        );
     }
+    let sql = sql.push("SELECT coalesce(r.voters, (");
+    let sql = if facets_suffice(filter) {
+        let sql = sql
+            .push("SELECT coalesce(sum(f.voters), 0) FROM district_facets f WHERE f.district_id = ")
+            .uuid(filter.district.id.as_uuid());
+        hot_conditions(sql, &filter.criteria, "f")
+    } else {
+        from_where(sql.push("SELECT count(*) FROM (SELECT 1"), filter).push(") AS live")
+    };
+    sql.push(
+        "))::bigint AS total, CASE WHEN r.voters IS NULL THEN d.version END AS counted_version \
+         FROM (SELECT coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ",
+    )
+    .text(filter.district.state.to_string())
+    .push("), 0)::bigint AS version) AS d LEFT JOIN filter_counts r ON r.district_id = ")
+    .uuid(filter.district.id.as_uuid())
+    .push(" AND r.filter_key = ")
+    .text(filter_key(&filter.criteria))
+    .push(" AND r.data_version = d.version")
 }
 
 /// A filter's exact total, and the data version it was counted live at when it should be remembered.
@@ -329,7 +327,7 @@ impl PgStore {
         Ok(count_u64(row.total))
     }
 
-    /// Remembers a total counted live at data version `counted_version` (ADR 0016). Never replaces a total
+    /// Remembers a total counted at data version `counted_version` (ADR 0016). Never replaces a total
     /// of a later version: a reader whose snapshot predates an import may finish after it. A failure only
     /// costs the next request a live count (on a read replica, say), so it is logged, not returned.
     async fn remember_total(&self, filter: &ContactFilter, total: &Total) {

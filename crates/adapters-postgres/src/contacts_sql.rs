@@ -69,10 +69,10 @@ pub(crate) fn hot_conditions(mut sql: Sql, criteria: &SegmentCriteria, alias: &s
     sql
 }
 
-/// Whether the filter's exact total is remembered in `filter_counts` (ADR 0016): a filter over criteria
-/// outside the hot set, without a search (searches are free text: too many to remember).
+/// Whether the filter's exact total is remembered in `filter_counts` (ADR 0016): any filter without a
+/// search (searches are free text: too many to remember).
 pub(crate) fn total_remembered(filter: &ContactFilter) -> bool {
-    filter.search.is_none() && !filter.criteria.attribute_masks().is_empty()
+    filter.search.is_none()
 }
 
 /// The canonical form of everything a filter's total depends on besides the district: the hot criteria

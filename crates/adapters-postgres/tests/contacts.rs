@@ -594,6 +594,8 @@ async fn totals_from_the_facets_equal_live_counts() {
 
 #[derive(diesel::QueryableByName, Debug, PartialEq)]
 struct Remembered {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    filter_key: String,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     data_version: i64,
     #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -602,23 +604,30 @@ struct Remembered {
     current: i64,
 }
 
-/// What `filter_counts` holds for the district, with the state's current data version.
-async fn remembered(db: &TestDatabase, d: &District) -> Vec<Remembered> {
+/// What `filter_counts` holds for the district, with the state's current data version: the total of the
+/// filter with attribute criteria, and that of the one without (a `filter_key` ends with its masks).
+async fn remembered(db: &TestDatabase, d: &District) -> (Option<Remembered>, Option<Remembered>) {
     use diesel_async::RunQueryDsl;
     let mut conn = raw(db).await;
-    diesel::sql_query(
-        "SELECT c.data_version, c.voters, \
+    let rows: Vec<Remembered> = diesel::sql_query(
+        "SELECT c.filter_key, c.data_version, c.voters, \
          coalesce((SELECT version FROM voter_data_versions WHERE state = 'WY'), 0) AS current \
          FROM filter_counts c WHERE c.district_id = $1",
     )
     .bind::<diesel::sql_types::Uuid, _>(d.id.as_uuid())
     .load(&mut conn)
     .await
-    .unwrap()
+    .unwrap();
+    assert!(rows.len() <= 2, "{rows:?}");
+    let (hot, other): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .partition(|r| r.filter_key.ends_with("attributes="));
+    (other.into_iter().next(), hot.into_iter().next())
 }
 
-/// Totals of segments over non-hot criteria are remembered per data version (ADR 0016): reused while the
-/// state's voter data is unchanged, counted anew after any change, and never replaced by an older count.
+/// Totals are remembered per data version (ADR 0016): reused while the state's voter data is unchanged,
+/// counted anew after any change, and never replaced by an older count — for a filter over other
+/// criteria (counted live) as for one over hot columns (summed from the facets).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn remembered_totals_are_reused_only_for_the_data_they_were_counted_from() {
     let (db, store) = setup().await;
@@ -630,37 +639,59 @@ async fn remembered_totals_are_reused_only_for_the_data_they_were_counted_from()
         voter_status: Some(vec![VoterStatus::Super, VoterStatus::Likely]),
         ..Default::default()
     };
-    let f = filter(&county, criteria.clone(), serve());
-    let expected =
-        |voters: &[Voter]| voters.iter().filter(|v| matches(v, &criteria)).count() as u64;
-    assert!(expected(&voters) > 0);
+    let other = filter(&county, criteria.clone(), serve());
+    let hot_criteria = SegmentCriteria {
+        voter_status: Some(vec![VoterStatus::Super]),
+        ..Default::default()
+    };
+    let hot = filter(&county, hot_criteria.clone(), serve());
+    let expected = |voters: &[Voter], c: &SegmentCriteria| {
+        voters.iter().filter(|v| matches(v, c)).count() as i64
+    };
+    assert!(expected(&voters, &criteria) > 0);
 
-    // Counted live, then remembered at the current version.
-    assert_eq!(store.count(&f).await.unwrap(), expected(&voters));
-    let rows = remembered(&db, &county).await;
-    assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].voters as u64, expected(&voters));
-    assert_eq!(rows[0].data_version, rows[0].current);
-    assert!(rows[0].current > 0);
+    // Counted, then remembered at the current version.
+    assert_eq!(
+        store.count(&other).await.unwrap() as i64,
+        expected(&voters, &criteria)
+    );
+    assert_eq!(
+        store.count(&hot).await.unwrap() as i64,
+        expected(&voters, &hot_criteria)
+    );
+    let (Some(a), Some(b)) = remembered(&db, &county).await else {
+        panic!("both totals remembered");
+    };
+    assert!(a.current > 0);
+    assert_eq!(
+        (a.voters, a.data_version),
+        (expected(&voters, &criteria), a.current)
+    );
+    assert_eq!(
+        (b.voters, b.data_version),
+        (expected(&voters, &hot_criteria), b.current)
+    );
 
     // Reused: a remembered total that is wrong on purpose shows through every channel that counts.
     let mut conn = raw(&db).await;
     exec(&mut conn, "UPDATE filter_counts SET voters = 9999")
         .await
         .unwrap();
-    assert_eq!(store.count(&f).await.unwrap(), 9999);
     let first = ContactWindow::Page {
         page: 1,
         per_page: 5,
     };
-    assert_eq!(store.list(&f, &first).await.unwrap().total, 9999);
     let past_the_end = ContactWindow::Page {
         page: 1000,
         per_page: 5,
     };
-    assert_eq!(store.list(&f, &past_the_end).await.unwrap().total, 9999);
+    for f in [&other, &hot] {
+        assert_eq!(store.count(f).await.unwrap(), 9999);
+        assert_eq!(store.list(f, &first).await.unwrap().total, 9999);
+        assert_eq!(store.list(f, &past_the_end).await.unwrap().total, 9999);
+    }
 
-    // Any change to the state's voters bumps the version: the total is counted anew, and remembered.
+    // Any change to the state's voters bumps the version: the totals are counted anew, and remembered.
     let changed: Vec<Voter> = voters
         .iter()
         .step_by(4)
@@ -681,11 +712,30 @@ async fn remembered_totals_are_reused_only_for_the_data_they_were_counted_from()
                 .clone()
         })
         .collect();
-    assert_ne!(expected(&now), expected(&voters));
-    assert_eq!(store.list(&f, &first).await.unwrap().total, expected(&now));
-    let rows = remembered(&db, &county).await;
-    assert_eq!(rows[0].voters as u64, expected(&now));
-    assert_eq!(rows[0].data_version, rows[0].current);
+    assert_ne!(expected(&now, &criteria), expected(&voters, &criteria));
+    assert_ne!(
+        expected(&now, &hot_criteria),
+        expected(&voters, &hot_criteria)
+    );
+    assert_eq!(
+        store.list(&other, &first).await.unwrap().total as i64,
+        expected(&now, &criteria)
+    );
+    assert_eq!(
+        store.list(&hot, &first).await.unwrap().total as i64,
+        expected(&now, &hot_criteria)
+    );
+    let (Some(a), Some(b)) = remembered(&db, &county).await else {
+        panic!("both totals remembered");
+    };
+    assert_eq!(
+        (a.voters, a.data_version),
+        (expected(&now, &criteria), a.current)
+    );
+    assert_eq!(
+        (b.voters, b.data_version),
+        (expected(&now, &hot_criteria), b.current)
+    );
 
     // A count that finishes after a later version was remembered (its snapshot predates an import)
     // never replaces it; the request still gets its own exact total.
@@ -695,11 +745,18 @@ async fn remembered_totals_are_reused_only_for_the_data_they_were_counted_from()
     )
     .await
     .unwrap();
-    assert_eq!(store.count(&f).await.unwrap(), expected(&now));
-    let rows = remembered(&db, &county).await;
     assert_eq!(
-        (rows[0].voters, rows[0].data_version),
-        (777, rows[0].current + 5)
+        store.count(&other).await.unwrap() as i64,
+        expected(&now, &criteria)
     );
+    assert_eq!(
+        store.count(&hot).await.unwrap() as i64,
+        expected(&now, &hot_criteria)
+    );
+    let (Some(a), Some(b)) = remembered(&db, &county).await else {
+        panic!("both totals remembered");
+    };
+    assert_eq!((a.voters, a.data_version), (777, a.current + 5));
+    assert_eq!((b.voters, b.data_version), (777, b.current + 5));
     db.cleanup().await;
 }
