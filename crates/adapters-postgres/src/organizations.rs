@@ -1,7 +1,7 @@
 //! [`OrganizationRepository`]: organizations with their position, districts and campaign or office.
 
 use crate::errors::{Violation, corrupt, db_error, violation};
-use crate::rows::{CampaignRow, OfficeRow, optional_district, position, slug};
+use crate::rows::{CampaignRow, OfficeRow, UserRow, optional_district, position, slug};
 use crate::sql::Sql;
 use crate::{PgStore, users};
 use async_trait::async_trait;
@@ -12,7 +12,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 use winserve_domain::{
     ClerkOrganizationId, CustomPositionName, InvalidValue, Mode, Organization, OrganizationId,
-    Slug, UserId,
+    Slug, User, UserClaims, UserId,
 };
 use winserve_ports::{
     OrganizationDetails, OrganizationRepository, ProfileUpdate, StoreError, UpdateError,
@@ -285,6 +285,34 @@ impl PgStore {
     }
 }
 
+/// [`ORG_SELECT`] for the user with a subject: the user's columns (prefixed `u_`) and their organization
+/// with a slug, laterally joined. Parameters: the subject, then the slug.
+const USER_ORG_SELECT_HEAD: &str = "SELECT u.id AS u_id, u.sub AS u_sub, u.email AS u_email, \
+    u.first_name AS u_first_name, u.last_name AS u_last_name, \
+    u.active_organization_id AS u_active_organization_id, u.created_at AS u_created_at, org.* \
+    FROM users u CROSS JOIN LATERAL (";
+
+/// A row of [`USER_ORG_SELECT_HEAD`]: the user, and the organization.
+#[derive(QueryableByName)]
+struct UserOrgRow {
+    #[diesel(sql_type = SqlUuid)]
+    u_id: Uuid,
+    #[diesel(sql_type = Text)]
+    u_sub: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    u_email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    u_first_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    u_last_name: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    u_active_organization_id: Option<Uuid>,
+    #[diesel(sql_type = Timestamptz)]
+    u_created_at: DateTime<Utc>,
+    #[diesel(embed)]
+    org: OrgRow,
+}
+
 #[async_trait]
 impl OrganizationRepository for PgStore {
     async fn list_for_owner(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError> {
@@ -299,6 +327,42 @@ impl OrganizationRepository for PgStore {
         slug: &Slug,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
         self.find_owned(owner, "o.slug", slug.as_str()).await
+    }
+
+    async fn find_by_slug_for_claims(
+        &self,
+        claims: &UserClaims,
+        slug: &Slug,
+    ) -> Result<Option<(User, OrganizationDetails)>, StoreError> {
+        let row = {
+            let mut conn = self.conn().await?;
+            Sql::new(USER_ORG_SELECT_HEAD)
+                .push(ORG_SELECT)
+                .push("u.id AND o.slug = ")
+                .text(slug.as_str())
+                .push(") AS org WHERE u.sub = ")
+                .text(claims.sub.as_str())
+                .get_result::<UserOrgRow>(&mut conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        };
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = UserRow {
+            id: row.u_id,
+            sub: row.u_sub,
+            email: row.u_email,
+            first_name: row.u_first_name,
+            last_name: row.u_last_name,
+            active_organization_id: row.u_active_organization_id,
+            created_at: row.u_created_at,
+        };
+        if !users::claims_unchanged(claims, &user) {
+            return Ok(None);
+        }
+        Ok(Some((user.into_domain()?, row.org.into_domain()?)))
     }
 
     async fn find_by_clerk_id(

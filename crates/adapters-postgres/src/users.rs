@@ -50,6 +50,15 @@ const USER_COLUMNS: &str =
     "id, sub, email, first_name, last_name, active_organization_id, created_at";
 
 /// The user with subject `sub` (a prepared statement: it runs on every authenticated request).
+/// Whether the claims would leave the stored user as it is: a claim the token omits never clears a value.
+pub(crate) fn claims_unchanged(claims: &UserClaims, row: &UserRow) -> bool {
+    let unchanged =
+        |claim: &Option<String>, stored: &Option<String>| claim.is_none() || claim == stored;
+    unchanged(&claims.email, &row.email)
+        && unchanged(&claims.first_name, &row.first_name)
+        && unchanged(&claims.last_name, &row.last_name)
+}
+
 fn user_by_sub(sub: &str) -> Sql {
     Sql::new(&format!("SELECT {USER_COLUMNS} FROM users WHERE sub = ")).text(sub)
 }
@@ -65,16 +74,10 @@ impl UserRepository for PgStore {
             .await
             .optional()
             .map_err(db_error)?;
-        if let Some(row) = known {
-            let unchanged = |claim: &Option<String>, stored: &Option<String>| {
-                claim.is_none() || claim == stored
-            };
-            if unchanged(&claims.email, &row.email)
-                && unchanged(&claims.first_name, &row.first_name)
-                && unchanged(&claims.last_name, &row.last_name)
-            {
-                return row.into_domain();
-            }
+        if let Some(row) = known
+            && claims_unchanged(claims, &row)
+        {
+            return row.into_domain();
         }
         // One statement, safe under concurrent first requests: the unique subject makes the losers of the
         // race update (or leave alone) the winner's row. Names and email are refreshed only when the token

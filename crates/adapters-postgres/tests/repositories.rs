@@ -176,6 +176,71 @@ async fn organizations_are_listed_open_first_newest_first_and_found_by_slug_and_
     db.cleanup().await;
 }
 
+/// The one-statement lookup of the request path: the user and their organization together, only when
+/// the user exists, the claims change nothing, and the organization is theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_user_and_their_organization_are_found_together_only_when_nothing_changes() {
+    let (db, store) = setup().await;
+    let p = store.clone().ports();
+    let u = user(&store, "user_together").await;
+    let other = user(&store, "user_together_other").await;
+    let (_, org) = create_campaign(&store, u.id, custom_draft("Mayor")).await;
+    let details = p
+        .organizations
+        .list_for_owner(u.id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(details.organization.id, org);
+    let slug = details.organization.slug.clone();
+    let claims = |sub: &str, email: Option<&str>| UserClaims {
+        sub: Subject::new(sub).unwrap(),
+        email: email.map(str::to_owned),
+        first_name: None,
+        last_name: None,
+    };
+
+    let (found_user, found_org) = p
+        .organizations
+        .find_by_slug_for_claims(&claims("user_together", None), &slug)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found_user, u);
+    assert_eq!(found_org, details);
+    // Another user's organization, an unknown slug, an unknown user: nothing.
+    for (sub, slug) in [
+        ("user_together_other", slug.clone()),
+        ("user_together", Slug::new("campaign-nope").unwrap()),
+        ("user_nobody", slug.clone()),
+    ] {
+        assert_eq!(
+            p.organizations
+                .find_by_slug_for_claims(&claims(sub, None), &slug)
+                .await
+                .unwrap(),
+            None,
+            "{sub} {slug}"
+        );
+    }
+    assert!(
+        p.organizations
+            .list_for_owner(other.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Claims that would refresh the user: nothing, so the caller takes the upsert.
+    assert_eq!(
+        p.organizations
+            .find_by_slug_for_claims(&claims("user_together", Some("new@example.test")), &slug)
+            .await
+            .unwrap(),
+        None
+    );
+    db.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn profile_updates_check_owner_archive_reference_data_and_uniqueness() {
     let (db, store) = setup().await;

@@ -29,6 +29,39 @@ fn clean(value: Option<&String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The bearer token's verified claims, and the user claims they carry.
+async fn verified_claims(
+    parts: &Parts,
+    state: &AppState,
+) -> Result<(Claims, UserClaims), ApiError> {
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
+        })?;
+    let claims = state.auth.verify(token).await?;
+    let sub = Subject::new(&claims.sub)
+        .map_err(|_| ApiError::unauthorized("the token's subject is not valid"))?;
+    let user_claims = UserClaims {
+        sub,
+        email: clean(claims.email.as_ref()),
+        first_name: clean(claims.first_name.as_ref()),
+        last_name: clean(claims.last_name.as_ref()),
+    };
+    Ok((claims, user_claims))
+}
+
 impl FromRequestParts<AppState> for AuthUser {
     type Rejection = ApiError;
 
@@ -36,40 +69,42 @@ impl FromRequestParts<AppState> for AuthUser {
         if let Some(done) = parts.extensions.get::<AuthUser>() {
             return Ok(done.clone());
         }
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthorized("send Authorization: Bearer <token>"))?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
-            })?;
-        let claims = state.auth.verify(token).await?;
-        let sub = Subject::new(&claims.sub)
-            .map_err(|_| ApiError::unauthorized("the token's subject is not valid"))?;
+        let (claims, user_claims) = verified_claims(parts, state).await?;
+        AuthUser::remember(parts, state, claims, &user_claims).await
+    }
+}
+
+impl AuthUser {
+    /// Finds (or creates, or refreshes) the user of verified claims, and keeps them for the request's
+    /// other extractors.
+    async fn remember(
+        parts: &mut Parts,
+        state: &AppState,
+        claims: Claims,
+        user_claims: &UserClaims,
+    ) -> Result<Self, ApiError> {
         let user = state
             .app
             .ports
             .users
-            .upsert_from_claims(&UserClaims {
-                sub,
-                email: clean(claims.email.as_ref()),
-                first_name: clean(claims.first_name.as_ref()),
-                last_name: clean(claims.last_name.as_ref()),
-            })
+            .upsert_from_claims(user_claims)
             .await?;
         let me = AuthUser { user, claims };
         parts.extensions.insert(me.clone());
         Ok(me)
     }
+}
+
+/// The slug of `X-Organization-Slug`, when the header is present; one that cannot exist is reported like
+/// one that does not.
+fn slug_header(parts: &Parts) -> Option<Result<Slug, ApiError>> {
+    parts.headers.get(ORGANIZATION_HEADER).map(|value| {
+        value
+            .to_str()
+            .ok()
+            .and_then(|v| Slug::new(v.trim()).ok())
+            .ok_or_else(ApiError::organization_not_found)
+    })
 }
 
 /// The organization a request acts in, in any mode: named by `X-Organization-Slug`, else by the token's
@@ -102,17 +137,31 @@ impl FromRequestParts<AppState> for OrgContext {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let AuthUser { user, claims } = AuthUser::from_request_parts(parts, state).await?;
         let orgs = &state.app.ports.organizations;
-        if let Some(value) = parts.headers.get(ORGANIZATION_HEADER) {
-            // A slug that cannot exist is reported like one that does not.
-            let slug = value
-                .to_str()
-                .ok()
-                .and_then(|v| Slug::new(v.trim()).ok())
-                .ok_or_else(ApiError::organization_not_found)?;
+        let AuthUser { user, claims } = match parts.extensions.get::<AuthUser>() {
+            Some(done) => done.clone(),
+            None => {
+                let (claims, user_claims) = verified_claims(parts, state).await?;
+                // The common case — a known user, nothing new in the token, an organization named by
+                // slug — is one statement: the user and the organization together. Anything else (a
+                // first request, new claims, an organization not found) takes the two steps below,
+                // which create or refresh the user and answer.
+                if let Some(Ok(slug)) = slug_header(parts)
+                    && let Some((user, org)) =
+                        orgs.find_by_slug_for_claims(&user_claims, &slug).await?
+                {
+                    parts.extensions.insert(AuthUser {
+                        user: user.clone(),
+                        claims,
+                    });
+                    return Ok(Self { user, org });
+                }
+                AuthUser::remember(parts, state, claims, &user_claims).await?
+            }
+        };
+        if let Some(slug) = slug_header(parts) {
             let org = orgs
-                .find_by_slug(user.id, &slug)
+                .find_by_slug(user.id, &slug?)
                 .await?
                 .ok_or_else(ApiError::organization_not_found)?;
             return Ok(Self { user, org });

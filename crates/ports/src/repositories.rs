@@ -112,6 +112,17 @@ pub trait OrganizationRepository: Send + Sync {
         slug: &Slug,
     ) -> Result<Option<OrganizationDetails>, StoreError>;
 
+    /// The caller and their organization with `slug`, in one round trip: `Some` only when the user with
+    /// `claims.sub` exists, the claims would not change them (so [`UserRepository::upsert_from_claims`]
+    /// would only read), and they own an organization with `slug`. Every `None` sends the caller through
+    /// `upsert_from_claims` and [`Self::find_by_slug`], which create or refresh the user and answer a
+    /// missing organization.
+    async fn find_by_slug_for_claims(
+        &self,
+        claims: &UserClaims,
+        slug: &Slug,
+    ) -> Result<Option<(User, OrganizationDetails)>, StoreError>;
+
     /// The owner's organization linked to the Clerk organization `clerk_id`.
     async fn find_by_clerk_id(
         &self,
