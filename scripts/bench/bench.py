@@ -361,7 +361,8 @@ LOG_PARAMETER = re.compile(r"\$(\d+) = (NULL|'(?:[^']|'')*')")
 PLACEHOLDER = re.compile(r"\$(\d+)\b")
 
 # What every authenticated request runs before its handler: the user lookup (upsert_from_claims), then,
-# for an organization's resources, the organization lookup (find_by_slug).
+# for an organization's resources, the organization lookup (find_by_slug) — or, in the common case, one
+# statement that finds both (find_by_slug_for_claims).
 USER_STATEMENT = re.compile(r"\b(?:FROM|INTO)\s+\"?users\b", re.I)
 ORG_LOOKUP = re.compile(r"\bFROM\s+\"?organizations\"?\s+o\b", re.I)
 
@@ -556,6 +557,11 @@ class StatementLog:
 def handler_start(statements: list[str], *, in_org: bool, what: str) -> int:
     """Where the handler's statements start: after the user lookup and, `in_org`, the organization lookup."""
     first_org = next((i for i, s in enumerate(statements) if ORG_LOOKUP.search(s)), len(statements))
+    if in_org and first_org < len(statements) and USER_STATEMENT.search(statements[first_org]):
+        # The user and the organization found by one statement (the server's common case).
+        if first_org + 1 >= len(statements):
+            raise BenchError(f"{what}: no statement after the lookups:\n" + "\n".join(statements))
+        return first_org + 1
     users = [i for i in range(first_org) if USER_STATEMENT.search(statements[i])]
     if not users:
         raise BenchError(f"{what}: no user lookup among the statements the server ran:\n" + "\n".join(statements))
@@ -1383,8 +1389,9 @@ def write_report(args, report: Report, path: Path) -> None:
         "every captured statement is run once through psql (parameters as literals), and the page "
         "statement must give the server's total and first contact. “handler” is what the handler ran (for "
         "contacts the one page + total statement, after the segment lookup when a custom segment is "
-        "used; for `/v1/organizations` the listing); “full request” adds what ran before it: the user lookup "
-        "(`upsert_from_claims`) and, for contacts, the organization lookup (`find_by_slug`).")
+        "used; for `/v1/organizations` the listing); “full request” adds what ran before it: for contacts the "
+        "one statement that finds the user and the organization together (`find_by_slug_for_claims`), for "
+        "`/v1/organizations` the user lookup (`upsert_from_claims`).")
     add("")
     add("| workload | HTTP p50 / p99 | SQL handler p50 / p99 | overhead (ratio) | SQL full request p50 / p99 "
         "| overhead vs full (ratio) |")
