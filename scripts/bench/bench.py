@@ -39,6 +39,7 @@ import json
 import math
 import os
 import random
+import statistics
 import re
 import shlex
 import shutil
@@ -186,6 +187,7 @@ class Report:
     rss_peak_mb: float | None = None
     checks: list = field(default_factory=list)
     diagnostics: list = field(default_factory=list)
+    first_requests: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     commands: list = field(default_factory=list)
 
@@ -950,6 +952,28 @@ def wrk(wl: Workload, duration: int, paths_file: Path) -> dict:
     return parse_wrk(out)
 
 
+def first_requests(workloads: list[Workload], report: Report, repeats: int = 5) -> None:
+    """The first request after a change of the state's voter data, single client: the server counts the
+    total (facet sum or live count) and remembers it; the next request reuses it (ADR 0016). The change is
+    simulated by bumping the data version, as every import does; at the end one more request per workload
+    remembers the totals again for the runs that follow (each bump forgets those of every workload)."""
+    chosen = [wl for wl in workloads if wl.group in ("plain", "other")]
+    for wl in chosen:
+        cold, warm = [], []
+        for _ in range(repeats):
+            psql(DB, f"SELECT voter_data_changed(ARRAY['{STATE}'])", what="bumping the data version")
+            for times in (cold, warm):
+                t0 = time.perf_counter()
+                api_ok("GET", wl.paths[0], wl.org.token, wl.org.slug)
+                times.append((time.perf_counter() - t0) * 1000)
+        report.first_requests.append({"label": wl.label, "size": wl.size, "cold": sorted(cold),
+                                      "warm": sorted(warm)})
+        log(f"  first request after a change {wl.key:16} median {statistics.median(cold):7.2f} ms, "
+            f"then {statistics.median(warm):6.2f} ms")
+    for wl in chosen:
+        api_ok("GET", wl.paths[0], wl.org.token, wl.org.slug)
+
+
 def run_http(args, workloads: list[Workload], sampler: RssSampler, report: Report) -> None:
     paths_dir = WORK / "paths"
     paths_dir.mkdir(parents=True, exist_ok=True)
@@ -1375,6 +1399,22 @@ def write_report(args, report: Report, path: Path) -> None:
         "(marked “scaled”).")
     add("")
 
+    if report.first_requests:
+        add("## First request after a data change")
+        add("")
+        add("First request after a change of the state's voter data (an import bumps its data version), "
+            "single client, 5 times each: the server counts the total — summed from the facets, or live over "
+            "the district's memberships for criteria outside the hot columns — and remembers it; the next "
+            "request reuses it (ADR 0016). The load runs above measure the steady state.")
+        add("")
+        add("| workload | first request median / max (ms) | next request median (ms) |")
+        add("|---|---|---|")
+        for f in report.first_requests:
+            size = f" [{size_label(f['size'])}]" if f["size"] else ""
+            add(f"| {f['label']}{size} | {statistics.median(f['cold']):.2f} / {max(f['cold']):.2f} | "
+                f"{statistics.median(f['warm']):.2f} |")
+        add("")
+
     add("## API overhead")
     add("")
     add(f"HTTP p50 (wrk) against the p50 of the server's own SQL through pgbench (`-M {PGBENCH_MODE}`, 8 clients, "
@@ -1596,6 +1636,8 @@ def main() -> int:
         log(f"HTTP workloads ({len(workloads)} × {args.duration} s)")
         run_http(args, workloads, sampler, report)
         report.rss_peak_mb = sampler.overall
+        log("first requests after a data change")
+        first_requests(workloads, report)
         log("the captured SQL through pgbench")
         run_sql(args, workloads, report)
         explain_plans(workloads, report)
