@@ -215,6 +215,22 @@ fn join_voters(sql: Sql, parts: StatePartitions, state: &StateCode, keys: &str) 
         .push(&format!(" AND v.id = {keys}.voter_id"))
 }
 
+/// Whether the filter is a search and nothing else: then `voters` alone answers it — the words, the
+/// district (`district_ids`) and the sort keys are all there — without the district's memberships.
+fn search_only(filter: &ContactFilter) -> bool {
+    filter.search.is_some() && filter.criteria == SegmentCriteria::default()
+}
+
+/// `FROM <the state's voters partition> v WHERE <state> <district and words>`, for [`search_only`] filters.
+fn search_from_where(sql: Sql, filter: &ContactFilter) -> Sql {
+    let sql = sql
+        .push(" FROM ")
+        .push(partitions::of(&filter.district.state).voters)
+        .push(" v WHERE v.state = ")
+        .text(filter.district.state.to_string());
+    voter_conditions(sql, filter)
+}
+
 /// [`from_where_joined`] joining voters only when the filter needs it.
 fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
     from_where_joined(sql, filter, false)
@@ -230,10 +246,12 @@ fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
 /// - a search counts live (`counted_version` NULL: not remembered).
 fn count_sql(sql: Sql, filter: &ContactFilter) -> Sql {
     if !total_remembered(filter) {
-        return from_where(
-            sql.push("SELECT count(*)::bigint AS total, NULL::bigint AS counted_version"),
-            filter,
-        );
+        let sql = sql.push("SELECT count(*)::bigint AS total, NULL::bigint AS counted_version");
+        return if search_only(filter) {
+            search_from_where(sql, filter)
+        } else {
+            from_where(sql, filter)
+        };
     }
     let sql = sql.push("SELECT coalesce(r.voters, (");
     let sql = if facets_suffice(filter) {
@@ -371,13 +389,24 @@ impl PgStore {
             // A search's matches are few and found through the search index, not in contacts order:
             // collect them once, then count them and sort them (walking the district in order and
             // testing each voter would read most of the district before the first page is full).
-            from_where(
-                Sql::new(
-                    "WITH matched AS MATERIALIZED (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key",
-                ),
-                filter,
-            )
-            .push(
+            let matched = if search_only(filter) {
+                search_from_where(
+                    Sql::new(
+                        "WITH matched AS MATERIALIZED \
+                         (SELECT v.id AS voter_id, v.last_name_key, v.first_name_key",
+                    ),
+                    filter,
+                )
+            } else {
+                from_where(
+                    Sql::new(
+                        "WITH matched AS MATERIALIZED \
+                         (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key",
+                    ),
+                    filter,
+                )
+            };
+            matched.push(
                 "), total AS (SELECT count(*)::bigint AS total, NULL::bigint AS counted_version \
                  FROM matched), \
                  page AS (SELECT vd.voter_id, vd.last_name_key, vd.first_name_key FROM matched vd \

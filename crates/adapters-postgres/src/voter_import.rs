@@ -50,7 +50,7 @@ const STAGE_COLUMNS: &str = "n, id, state, lal_voter_id, first_name, middle_name
      has_cell_phone, has_landline, has_address, age_range, attributes, set_no";
 
 /// The data columns of `voters` (without `id`, `state`, `lal_voter_id` and `updated_at`).
-const DATA_COLUMNS: [&str; 25] = [
+const DATA_COLUMNS: [&str; 27] = [
     "first_name",
     "middle_name",
     "last_name",
@@ -76,6 +76,9 @@ const DATA_COLUMNS: [&str; 25] = [
     "language",
     "estimated_income",
     "search_text",
+    // The sort keys, for searches that read voters alone (migration 000006).
+    "last_name_key",
+    "first_name_key",
 ];
 
 /// Joined to `stage_voters s`: the voter's district set `t`, whose `district_ids` (sorted, as

@@ -4,7 +4,7 @@
 
 mod import_support;
 
-use import_support::{client, count, import};
+use import_support::{assert_voter_copies_exact, client, count, import};
 use tokio_postgres::Client;
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
@@ -69,8 +69,8 @@ fn voters(n: usize) -> Vec<Voter> {
 }
 
 /// Asserts that `district_facets` are exactly the group counts of `voter_districts` (so every total and
-/// every per-dimension sum matches), that every voter's `district_ids` lists exactly its memberships, and
-/// that `count_in_district` agrees with `count(*)` everywhere.
+/// every per-dimension sum matches), that every voter's copies of its memberships are exact, and that
+/// `count_in_district` agrees with `count(*)` everywhere.
 async fn assert_facets_exact(store: &PgStore, c: &Client) {
     let mismatches = count(
         c,
@@ -84,17 +84,8 @@ async fn assert_facets_exact(store: &PgStore, c: &Client) {
     )
     .await;
     assert_eq!(mismatches, 0, "district_facets differ from voter_districts");
-    // The search index's copy of the memberships (ADR 0014) is exactly the membership rows.
-    let stale = count(
-        c,
-        "SELECT count(*) FROM voters v
-         LEFT JOIN (SELECT state, voter_id, array_agg(district_id ORDER BY district_id) AS ids
-                    FROM voter_districts GROUP BY state, voter_id) m
-             ON m.state = v.state AND m.voter_id = v.id
-         WHERE v.district_ids IS DISTINCT FROM coalesce(m.ids, '{}')",
-    )
-    .await;
-    assert_eq!(stale, 0, "voters.district_ids differ from voter_districts");
+    // The copies of the memberships on voters (search index, sort keys) are exact.
+    assert_voter_copies_exact(c).await;
     for dimension in [
         "has_cell_phone::text",
         "has_landline::text",
@@ -219,7 +210,7 @@ async fn import_stores_voters_memberships_and_districts() {
     assert_eq!(row.get::<_, String>(9), "democratic");
     let jose = c
         .query_one(
-            "SELECT first_name_key FROM voter_districts vd JOIN voters v ON v.id = vd.voter_id
+            "SELECT vd.first_name_key FROM voter_districts vd JOIN voters v ON v.id = vd.voter_id
              WHERE v.lal_voter_id = $1 LIMIT 1",
             &[&all[1].lal_voter_id],
         )
@@ -444,5 +435,28 @@ async fn concurrent_overlapping_imports_keep_facets_exact() {
     assert_eq!(store.count_in_district(statewide).await.unwrap(), 250);
     assert_facets_exact(&store, &c).await;
 
+    db.cleanup().await;
+}
+
+/// Migration 000006 gives voters loaded before it their sort keys, from their memberships.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sort_keys_migration_backfills_loaded_voters() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    import(&store, vec![voters(120)]).await;
+    let migration = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../migrations/2025-11-26-000006_voter_sort_keys"
+    );
+    for step in ["down.sql", "up.sql"] {
+        let sql = std::fs::read_to_string(format!("{migration}/{step}")).unwrap();
+        c.batch_execute(&sql).await.unwrap();
+    }
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM voters WHERE last_name_key = ''").await,
+        count(&c, "SELECT count(*) FROM voters WHERE last_name IS NULL").await,
+    );
+    assert_voter_copies_exact(&c).await;
     db.cleanup().await;
 }

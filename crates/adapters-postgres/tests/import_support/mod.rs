@@ -26,3 +26,25 @@ pub async fn import(store: &PgStore, batches: Vec<Vec<Voter>>) -> ImportSummary 
     }
     import.commit().await.unwrap()
 }
+
+/// Asserts that every voter carries exact copies of its memberships: `district_ids` lists exactly its
+/// districts (the search index's, ADR 0014), and its sort keys are its memberships' (migration 000006).
+pub async fn assert_voter_copies_exact(c: &Client) {
+    let stale = count(
+        c,
+        "SELECT count(*) FROM voters v
+         FULL JOIN (SELECT state, voter_id, array_agg(district_id ORDER BY district_id) AS ids
+                    FROM voter_districts GROUP BY 1, 2) m ON m.state = v.state AND m.voter_id = v.id
+         WHERE v.district_ids IS DISTINCT FROM coalesce(m.ids, '{}')",
+    )
+    .await;
+    assert_eq!(stale, 0, "voters.district_ids differ from voter_districts");
+    let keys = count(
+        c,
+        "SELECT count(*) FROM voter_districts vd
+         JOIN voters v ON v.state = vd.state AND v.id = vd.voter_id
+         WHERE (v.last_name_key, v.first_name_key) IS DISTINCT FROM (vd.last_name_key, vd.first_name_key)",
+    )
+    .await;
+    assert_eq!(keys, 0, "voters' sort keys differ from their memberships'");
+}

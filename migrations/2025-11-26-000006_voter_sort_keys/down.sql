@@ -1,0 +1,1 @@
+ALTER TABLE voters DROP COLUMN last_name_key, DROP COLUMN first_name_key;
