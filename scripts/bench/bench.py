@@ -840,7 +840,12 @@ def build_workloads(args, orgs: dict[str, Org]) -> tuple[list[Workload], list[Wo
 
 
 def capture_sql(workloads: list[Workload]) -> None:
-    """Every request path once with the statement log on: the statements the server ran for it."""
+    """Every request path once with the statement log on: the statements the server ran for it. Each path
+    is requested once before, so what is captured is the steady state the load runs measure (a total
+    already remembered, ADR 0016), not the first request's count and its write."""
+    for wl in workloads:
+        for path in wl.paths:
+            api_ok("GET", path, wl.org.token, wl.org.slug)
     with StatementLog() as statement_log:
         for wl in workloads:
             for path in wl.paths:
