@@ -1403,6 +1403,9 @@ def write_report(args, report: Report, path: Path) -> None:
     add("Seed and import targets are stated for 2M voters; at another N the check scales them linearly "
         "(marked “scaled”).")
     add("")
+    add("For every target marked **no**, `docs/performance-status.md` (written by hand after each run) gives "
+        "the measured gap, its cause, and what to try next.")
+    add("")
 
     if report.first_requests:
         add("## First request after a data change")
