@@ -32,35 +32,22 @@ CREATE FUNCTION voter_data_changed(states text[]) RETURNS void LANGUAGE sql AS $
     ON CONFLICT (state) DO UPDATE SET version = v.version + 1
 $$;
 
--- The facet trigger function of migration 000003, now also bumping the version of the states written.
-CREATE OR REPLACE FUNCTION district_facets_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Every statement that changes voter_districts bumps the versions of the states it touched, in its own
+-- transaction. (The build-and-swap import writes no row through these triggers and calls
+-- voter_data_changed itself.)
+CREATE FUNCTION voter_data_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('DELETE', 'UPDATE') THEN
+    IF TG_OP = 'INSERT' THEN
+        PERFORM voter_data_changed(ARRAY(SELECT DISTINCT state FROM new_rows));
+    ELSE
         PERFORM voter_data_changed(ARRAY(SELECT DISTINCT state FROM old_rows));
-        UPDATE district_facets AS f
-        SET voters = f.voters - gone.n
-        FROM (
-            SELECT district_id, has_cell_phone, has_landline, has_address, voter_status, party, age_range,
-                   count(*) AS n
-            FROM old_rows
-            GROUP BY 1, 2, 3, 4, 5, 6, 7
-        ) AS gone
-        WHERE (f.district_id, f.has_cell_phone, f.has_landline, f.has_address, f.voter_status, f.party,
-               f.age_range)
-            = (gone.district_id, gone.has_cell_phone, gone.has_landline, gone.has_address,
-               gone.voter_status, gone.party, gone.age_range);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
-        IF TG_OP = 'INSERT' THEN
-            PERFORM voter_data_changed(ARRAY(SELECT DISTINCT state FROM new_rows));
-        END IF;
-        INSERT INTO district_facets AS f
-        SELECT district_id, has_cell_phone, has_landline, has_address, voter_status, party, age_range,
-               count(*)
-        FROM new_rows
-        GROUP BY 1, 2, 3, 4, 5, 6, 7
-        ORDER BY 1, 2, 3, 4, 5, 6, 7
-        ON CONFLICT ON CONSTRAINT district_facets_pkey DO UPDATE SET voters = f.voters + excluded.voters;
     END IF;
     RETURN NULL;
 END $$;
+
+CREATE TRIGGER voter_data_version_insert AFTER INSERT ON voter_districts
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION voter_data_version_bump();
+CREATE TRIGGER voter_data_version_update AFTER UPDATE ON voter_districts
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION voter_data_version_bump();
+CREATE TRIGGER voter_data_version_delete AFTER DELETE ON voter_districts
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION voter_data_version_bump();

@@ -85,6 +85,15 @@ const DATA_COLUMNS: [&str; 27] = [
 /// `voters.district_ids` holds them, ADR 0014) are the voter's districts.
 const JOIN_SET: &str = "JOIN stage_sets t ON t.no = s.set_no";
 
+/// `columns` qualified by `alias` and joined: `s.a, s.b`.
+fn qualified_columns(columns: &[&str], alias: &str) -> String {
+    columns
+        .iter()
+        .map(|col| format!("{alias}.{col}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The membership columns copied from the voter.
 const MEMBER_COLUMNS: [&str; 9] = [
     "last_name_key",
@@ -598,16 +607,8 @@ async fn merge_into_stored(
             .map(|col| format!("{col} = excluded.{col}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let old = DATA_COLUMNS
-            .iter()
-            .map(|col| format!("v.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let new = DATA_COLUMNS
-            .iter()
-            .map(|col| format!("excluded.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let old = qualified_columns(&DATA_COLUMNS, "v");
+        let new = qualified_columns(&DATA_COLUMNS, "excluded");
         c.execute(
             &format!(
                 "INSERT INTO voters AS v (id, state, lal_voter_id, {data}, district_ids)
@@ -629,11 +630,7 @@ async fn merge_into_stored(
     clock.phase("voters");
     // Memberships. Only voters of `states` can have `existed` set.
     let member = MEMBER_COLUMNS.join(", ");
-    let member_s = MEMBER_COLUMNS
-        .iter()
-        .map(|col| format!("s.{col}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let member_s = qualified_columns(&MEMBER_COLUMNS, "s");
     let desired = format!(
         "SELECT s.state, m.district_id, s.id AS voter_id, {member_s}
          FROM stage_voters s {JOIN_SET} CROSS JOIN LATERAL unnest(t.district_ids) AS m(district_id)"
@@ -676,16 +673,8 @@ async fn merge_into_stored(
             .map(|col| format!("{col} = x.{col}"))
             .collect::<Vec<_>>()
             .join(", ");
-        let old = MEMBER_COLUMNS
-            .iter()
-            .map(|col| format!("vd.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let new = MEMBER_COLUMNS
-            .iter()
-            .map(|col| format!("x.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let old = qualified_columns(&MEMBER_COLUMNS, "vd");
+        let new = qualified_columns(&MEMBER_COLUMNS, "x");
         summary.memberships_changed += c
             .execute(
                 &format!(

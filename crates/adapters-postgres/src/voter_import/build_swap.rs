@@ -30,7 +30,7 @@
 //!    the new partitions was adopted by a parent index and none was built anew. After COMMIT the import
 //!    vacuums the new partitions (`VACUUM`, not in a transaction), which sets their visibility map.
 
-use super::{Clock, DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, pg_error};
+use super::{Clock, DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, pg_error, qualified_columns};
 use crate::migrate::quote_ident;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -42,7 +42,7 @@ use winserve_ports::StoreError;
 /// data version):
 /// `(table, trigger, function)`, sorted. Any other trigger would be skipped by a swap, so every state then
 /// takes the ordinary merge.
-const KNOWN_TRIGGERS: [(&str, &str, &str); 3] = [
+const KNOWN_TRIGGERS: [(&str, &str, &str); 6] = [
     (
         "voter_districts",
         "district_facets_delete",
@@ -57,6 +57,21 @@ const KNOWN_TRIGGERS: [(&str, &str, &str); 3] = [
         "voter_districts",
         "district_facets_update",
         "district_facets_apply",
+    ),
+    (
+        "voter_districts",
+        "voter_data_version_delete",
+        "voter_data_version_bump",
+    ),
+    (
+        "voter_districts",
+        "voter_data_version_insert",
+        "voter_data_version_bump",
+    ),
+    (
+        "voter_districts",
+        "voter_data_version_update",
+        "voter_data_version_bump",
     ),
 ];
 
@@ -539,11 +554,7 @@ pub(super) async fn fill(
     }
 
     let member = MEMBER_COLUMNS.join(", ");
-    let member_s = MEMBER_COLUMNS
-        .iter()
-        .map(|col| format!("s.{col}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let member_s = qualified_columns(&MEMBER_COLUMNS, "s");
     // In voter order (sorting the voters, not their rows): a voter's rows share a heap page, which the
     // merge of a later re-import finds by voter, and the builds of the primary key and the voter index
     // get their input nearly sorted. Reads do not depend on the heap order: the partitions are vacuumed
@@ -596,8 +607,8 @@ pub(super) async fn fill(
     )
     .await
     .map_err(pg_error)?;
-    // And what they do besides: a new version of the state's voter data, so no total remembered for the
-    // empty partition is reused (ADR 0016).
+    // What the data version triggers would have done: a new version of the state's voter data, so no
+    // total remembered for the empty partition is reused (ADR 0016).
     c.execute("SELECT voter_data_changed(ARRAY[$1::text])", &[&state])
         .await
         .map_err(pg_error)?;
