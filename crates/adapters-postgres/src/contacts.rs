@@ -19,6 +19,8 @@ use crate::errors::{corrupt, db_error};
 use crate::partitions::{self, StatePartitions};
 use async_trait::async_trait;
 use diesel::QueryableByName;
+use diesel::deserialize::{self, Queryable};
+use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
@@ -36,76 +38,188 @@ use winserve_ports::{
 /// one is bound.
 const MAX_CONSTANT_LIMIT: u32 = 1000;
 
-/// A row of the page query: the total, and a contact.
-#[derive(QueryableByName)]
-struct PageRow {
-    #[diesel(embed)]
-    total: Total,
-    #[diesel(embed)]
-    contact: ContactRow,
+/// A row of the page query: the total (and the data version it was counted at, when counted live), then
+/// a contact.
+type PageSql = (BigInt, Nullable<BigInt>, ContactSql);
+
+/// The SQL types of a contact row, in the order of `last_name_key, first_name_key, ` +
+/// [`voter_columns`]. Two tuples because diesel reads tuples of at most 16 columns without its
+/// 32-column feature (a long compile for every tuple size up to 32).
+type ContactSql = (
+    (
+        Text,
+        Text,
+        SqlUuid,
+        Text,
+        Text,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<SmallInt>,
+        Text,
+        Nullable<Text>,
+        Text,
+        Text,
+    ),
+    (
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Nullable<Text>,
+        Text,
+        Text,
+        Text,
+        Text,
+        Text,
+        Text,
+        Text,
+        Text,
+        Nullable<Integer>,
+    ),
+);
+
+/// One contact row: the voter, plus its position in the contacts order. Read by position
+/// ([`Sql::typed`]); the columns are those of [`ContactSql`].
+struct ContactRow {
+    last_name_key: String,
+    first_name_key: String,
+    id: uuid::Uuid,
+    lal_voter_id: String,
+    state: String,
+    first_name: Option<String>,
+    middle_name: Option<String>,
+    last_name: Option<String>,
+    name_suffix: Option<String>,
+    age: Option<i16>,
+    gender: String,
+    party_description: Option<String>,
+    party: String,
+    voter_status: String,
+    address_line1: Option<String>,
+    address_city: Option<String>,
+    address_state: Option<String>,
+    address_zip: Option<String>,
+    cell_phone: Option<String>,
+    landline: Option<String>,
+    marital_status: String,
+    has_children: String,
+    veteran: String,
+    homeowner: String,
+    business_owner: String,
+    education: String,
+    ethnicity: String,
+    language: String,
+    estimated_income: Option<i32>,
 }
 
-/// One contact row: the voter, plus its position in the contacts order.
-#[derive(QueryableByName)]
-struct ContactRow {
-    #[diesel(sql_type = Text)]
-    last_name_key: String,
-    #[diesel(sql_type = Text)]
-    first_name_key: String,
-    #[diesel(sql_type = SqlUuid)]
-    id: uuid::Uuid,
-    #[diesel(sql_type = Text)]
-    lal_voter_id: String,
-    #[diesel(sql_type = Text)]
-    state: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    first_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    middle_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    last_name: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    name_suffix: Option<String>,
-    #[diesel(sql_type = Nullable<SmallInt>)]
-    age: Option<i16>,
-    #[diesel(sql_type = Text)]
-    gender: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    party_description: Option<String>,
-    #[diesel(sql_type = Text)]
-    party: String,
-    #[diesel(sql_type = Text)]
-    voter_status: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    address_line1: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    address_city: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    address_state: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    address_zip: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    cell_phone: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    landline: Option<String>,
-    #[diesel(sql_type = Text)]
-    marital_status: String,
-    #[diesel(sql_type = Text)]
-    has_children: String,
-    #[diesel(sql_type = Text)]
-    veteran: String,
-    #[diesel(sql_type = Text)]
-    homeowner: String,
-    #[diesel(sql_type = Text)]
-    business_owner: String,
-    #[diesel(sql_type = Text)]
-    education: String,
-    #[diesel(sql_type = Text)]
-    ethnicity: String,
-    #[diesel(sql_type = Text)]
-    language: String,
-    #[diesel(sql_type = Nullable<Integer>)]
-    estimated_income: Option<i32>,
+impl Queryable<ContactSql, Pg> for ContactRow {
+    type Row = (
+        (
+            String,
+            String,
+            uuid::Uuid,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<i16>,
+            String,
+            Option<String>,
+            String,
+            String,
+        ),
+        (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<i32>,
+        ),
+    );
+
+    fn build(row: Self::Row) -> deserialize::Result<Self> {
+        let (
+            (
+                last_name_key,
+                first_name_key,
+                id,
+                lal_voter_id,
+                state,
+                first_name,
+                middle_name,
+                last_name,
+                name_suffix,
+                age,
+                gender,
+                party_description,
+                party,
+                voter_status,
+            ),
+            (
+                address_line1,
+                address_city,
+                address_state,
+                address_zip,
+                cell_phone,
+                landline,
+                marital_status,
+                has_children,
+                veteran,
+                homeowner,
+                business_owner,
+                education,
+                ethnicity,
+                language,
+                estimated_income,
+            ),
+        ) = row;
+        Ok(Self {
+            last_name_key,
+            first_name_key,
+            id,
+            lal_voter_id,
+            state,
+            first_name,
+            middle_name,
+            last_name,
+            name_suffix,
+            age,
+            gender,
+            party_description,
+            party,
+            voter_status,
+            address_line1,
+            address_city,
+            address_state,
+            address_zip,
+            cell_phone,
+            landline,
+            marital_status,
+            has_children,
+            veteran,
+            homeowner,
+            business_owner,
+            education,
+            ethnicity,
+            language,
+            estimated_income,
+        })
+    }
 }
 
 fn parse<T>(what: &str, value: &str, f: impl Fn(&str) -> Option<T>) -> Result<T, StoreError> {
@@ -478,20 +592,29 @@ impl ContactRepository for PgStore {
     ) -> Result<ContactPage, StoreError> {
         check_policy(filter)?;
         let (sql, per_page) = Self::page_query(filter, window);
-        let page: Vec<PageRow> = {
+        let page: Vec<(i64, Option<i64>, ContactRow)> = {
             let mut conn = self.conn().await?;
-            sql.build().load(&mut conn).await.map_err(db_error)?
+            sql.typed::<PageSql>()
+                .load(&mut conn)
+                .await
+                .map_err(db_error)?
         };
         // Every row carries the total; an empty page (past the end) counts on its own.
-        let total = match <[PageRow]>::first(&page) {
-            Some(row) => {
-                self.remember_total(filter, &row.total).await;
-                count_u64(row.total.total)
+        let total = match <[_]>::first(&page) {
+            Some(&(total, counted_version, _)) => {
+                self.remember_total(
+                    filter,
+                    &Total {
+                        total,
+                        counted_version,
+                    },
+                )
+                .await;
+                count_u64(total)
             }
             None => self.count_filter(filter).await?,
         };
-        let rows: Vec<ContactRow> = page.into_iter().map(|r| r.contact).collect();
-        let mut rows = rows;
+        let mut rows: Vec<ContactRow> = page.into_iter().map(|(_, _, row)| row).collect();
         let more = rows.len() > per_page as usize;
         rows.truncate(per_page as usize);
         let next = if more {
@@ -530,7 +653,11 @@ impl ContactRepository for PgStore {
             .push(" AND vd.voter_id = ")
             .uuid(id.as_uuid());
         let mut conn = self.conn().await?;
-        let rows: Vec<ContactRow> = sql.build().load(&mut conn).await.map_err(db_error)?;
+        let rows: Vec<ContactRow> = sql
+            .typed::<ContactSql>()
+            .load(&mut conn)
+            .await
+            .map_err(db_error)?;
         rows.into_iter()
             .next()
             .map(ContactRow::into_voter)
@@ -653,7 +780,7 @@ impl ContactRepository for PgStore {
         );
         let query = sql
             .push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id")
-            .build();
+            .typed::<ContactSql>();
         let mut conn = self.conn().await?;
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Voter, StoreError>>(512);
         // The rows stream from the server as the client reads them; the bounded channel passes the HTTP

@@ -88,27 +88,27 @@ fn known(value: &'static str) -> Option<&'static str> {
 }
 
 impl ContactDto {
-    /// The contact as `policy` lets the mode see it.
-    pub fn new(v: &Voter, policy: PartyPolicy) -> Self {
+    /// The contact as `policy` lets the mode see it (taking the voter's strings, not copying them).
+    pub fn new(v: Voter, policy: PartyPolicy) -> Self {
         Self {
             id: v.id.as_uuid(),
-            lal_voter_id: v.lal_voter_id.clone(),
-            first_name: v.first_name.clone(),
-            middle_name: v.middle_name.clone(),
-            last_name: v.last_name.clone(),
-            name_suffix: v.name_suffix.clone(),
+            lal_voter_id: v.lal_voter_id,
+            first_name: v.first_name,
+            middle_name: v.middle_name,
+            last_name: v.last_name,
+            name_suffix: v.name_suffix,
             age: v.age,
             gender: known(v.gender.as_str()),
-            political_party: policy.may_view().then(|| v.party_description.clone()),
+            political_party: policy.may_view().then_some(v.party_description),
             voter_status: known(v.voter_status.as_str()),
             address: AddressDto {
-                line1: v.address.line1.clone(),
-                city: v.address.city.clone(),
-                state: v.address.state.clone(),
-                zip: v.address.zip.clone(),
+                line1: v.address.line1,
+                city: v.address.city,
+                state: v.address.state,
+                zip: v.address.zip,
             },
-            cell_phone: v.cell_phone.clone(),
-            landline: v.landline.clone(),
+            cell_phone: v.cell_phone,
+            landline: v.landline,
             marital_status: known(v.marital_status.as_str()),
             has_children: known(v.has_children.as_str()),
             veteran: known(v.veteran.as_str()),
@@ -380,7 +380,7 @@ pub async fn list_contacts(
     Ok(Json(ContactList {
         contacts: found
             .contacts
-            .iter()
+            .into_iter()
             .map(|v| ContactDto::new(v, filter.policy))
             .collect(),
         meta: ContactsMeta {
@@ -415,7 +415,7 @@ pub async fn get_contact(
         .find(district, policy, VoterId::from_uuid(id))
         .await?
         .ok_or_else(|| ApiError::not_found("contact"))?;
-    Ok(Json(ContactDto::new(&voter, policy)))
+    Ok(Json(ContactDto::new(voter, policy)))
 }
 
 /// The CSV columns of an export; `political_party` only where the policy allows it.
