@@ -85,6 +85,15 @@ const DATA_COLUMNS: [&str; 27] = [
 /// `voters.district_ids` holds them, ADR 0014) are the voter's districts.
 const JOIN_SET: &str = "JOIN stage_sets t ON t.no = s.set_no";
 
+/// Forgets the totals remembered for the districts of the states `$1` at a version of their voter data
+/// older than the current one (ADR 0016): no reader can use them any more once the import that bumped the
+/// version is committed. Run after COMMIT, so that no row lock on `filter_counts` is held through the
+/// import (a request remembering a total would wait for it).
+const FORGET_SUPERSEDED_TOTALS: &str = "
+DELETE FROM filter_counts c USING districts d
+WHERE d.id = c.district_id AND d.state = ANY($1::text[])
+  AND c.data_version < coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = d.state), 0)";
+
 /// `columns` qualified by `alias` and joined: `s.a, s.b`.
 fn qualified_columns(columns: &[&str], alias: &str) -> String {
     columns
@@ -749,6 +758,18 @@ impl VoterImport for PgVoterImport {
             .batch_execute("COMMIT")
             .await
             .map_err(pg_error)?;
+        // Best effort: the import is committed, and a superseded total is only a dead row.
+        let states: Vec<&str> = self.states.iter().map(String::as_str).collect();
+        match self
+            .client
+            .execute(FORGET_SUPERSEDED_TOTALS, &[&states])
+            .await
+        {
+            Ok(rows) => tracing::debug!(rows, "voter import: superseded totals forgotten"),
+            Err(e) => {
+                tracing::warn!(error = %e, "voter import: superseded totals were not forgotten")
+            }
+        }
         if !self.vacuum.is_empty() {
             // Sets the visibility map of the new partitions (about a second for 2M voters), so that
             // index-only scans skip the heap right away instead of after autovacuum. The import is

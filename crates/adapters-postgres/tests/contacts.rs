@@ -760,3 +760,142 @@ async fn remembered_totals_are_reused_only_for_the_data_they_were_counted_from()
     assert_eq!((b.voters, b.data_version), (777, b.current + 5));
     db.cleanup().await;
 }
+
+/// `(district, filter key, data version)` of every remembered total, sorted.
+async fn remembered_rows(db: &TestDatabase) -> Vec<(uuid::Uuid, String, i64)> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        district_id: uuid::Uuid,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        filter_key: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        data_version: i64,
+    }
+    use diesel_async::RunQueryDsl;
+    let mut conn = raw(db).await;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT district_id, filter_key, data_version FROM filter_counts ORDER BY 1, 2",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|r| (r.district_id, r.filter_key, r.data_version))
+        .collect()
+}
+
+/// The current data version of `state`.
+async fn data_version(db: &TestDatabase, state: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Version {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        version: i64,
+    }
+    use diesel_async::RunQueryDsl;
+    let mut conn = raw(db).await;
+    let rows: Vec<Version> =
+        diesel::sql_query("SELECT version FROM voter_data_versions WHERE state = $1")
+            .bind::<diesel::sql_types::Text, _>(state)
+            .load(&mut conn)
+            .await
+            .unwrap();
+    rows.into_iter().next().map_or(0, |r| r.version)
+}
+
+/// A committed import forgets the totals remembered for its states at an older version of their data
+/// (they can never be read again); the totals of other states, and one at a version that is not older,
+/// stay.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_import_forgets_the_totals_it_superseded() {
+    let (db, store) = setup().await;
+    let voters = fixture();
+    let elsewhere = Voter {
+        lal_voter_id: "CO-1".into(),
+        state: StateCode::new("CO").unwrap(),
+        districts: Vec::new(),
+        ..voter(2, 1, &[])
+    };
+    let mut all = voters.clone();
+    all.push(elsewhere);
+    store.upsert_voters(&all).await.unwrap();
+    let county = district(&store, "WY", COUNTY.0, COUNTY.1).await;
+    let hot = filter(
+        &county,
+        SegmentCriteria {
+            voter_status: Some(vec![VoterStatus::Super]),
+            ..Default::default()
+        },
+        serve(),
+    );
+    store.count(&hot).await.unwrap();
+    let before = data_version(&db, "WY").await;
+    let remembered_before = remembered_rows(&db).await;
+    assert_eq!(remembered_before.len(), 1, "{remembered_before:?}");
+    assert_eq!(remembered_before[0].2, before);
+
+    // A total of the other state at an old version, and one of this state at a later version (a count
+    // whose snapshot was newer, as far as the import can tell).
+    let mut conn = raw(&db).await;
+    exec(
+        &mut conn,
+        "INSERT INTO filter_counts (district_id, filter_key, data_version, voters)
+         SELECT id, 'elsewhere', 0, 1 FROM districts WHERE state = 'CO'",
+    )
+    .await
+    .unwrap();
+    exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO filter_counts (district_id, filter_key, data_version, voters)
+             VALUES ('{}', 'later', {}, 2)",
+            county.id.as_uuid(),
+            before + 100
+        ),
+    )
+    .await
+    .unwrap();
+    let elsewhere_rows: Vec<_> = remembered_rows(&db)
+        .await
+        .into_iter()
+        .filter(|r| r.1 == "elsewhere")
+        .collect();
+    assert!(!elsewhere_rows.is_empty());
+
+    // An import of WY alone.
+    let changed: Vec<Voter> = voters
+        .iter()
+        .step_by(3)
+        .map(|v| Voter {
+            voter_status: VoterStatus::Super,
+            ..v.clone()
+        })
+        .collect();
+    store.upsert_voters(&changed).await.unwrap();
+    assert!(data_version(&db, "WY").await > before);
+
+    let mut expected = elsewhere_rows;
+    expected.push((county.id.as_uuid(), "later".into(), before + 100));
+    expected.sort();
+    assert_eq!(remembered_rows(&db).await, expected);
+
+    // Counted anew, and remembered at the new version.
+    assert_eq!(
+        store.count(&hot).await.unwrap() as usize,
+        voters
+            .iter()
+            .filter(|v| {
+                v.voter_status == VoterStatus::Super
+                    || changed.iter().any(|c| c.lal_voter_id == v.lal_voter_id)
+            })
+            .count()
+    );
+    let now = data_version(&db, "WY").await;
+    assert!(
+        remembered_rows(&db)
+            .await
+            .iter()
+            .any(|r| r.0 == county.id.as_uuid() && r.1 != "later" && r.2 == now)
+    );
+    db.cleanup().await;
+}
