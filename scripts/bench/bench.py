@@ -1234,6 +1234,24 @@ def partition_comparison(args, workloads: list[Workload], report: Report) -> Non
 
 # ------------------------------------------------------------------------------------------------ machine
 
+# A fixed, CPU-bound statement: its time says how fast this machine is at the moment, so that runs on
+# machines (or shared hosts at moments) of different speed can be compared (the same code has measured
+# up to twice as slow from one session's machine to the next).
+YARDSTICK_SQL = ("SET jit = off; EXPLAIN (ANALYZE, TIMING OFF) "
+                 "SELECT count(*) FROM generate_series(1, 2000000) g WHERE g % 7 = 3")
+
+
+def cpu_yardstick(runs: int = 5) -> float:
+    """The median execution time (ms) of YARDSTICK_SQL in PostgreSQL over `runs` runs; lower is faster."""
+    times = []
+    for _ in range(runs):
+        out = psql("postgres", YARDSTICK_SQL, what="CPU yardstick")
+        m = re.search(r"Execution Time: ([\d.]+) ms", out)
+        if not m:
+            raise BenchError(f"no execution time in the yardstick's plan:\n{out}")
+        times.append(float(m.group(1)))
+    return statistics.median(times)
+
 
 def machine_info() -> dict:
     def sh(cmd: str) -> str:
@@ -1256,6 +1274,7 @@ def machine_info() -> dict:
         "wrk": sh("wrk -v 2>&1 | head -1"),
         "pgbench": sh("pgbench --version"),
         "rustc": sh("rustc --version"),
+        "yardstick_start": cpu_yardstick(),
     }
 
 
@@ -1315,6 +1334,11 @@ def write_report(args, report: Report, path: Path) -> None:
     add(f"- git commit {m.get('commit')}; {m.get('rustc')}; {m.get('wrk')}; {m.get('pgbench')}")
     add(f"- run at {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; whole run "
         f"{(time.monotonic() - STARTED) / 60:.1f} min; load tools and server share the same 2 cores")
+    if "yardstick_start" in m:
+        http = m.get("yardstick_http")
+        add(f"- CPU yardstick (PostgreSQL counting 2M generated rows, median of 5; lower is faster — compare "
+            f"runs by it): {m['yardstick_start']:.0f} ms at the start"
+            + (f", {http:.0f} ms before the HTTP runs" if http is not None else ""))
     add("")
     add("## Dataset")
     add("")
@@ -1635,6 +1659,7 @@ def main() -> int:
         if not args.only or "export" in args.only:
             log("CSV exports")
             run_exports(orgs, sampler, report)
+        report.machine["yardstick_http"] = cpu_yardstick()
         load = os.getloadavg()[0]
         report.notes.append(f"Load average (1 min) when the HTTP runs started: {load:.2f} on {os.cpu_count()} cores"
                             + (" — other processes were competing for the CPU, figures are pessimistic."
