@@ -6,6 +6,8 @@
 //!   (ADR 0016); when it is not, a filter over the hot columns is summed from `district_facets` (at most
 //!   1200 rows per district), one over other criteria is counted live, and the total is remembered. A
 //!   search always counts live.
+//! - A page by number deep in the list starts after the nearest page anchor remembered for the same
+//!   filter and data version, and leaves one where it starts (ADR 0018).
 //! - Statements name the state's partitions (`voters_wy`, …) so that PostgreSQL reuses their generic
 //!   plans (ADR 0015).
 //! - When the policy hides party, the party columns are never selected: the value cannot leak.
@@ -491,12 +493,7 @@ impl PgStore {
     }
 
     /// The page query: keys of the window from the index, then the voters.
-    fn page_query(filter: &ContactFilter, window: &ContactWindow) -> (Sql, u32) {
-        let per_page = match window {
-            ContactWindow::Page { per_page, .. } | ContactWindow::After { per_page, .. } => {
-                *per_page
-            }
-        };
+    fn page_query(filter: &ContactFilter, per_page: u32, start: &PageStart<'_>) -> Sql {
         // The total and the page in one statement: one round trip, and both from the same snapshot, so
         // the total always matches the rows even while an import commits.
         let mut sql = if filter.search.is_some() {
@@ -533,18 +530,10 @@ impl PgStore {
                 filter,
             )
         };
-        if let ContactWindow::After {
-            cursor: Some(c), ..
-        } = window
-        {
-            sql = sql
-                .push(" AND (vd.last_name_key, vd.first_name_key, vd.voter_id) > (")
-                .text(c.last_name_key.clone())
-                .push(", ")
-                .text(c.first_name_key.clone())
-                .push(", ")
-                .uuid(c.voter_id.as_uuid())
-                .push(")");
+        match start {
+            PageStart::After(c) => sql = after(sql, c),
+            PageStart::Anchor { anchor, .. } => sql = after_anchor(sql, filter, anchor),
+            PageStart::Offset(_) => {}
         }
         // One row more than the page tells whether a next page exists.
         sql = sql.push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id LIMIT ");
@@ -558,11 +547,10 @@ impl PgStore {
         } else {
             sql.bigint(i64::from(per_page) + 1)
         };
-        if let ContactWindow::Page { page, per_page } = window {
-            let offset = (i64::from(*page) - 1).max(0) * i64::from(*per_page);
-            if offset > 0 {
-                sql = sql.push(" OFFSET ").bigint(offset);
-            }
+        if let PageStart::Offset(offset) | PageStart::Anchor { offset, .. } = start
+            && *offset > 0
+        {
+            sql = sql.push(" OFFSET ").bigint(*offset);
         }
         sql = sql
             .push(
@@ -572,15 +560,154 @@ impl PgStore {
             )
             .push(voter_columns(filter.policy))
             .push(" FROM page JOIN ");
-        sql = join_voters(
+        join_voters(
             sql,
             partitions::of(&filter.district.state),
             &filter.district.state,
             "page",
         )
-        .push(" ORDER BY page.last_name_key, page.first_name_key, page.voter_id");
-        (sql, per_page)
+        .push(" ORDER BY page.last_name_key, page.first_name_key, page.voter_id")
     }
+
+    /// Runs the page query: rows of `(total, counted_version, contact)`, `per_page + 1` at most.
+    async fn load_page(
+        &self,
+        filter: &ContactFilter,
+        per_page: u32,
+        start: &PageStart<'_>,
+    ) -> Result<Vec<(i64, Option<i64>, ContactRow)>, StoreError> {
+        let mut conn = self.conn().await?;
+        Self::page_query(filter, per_page, start)
+            .typed::<PageSql>()
+            .load(&mut conn)
+            .await
+            .map_err(db_error)
+    }
+
+    /// The nearest page anchor at or before `offset` contacts of the filter, remembered for the state's
+    /// current data version (ADR 0018).
+    async fn page_anchor(
+        &self,
+        filter: &ContactFilter,
+        offset: i64,
+    ) -> Result<Option<Anchor>, StoreError> {
+        let sql = Sql::new(
+            "SELECT a.last_name_key, a.first_name_key, a.voter_id, a.data_version, a.position \
+             FROM page_anchors a WHERE a.district_id = ",
+        )
+        .uuid(filter.district.id.as_uuid())
+        .push(" AND a.filter_key = ")
+        .text(filter_key(&filter.criteria))
+        .push(" AND a.position <= ")
+        .bigint(offset)
+        .push(" AND a.data_version = coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
+        .text(filter.district.state.to_string())
+        .push("), 0) ORDER BY a.position DESC LIMIT 1");
+        let mut conn = self.conn().await?;
+        let rows: Vec<(String, String, uuid::Uuid, i64, i64)> = sql
+            .typed::<(Text, Text, SqlUuid, BigInt, BigInt)>()
+            .load(&mut conn)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().next().map(
+            |(last_name_key, first_name_key, voter_id, version, position)| Anchor {
+                cursor: ContactCursor {
+                    last_name_key,
+                    first_name_key,
+                    voter_id: VoterId::from_uuid(voter_id),
+                },
+                version,
+                position,
+            },
+        ))
+    }
+
+    /// Remembers the anchor at `position` of the filter's contacts — the key of the row before a page
+    /// that starts there — walking from `from` when given (ADR 0018). The key and the data version are
+    /// read by one statement, hence from one snapshot; an anchor of a later version is never replaced.
+    /// A failure (a read replica, say) is logged and costs the next request for that page its walk.
+    async fn remember_anchor(&self, filter: &ContactFilter, position: i64, from: Option<&Anchor>) {
+        let sql = Sql::new(
+            "INSERT INTO page_anchors AS a (district_id, filter_key, position, data_version, \
+             last_name_key, first_name_key, voter_id) SELECT ",
+        )
+        .uuid(filter.district.id.as_uuid())
+        .push(", ")
+        .text(filter_key(&filter.criteria))
+        .push(", ")
+        .bigint(position)
+        .push(", coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
+        .text(filter.district.state.to_string())
+        .push(
+            "), 0), k.last_name_key, k.first_name_key, k.voter_id \
+             FROM (SELECT vd.last_name_key, vd.first_name_key, vd.voter_id",
+        );
+        let mut sql = from_where(sql, filter);
+        let skip = match from {
+            Some(anchor) => {
+                sql = after_anchor(sql, filter, anchor);
+                position - anchor.position - 1
+            }
+            None => position - 1,
+        };
+        let sql = sql
+            .push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id LIMIT 1 OFFSET ")
+            .bigint(skip)
+            .push(
+                ") AS k ON CONFLICT ON CONSTRAINT page_anchors_pkey DO UPDATE \
+                 SET data_version = excluded.data_version, last_name_key = excluded.last_name_key, \
+                 first_name_key = excluded.first_name_key, voter_id = excluded.voter_id \
+                 WHERE a.data_version < excluded.data_version",
+            );
+        let written = match self.conn().await {
+            Ok(mut conn) => sql.build().execute(&mut conn).await.map_err(db_error),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "could not remember a page anchor");
+        }
+    }
+}
+
+/// ` AND <the contacts order> > <cursor>`.
+fn after(sql: Sql, c: &ContactCursor) -> Sql {
+    sql.push(" AND (vd.last_name_key, vd.first_name_key, vd.voter_id) > (")
+        .text(c.last_name_key.clone())
+        .push(", ")
+        .text(c.first_name_key.clone())
+        .push(", ")
+        .uuid(c.voter_id.as_uuid())
+        .push(")")
+}
+
+/// [`after`] the anchor, while the anchor's data version is current — checked in the statement's own
+/// snapshot, so that an import committed since the anchor was read empties the result rather than
+/// misplacing it.
+fn after_anchor(sql: Sql, filter: &ContactFilter, anchor: &Anchor) -> Sql {
+    after(sql, &anchor.cursor)
+        .push(" AND coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
+        .text(filter.district.state.to_string())
+        .push("), 0) = ")
+        .bigint(anchor.version)
+}
+
+/// A page anchor (ADR 0018): the key of the row at `position` (1-based) of a filter's contacts at data
+/// `version`.
+struct Anchor {
+    cursor: ContactCursor,
+    version: i64,
+    position: i64,
+}
+
+/// Where a page starts in a filter's contacts order.
+enum PageStart<'a> {
+    /// After this many contacts from the start.
+    Offset(i64),
+    /// After a cursor.
+    After(&'a ContactCursor),
+    /// After a page anchor, then `offset` more contacts (ADR 0018); the page is empty if the anchor's
+    /// data version is no longer current.
+    Anchor { anchor: &'a Anchor, offset: i64 },
 }
 
 #[async_trait]
@@ -591,14 +718,56 @@ impl ContactRepository for PgStore {
         window: &ContactWindow,
     ) -> Result<ContactPage, StoreError> {
         check_policy(filter)?;
-        let (sql, per_page) = Self::page_query(filter, window);
-        let page: Vec<(i64, Option<i64>, ContactRow)> = {
-            let mut conn = self.conn().await?;
-            sql.typed::<PageSql>()
-                .load(&mut conn)
-                .await
-                .map_err(db_error)?
+        let (per_page, start) = match window {
+            ContactWindow::Page { page, per_page } => (
+                *per_page,
+                PageStart::Offset((i64::from(*page) - 1).max(0) * i64::from(*per_page)),
+            ),
+            ContactWindow::After { cursor, per_page } => (
+                *per_page,
+                cursor
+                    .as_ref()
+                    .map_or(PageStart::Offset(0), PageStart::After),
+            ),
         };
+        // A deep page by number starts after the nearest page anchor instead of walking every contact
+        // before it, and leaves an anchor where it starts (ADR 0018). Anchors follow the remembered
+        // totals: filters without a search.
+        let deep = match start {
+            PageStart::Offset(offset)
+                if offset >= self.anchors_from && total_remembered(filter) =>
+            {
+                Some(offset)
+            }
+            _ => None,
+        };
+        let anchor = match deep {
+            Some(offset) => self.page_anchor(filter, offset).await?,
+            None => None,
+        };
+        let mut walked_from = None;
+        let mut page = match (&anchor, deep) {
+            (Some(anchor), Some(offset)) => {
+                let anchored = PageStart::Anchor {
+                    anchor,
+                    offset: offset - anchor.position,
+                };
+                walked_from = Some(anchor);
+                self.load_page(filter, per_page, &anchored).await?
+            }
+            _ => self.load_page(filter, per_page, &start).await?,
+        };
+        if walked_from.is_some() && page.is_empty() {
+            // Past the end, or an import committed since the anchor was read: the page the long way.
+            walked_from = None;
+            page = self.load_page(filter, per_page, &start).await?;
+        }
+        if let Some(offset) = deep
+            && !page.is_empty()
+            && walked_from.is_none_or(|a| a.position < offset)
+        {
+            self.remember_anchor(filter, offset, walked_from).await;
+        }
         // Every row carries the total; an empty page (past the end) counts on its own.
         let total = match <[_]>::first(&page) {
             Some(&(total, counted_version, _)) => {

@@ -74,7 +74,13 @@ pub struct PgStore {
     pool: PgPool,
     /// The database URL, for the dedicated connections of voter imports (`COPY`).
     database_url: Option<Arc<str>>,
+    /// Pages by number starting at least this many contacts in use page anchors (ADR 0018).
+    anchors_from: i64,
 }
+
+/// By default, pages by number that start at least this many contacts in use page anchors (ADR 0018);
+/// shallower pages walk the index from the start, which costs about as much as an anchor lookup.
+pub const PAGE_ANCHORS_FROM: u32 = 1000;
 
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -93,6 +99,7 @@ impl PgStore {
         Self {
             pool,
             database_url: None,
+            anchors_from: i64::from(PAGE_ANCHORS_FROM),
         }
     }
 
@@ -102,7 +109,16 @@ impl PgStore {
         Self {
             pool,
             database_url: Some(Arc::from(database_url)),
+            anchors_from: i64::from(PAGE_ANCHORS_FROM),
         }
+    }
+
+    /// The store with page anchors for pages starting at least `rows` contacts in (at least 1) instead
+    /// of [`PAGE_ANCHORS_FROM`]; tests use small districts.
+    #[must_use]
+    pub fn with_page_anchors_from(mut self, rows: u32) -> Self {
+        self.anchors_from = i64::from(rows.max(1));
+        self
     }
 
     /// The database URL given to [`PgStore::with_database_url`].

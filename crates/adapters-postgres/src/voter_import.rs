@@ -85,14 +85,18 @@ const DATA_COLUMNS: [&str; 27] = [
 /// `voters.district_ids` holds them, ADR 0014) are the voter's districts.
 const JOIN_SET: &str = "JOIN stage_sets t ON t.no = s.set_no";
 
-/// Forgets the totals remembered for the districts of the states `$1` at a version of their voter data
-/// older than the current one (ADR 0016): no reader can use them any more once the import that bumped the
-/// version is committed. Run after COMMIT, so that no row lock on `filter_counts` is held through the
-/// import (a request remembering a total would wait for it).
-const FORGET_SUPERSEDED_TOTALS: &str = "
-DELETE FROM filter_counts c USING districts d
-WHERE d.id = c.district_id AND d.state = ANY($1::text[])
-  AND c.data_version < coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = d.state), 0)";
+/// Forget what was remembered for the districts of the states `$1` at a version of their voter data
+/// older than the current one: totals (ADR 0016) and page anchors (ADR 0018). No reader can use them once
+/// the import that bumped the version is committed. Run after COMMIT, so that no row lock on these tables
+/// is held through the import (a request remembering a total would wait for it).
+const FORGET_SUPERSEDED: [&str; 2] = [
+    "DELETE FROM filter_counts c USING districts d
+     WHERE d.id = c.district_id AND d.state = ANY($1::text[])
+       AND c.data_version < coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = d.state), 0)",
+    "DELETE FROM page_anchors a USING districts d
+     WHERE d.id = a.district_id AND d.state = ANY($1::text[])
+       AND a.data_version < coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = d.state), 0)",
+];
 
 /// `columns` qualified by `alias` and joined: `s.a, s.b`.
 fn qualified_columns(columns: &[&str], alias: &str) -> String {
@@ -758,16 +762,14 @@ impl VoterImport for PgVoterImport {
             .batch_execute("COMMIT")
             .await
             .map_err(pg_error)?;
-        // Best effort: the import is committed, and a superseded total is only a dead row.
+        // Best effort: the import is committed, and what it superseded is only dead rows.
         let states: Vec<&str> = self.states.iter().map(String::as_str).collect();
-        match self
-            .client
-            .execute(FORGET_SUPERSEDED_TOTALS, &[&states])
-            .await
-        {
-            Ok(rows) => tracing::debug!(rows, "voter import: superseded totals forgotten"),
-            Err(e) => {
-                tracing::warn!(error = %e, "voter import: superseded totals were not forgotten")
+        for statement in FORGET_SUPERSEDED {
+            match self.client.execute(statement, &[&states]).await {
+                Ok(rows) => tracing::debug!(rows, "voter import: superseded rows forgotten"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "voter import: superseded rows were not forgotten")
+                }
             }
         }
         if !self.vacuum.is_empty() {

@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use futures_util::StreamExt;
-use winserve_adapters_postgres::test_support::TestDatabase;
+use winserve_adapters_postgres::test_support::{TestDatabase, filter_key};
 use winserve_domain::{
     Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language,
     MaritalStatus, Mode, PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId,
@@ -897,5 +897,196 @@ async fn an_import_forgets_the_totals_it_superseded() {
             .iter()
             .any(|r| r.0 == county.id.as_uuid() && r.1 != "later" && r.2 == now)
     );
+    db.cleanup().await;
+}
+
+/// `(filter key, position, voter id)` of the page anchors remembered for the district, sorted.
+async fn anchors(db: &TestDatabase, d: &District) -> Vec<(String, i64, uuid::Uuid)> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        filter_key: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        position: i64,
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        voter_id: uuid::Uuid,
+    }
+    use diesel_async::RunQueryDsl;
+    let mut conn = raw(db).await;
+    let rows: Vec<Row> = diesel::sql_query(
+        "SELECT filter_key, position, voter_id FROM page_anchors WHERE district_id = $1 ORDER BY 1, 2",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(d.id.as_uuid())
+    .load(&mut conn)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|r| (r.filter_key, r.position, r.voter_id))
+        .collect()
+}
+
+/// Every page by number of `f`, `per_page` at a time, until past the end; each page checked against
+/// `expected` (the filter's contacts in order) and the total.
+async fn check_every_page(
+    store: &winserve_adapters_postgres::PgStore,
+    f: &ContactFilter,
+    expected: &[Voter],
+    per_page: u32,
+) {
+    let pages = expected.len().div_ceil(per_page as usize) as u32;
+    for page in 1..=pages + 1 {
+        let found = store
+            .list(f, &ContactWindow::Page { page, per_page })
+            .await
+            .unwrap();
+        let from = ((page - 1) * per_page) as usize;
+        let want: Vec<Voter> = expected
+            .iter()
+            .skip(from)
+            .take(per_page as usize)
+            .cloned()
+            .collect();
+        assert_eq!(found.contacts, want, "page {page} of {per_page}");
+        assert_eq!(found.total as usize, expected.len(), "total of page {page}");
+    }
+}
+
+/// Deep pages by number start after the nearest page anchor (ADR 0018): every page equals the filter's
+/// contacts at its offset, for filters over no, hot and other criteria, and each deep page leaves an
+/// anchor (the key of the contact before it); an anchor is used (a wrong one shows through) only while its
+/// data version is current, and an import forgets them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deep_pages_start_after_page_anchors_of_the_current_data() {
+    let (db, store) = setup().await;
+    let store = store.with_page_anchors_from(20);
+    let voters = fixture();
+    store.upsert_voters(&voters).await.unwrap();
+    let county = district(&store, "WY", COUNTY.0, COUNTY.1).await;
+    let criteria = [
+        SegmentCriteria::default(),
+        SegmentCriteria {
+            voter_status: Some(vec![VoterStatus::Super, VoterStatus::Likely]),
+            ..Default::default()
+        },
+        SegmentCriteria {
+            education: Some(vec![Education::College, Education::Graduate]),
+            ..Default::default()
+        },
+    ];
+    let expected_for = |voters: &[Voter], c: &SegmentCriteria| -> Vec<Voter> {
+        sorted(voters.iter().filter(|v| matches(v, c)))
+            .into_iter()
+            .map(hidden)
+            .collect()
+    };
+    // Every anchor of every filter is the contact at its position (1-based) of that filter.
+    let check_anchors = |remembered: &[(String, i64, uuid::Uuid)], voters: &[Voter]| {
+        assert!(!remembered.is_empty());
+        for c in &criteria {
+            let key = filter_key(c);
+            let expected = expected_for(voters, c);
+            for (_, position, voter) in remembered.iter().filter(|a| a.0 == key) {
+                assert!(*position >= 20);
+                assert_eq!(*voter, expected[*position as usize - 1].id.as_uuid());
+            }
+        }
+    };
+    for c in &criteria {
+        let f = filter(&county, c.clone(), serve());
+        let expected = expected_for(&voters, c);
+        assert!(expected.len() > 40, "{} contacts", expected.len());
+        // Twice: the first pass leaves the anchors, the second starts from them; then another page size,
+        // whose pages start after the nearest anchor of the first.
+        check_every_page(&store, &f, &expected, 7).await;
+        check_every_page(&store, &f, &expected, 7).await;
+        check_every_page(&store, &f, &expected, 13).await;
+    }
+    let remembered = anchors(&db, &county).await;
+    assert!(remembered.iter().any(|a| a.1 == 21) && remembered.iter().any(|a| a.1 == 26));
+    check_anchors(&remembered, &voters);
+
+    // A wrong anchor shows through, so anchors are really used…
+    let f = filter(&county, SegmentCriteria::default(), serve());
+    let plain = expected_for(&voters, &criteria[0]);
+    let deep = ContactWindow::Page {
+        page: 5,
+        per_page: 5,
+    };
+    assert_eq!(
+        store.list(&f, &deep).await.unwrap().contacts,
+        plain[20..25].to_vec()
+    );
+    let unfiltered = filter_key(&SegmentCriteria::default());
+    assert!(anchors(&db, &county).await.contains(&(
+        unfiltered.clone(),
+        20,
+        plain[19].id.as_uuid()
+    )));
+    let mut conn = raw(&db).await;
+    exec(
+        &mut conn,
+        &format!(
+            "UPDATE page_anchors SET last_name_key = '{}', first_name_key = '{}', voter_id = '{}' \
+             WHERE position = 20",
+            plain[0].last_name_key(),
+            plain[0].first_name_key(),
+            plain[0].id.as_uuid()
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store.list(&f, &deep).await.unwrap().contacts,
+        plain[1..6].to_vec()
+    );
+
+    // …but only at their data version: after an import the pages are right again, the old anchors are
+    // forgotten, and new ones are remembered.
+    let changed: Vec<Voter> = voters
+        .iter()
+        .step_by(6)
+        .map(|v| Voter {
+            last_name: Some(format!("Zz{}", v.lal_voter_id)),
+            ..v.clone()
+        })
+        .collect();
+    store.upsert_voters(&changed).await.unwrap();
+    assert!(anchors(&db, &county).await.is_empty());
+    // A wrong anchor of the old version (as a request that read the old data could still write) is
+    // never used.
+    exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO page_anchors (district_id, filter_key, position, data_version, last_name_key, \
+             first_name_key, voter_id) SELECT '{}', '{unfiltered}', 20, version - 1, '', '', '{}' \
+             FROM voter_data_versions WHERE state = 'WY'",
+            county.id.as_uuid(),
+            plain[0].id.as_uuid(),
+        ),
+    )
+    .await
+    .unwrap();
+    let now: Vec<Voter> = voters
+        .iter()
+        .map(|v| {
+            changed
+                .iter()
+                .find(|c| c.lal_voter_id == v.lal_voter_id)
+                .unwrap_or(v)
+                .clone()
+        })
+        .collect();
+    for c in &criteria {
+        let f = filter(&county, c.clone(), serve());
+        let expected = expected_for(&now, c);
+        check_every_page(&store, &f, &expected, 7).await;
+        check_every_page(&store, &f, &expected, 7).await;
+    }
+    let remembered: Vec<_> = anchors(&db, &county)
+        .await
+        .into_iter()
+        .filter(|a| !(a.0 == unfiltered && a.1 == 20))
+        .collect();
+    check_anchors(&remembered, &now);
     db.cleanup().await;
 }
