@@ -378,16 +378,24 @@ fn count_sql(sql: Sql, filter: &ContactFilter) -> Sql {
     } else {
         from_where(sql.push("SELECT count(*) FROM (SELECT 1"), filter).push(") AS live")
     };
-    sql.push(
+    let sql = sql.push(
         "))::bigint AS total, CASE WHEN r.voters IS NULL THEN d.version END AS counted_version \
-         FROM (SELECT coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ",
-    )
-    .text(filter.district.state.to_string())
-    .push("), 0)::bigint AS version) AS d LEFT JOIN filter_counts r ON r.district_id = ")
-    .uuid(filter.district.id.as_uuid())
-    .push(" AND r.filter_key = ")
-    .text(filter_key(&filter.criteria))
-    .push(" AND r.data_version = d.version")
+         FROM (SELECT ",
+    );
+    current_version(sql, &filter.district.state)
+        .push("::bigint AS version) AS d LEFT JOIN filter_counts r ON r.district_id = ")
+        .uuid(filter.district.id.as_uuid())
+        .push(" AND r.filter_key = ")
+        .text(filter_key(&filter.criteria))
+        .push(" AND r.data_version = d.version")
+}
+
+/// `coalesce(<the current version of the state's voter data>, 0)` (ADR 0016), read in the statement's
+/// snapshot.
+fn current_version(sql: Sql, state: &StateCode) -> Sql {
+    sql.push("coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
+        .text(state.to_string())
+        .push("), 0)")
 }
 
 /// A filter's exact total, and the data version it was counted live at when it should be remembered.
@@ -584,6 +592,38 @@ impl PgStore {
             .map_err(db_error)
     }
 
+    /// A page by number deep in the list (`start`, `offset` contacts in): after the nearest page anchor
+    /// instead of walking every contact before it, leaving an anchor where it starts (ADR 0018).
+    async fn load_deep_page(
+        &self,
+        filter: &ContactFilter,
+        per_page: u32,
+        offset: i64,
+        start: &PageStart<'_>,
+    ) -> Result<Vec<(i64, Option<i64>, ContactRow)>, StoreError> {
+        let mut walked_from = self.page_anchor(filter, offset).await?;
+        let mut page = match &walked_from {
+            Some(anchor) => {
+                let anchored = PageStart::Anchor {
+                    anchor,
+                    offset: offset - anchor.position,
+                };
+                self.load_page(filter, per_page, &anchored).await?
+            }
+            None => Vec::new(),
+        };
+        if page.is_empty() {
+            // No anchor; or past the end, or an import committed since the anchor was read: the long way.
+            walked_from = None;
+            page = self.load_page(filter, per_page, start).await?;
+        }
+        if !page.is_empty() && walked_from.as_ref().is_none_or(|a| a.position < offset) {
+            self.remember_anchor(filter, offset, walked_from.as_ref())
+                .await;
+        }
+        Ok(page)
+    }
+
     /// The nearest page anchor at or before `offset` contacts of the filter, remembered for the state's
     /// current data version (ADR 0018).
     async fn page_anchor(
@@ -600,9 +640,9 @@ impl PgStore {
         .text(filter_key(&filter.criteria))
         .push(" AND a.position <= ")
         .bigint(offset)
-        .push(" AND a.data_version = coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
-        .text(filter.district.state.to_string())
-        .push("), 0) ORDER BY a.position DESC LIMIT 1");
+        .push(" AND a.data_version = ");
+        let sql =
+            current_version(sql, &filter.district.state).push(" ORDER BY a.position DESC LIMIT 1");
         let mut conn = self.conn().await?;
         let rows: Vec<(String, String, uuid::Uuid, i64, i64)> = sql
             .typed::<(Text, Text, SqlUuid, BigInt, BigInt)>()
@@ -636,10 +676,9 @@ impl PgStore {
         .text(filter_key(&filter.criteria))
         .push(", ")
         .bigint(position)
-        .push(", coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
-        .text(filter.district.state.to_string())
-        .push(
-            "), 0), k.last_name_key, k.first_name_key, k.voter_id \
+        .push(", ");
+        let sql = current_version(sql, &filter.district.state).push(
+            ", k.last_name_key, k.first_name_key, k.voter_id \
              FROM (SELECT vd.last_name_key, vd.first_name_key, vd.voter_id",
         );
         let mut sql = from_where(sql, filter);
@@ -684,11 +723,12 @@ fn after(sql: Sql, c: &ContactCursor) -> Sql {
 /// snapshot, so that an import committed since the anchor was read empties the result rather than
 /// misplacing it.
 fn after_anchor(sql: Sql, filter: &ContactFilter, anchor: &Anchor) -> Sql {
-    after(sql, &anchor.cursor)
-        .push(" AND coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
-        .text(filter.district.state.to_string())
-        .push("), 0) = ")
-        .bigint(anchor.version)
+    current_version(
+        after(sql, &anchor.cursor).push(" AND "),
+        &filter.district.state,
+    )
+    .push(" = ")
+    .bigint(anchor.version)
 }
 
 /// A page anchor (ADR 0018): the key of the row at `position` (1-based) of a filter's contacts at data
@@ -730,44 +770,16 @@ impl ContactRepository for PgStore {
                     .map_or(PageStart::Offset(0), PageStart::After),
             ),
         };
-        // A deep page by number starts after the nearest page anchor instead of walking every contact
-        // before it, and leaves an anchor where it starts (ADR 0018). Anchors follow the remembered
-        // totals: filters without a search.
-        let deep = match start {
+        let page = match start {
+            // Anchors follow the remembered totals: filters without a search.
             PageStart::Offset(offset)
                 if offset >= self.anchors_from && total_remembered(filter) =>
             {
-                Some(offset)
-            }
-            _ => None,
-        };
-        let anchor = match deep {
-            Some(offset) => self.page_anchor(filter, offset).await?,
-            None => None,
-        };
-        let mut walked_from = None;
-        let mut page = match (&anchor, deep) {
-            (Some(anchor), Some(offset)) => {
-                let anchored = PageStart::Anchor {
-                    anchor,
-                    offset: offset - anchor.position,
-                };
-                walked_from = Some(anchor);
-                self.load_page(filter, per_page, &anchored).await?
+                self.load_deep_page(filter, per_page, offset, &start)
+                    .await?
             }
             _ => self.load_page(filter, per_page, &start).await?,
         };
-        if walked_from.is_some() && page.is_empty() {
-            // Past the end, or an import committed since the anchor was read: the page the long way.
-            walked_from = None;
-            page = self.load_page(filter, per_page, &start).await?;
-        }
-        if let Some(offset) = deep
-            && !page.is_empty()
-            && walked_from.is_none_or(|a| a.position < offset)
-        {
-            self.remember_anchor(filter, offset, walked_from).await;
-        }
         // Every row carries the total; an empty page (past the end) counts on its own.
         let total = match <[_]>::first(&page) {
             Some(&(total, counted_version, _)) => {
