@@ -130,6 +130,20 @@ fn fixture() -> Vec<Voter> {
         .collect()
 }
 
+/// `voters` after an import of `changed`: each voter replaced by its changed row, if any.
+fn imported_over(voters: &[Voter], changed: &[Voter]) -> Vec<Voter> {
+    voters
+        .iter()
+        .map(|v| {
+            changed
+                .iter()
+                .find(|c| c.lal_voter_id == v.lal_voter_id)
+                .unwrap_or(v)
+                .clone()
+        })
+        .collect()
+}
+
 fn order_key(v: &Voter) -> (String, String, uuid::Uuid) {
     (v.last_name_key(), v.first_name_key(), v.id.as_uuid())
 }
@@ -702,16 +716,7 @@ async fn remembered_totals_are_reused_only_for_the_data_they_were_counted_from()
         })
         .collect();
     store.upsert_voters(&changed).await.unwrap();
-    let now: Vec<Voter> = voters
-        .iter()
-        .map(|v| {
-            changed
-                .iter()
-                .find(|c| c.lal_voter_id == v.lal_voter_id)
-                .unwrap_or(v)
-                .clone()
-        })
-        .collect();
+    let now = imported_over(&voters, &changed);
     assert_ne!(expected(&now, &criteria), expected(&voters, &criteria));
     assert_ne!(
         expected(&now, &hot_criteria),
@@ -1066,16 +1071,7 @@ async fn deep_pages_start_after_page_anchors_of_the_current_data() {
     )
     .await
     .unwrap();
-    let now: Vec<Voter> = voters
-        .iter()
-        .map(|v| {
-            changed
-                .iter()
-                .find(|c| c.lal_voter_id == v.lal_voter_id)
-                .unwrap_or(v)
-                .clone()
-        })
-        .collect();
+    let now = imported_over(&voters, &changed);
     for c in &criteria {
         let f = filter(&county, c.clone(), serve());
         let expected = expected_for(&now, c);
