@@ -8,8 +8,8 @@ use crate::{PgStore, users};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use winserve_application::{CampaignRepository, StoreError, UpdateError};
 use winserve_domain::{Campaign, CampaignDetails, CampaignId, InvalidValue, Slug, UserId};
-use winserve_ports::{CampaignRepository, StoreError, UpdateError};
 
 type Loaded = (CampaignRow, String);
 

@@ -26,14 +26,14 @@ use diesel::pg::Pg;
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, SmallInt, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
+use winserve_application::{
+    Bucket, ContactCursor, ContactFilter, ContactPage, ContactRepository, ContactStats,
+    ContactStream, ContactWindow, StoreError,
+};
 use winserve_domain::{
     Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus,
     PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId, VoterStatus, YesNo,
     YesUnknown,
-};
-use winserve_ports::{
-    Bucket, ContactCursor, ContactFilter, ContactPage, ContactRepository, ContactStats,
-    ContactStream, ContactWindow, StoreError,
 };
 
 /// The largest page size written into the page statement as a constant (the API allows 100); a larger

@@ -6,8 +6,8 @@
 //! (their totals remembered in `filter_counts`, ADR 0016); only the search needs the `voters` row.
 
 pub(crate) use crate::sql::Sql;
+use winserve_application::ContactFilter;
 use winserve_domain::{STATEWIDE_L2_TYPE, SegmentCriteria};
-use winserve_ports::ContactFilter;
 
 fn names<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> Vec<String> {
     values.iter().map(|v| name(*v).to_owned()).collect()

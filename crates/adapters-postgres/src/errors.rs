@@ -10,7 +10,7 @@
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::pooled_connection::PoolError as ManagerError;
 use diesel_async::pooled_connection::deadpool::PoolError;
-use winserve_ports::StoreError;
+use winserve_application::StoreError;
 
 /// Translates an error from `Pool::get`.
 pub(crate) fn pool_error(error: PoolError) -> StoreError {

@@ -3,7 +3,7 @@
 use crate::PgStore;
 use async_trait::async_trait;
 use diesel_async::SimpleAsyncConnection;
-use winserve_ports::{HealthCheck, StoreError};
+use winserve_application::{HealthCheck, StoreError};
 
 #[async_trait]
 impl HealthCheck for PgStore {

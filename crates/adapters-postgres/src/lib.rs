@@ -1,6 +1,6 @@
 //! # winserve-adapters-postgres
 //!
-//! PostgreSQL implementations of every port of `winserve-ports`, on diesel + diesel-async with a deadpool
+//! PostgreSQL implementations of every port of `winserve-application`, on diesel + diesel-async with a deadpool
 //! connection pool.
 //!
 //! Start-up, in order:
@@ -10,7 +10,7 @@
 //! 2. [`run_migrations`] — applies the embedded migrations of `migrations/`;
 //! 3. [`build_pool`] (or [`build_pool_with`]) — the connection pool;
 //! 4. [`PgStore::with_database_url`] (or [`PgStore::new`], without voter imports) — one value implementing every repository trait; [`PgStore::ports`] wraps it into
-//!    the application's [`winserve_ports::Ports`].
+//!    the application's [`winserve_application::Ports`].
 //!
 //! ```no_run
 //! # async fn start() -> Result<(), Box<dyn std::error::Error>> {
@@ -61,14 +61,14 @@ pub use voter_import::VOTER_IMPORT_LOCK;
 use diesel_async::AsyncPgConnection;
 use diesel_async::pooled_connection::deadpool::Object;
 use std::sync::Arc;
-use winserve_ports::{Ports, StoreError};
+use winserve_application::{Ports, StoreError};
 
-/// The PostgreSQL store: holds the pool and implements every repository trait of `winserve-ports`
-/// ([`winserve_ports::UserRepository`], [`winserve_ports::OrganizationRepository`],
-/// [`winserve_ports::CampaignRepository`], [`winserve_ports::OfficeRepository`],
-/// [`winserve_ports::ReferenceRepository`], [`winserve_ports::VoterRepository`],
-/// [`winserve_ports::SegmentRepository`], [`winserve_ports::LifecycleStore`],
-/// [`winserve_ports::HealthCheck`]). Cheap to clone (the pool is reference-counted).
+/// The PostgreSQL store: holds the pool and implements every repository trait of `winserve-application`
+/// ([`winserve_application::UserRepository`], [`winserve_application::OrganizationRepository`],
+/// [`winserve_application::CampaignRepository`], [`winserve_application::OfficeRepository`],
+/// [`winserve_application::ReferenceRepository`], [`winserve_application::VoterRepository`],
+/// [`winserve_application::SegmentRepository`], [`winserve_application::LifecycleStore`],
+/// [`winserve_application::HealthCheck`]). Cheap to clone (the pool is reference-counted).
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
@@ -93,7 +93,7 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// A store over `pool`.
     ///
-    /// Voter imports ([`winserve_ports::VoterRepository::begin_import`]) need a connection of their own
+    /// Voter imports ([`winserve_application::VoterRepository::begin_import`]) need a connection of their own
     /// outside the pool: build the store with [`PgStore::with_database_url`] to enable them.
     pub fn new(pool: PgPool) -> Self {
         Self {

@@ -13,11 +13,11 @@ use crate::{PgStore, organizations as orgs, users};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use winserve_application::{Decision, LifecycleStore, LifecycleStoreError, StoreError};
 use winserve_domain::{
     CampaignId, CampaignRecord, CampaignStatus, Change, LifecycleError, LifecycleEvent,
     OfficeRecord, OrganizationId, Slug, Transition, UserId, UserLifecycle,
 };
-use winserve_ports::{Decision, LifecycleStore, LifecycleStoreError, StoreError};
 
 /// What can end a lifecycle transaction early.
 enum TxError {

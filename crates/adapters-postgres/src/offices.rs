@@ -8,8 +8,8 @@ use crate::{PgStore, users};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use winserve_application::{OfficeRepository, StoreError, UpdateError};
 use winserve_domain::{ElectedOffice, ElectedOfficeId, InvalidValue, OfficeDates, Slug, UserId};
-use winserve_ports::{OfficeRepository, StoreError, UpdateError};
 
 type Loaded = (OfficeRow, String);
 

@@ -10,12 +10,12 @@ use diesel::sql_types::{Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
+use winserve_application::{
+    OrganizationDetails, OrganizationRepository, ProfileUpdate, StoreError, UpdateError,
+};
 use winserve_domain::{
     ClerkOrganizationId, CustomPositionName, InvalidValue, Mode, Organization, OrganizationId,
     Slug, User, UserClaims, UserId,
-};
-use winserve_ports::{
-    OrganizationDetails, OrganizationRepository, ProfileUpdate, StoreError, UpdateError,
 };
 
 /// Selects an organization with its position (and the position's natural district), its override

@@ -9,10 +9,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
-use winserve_domain::{BallotReadyId, District, DistrictId, L2Name, L2Type, Position, StateCode};
-use winserve_ports::{
+use winserve_application::{
     DistrictSummary, NewPosition, Page, PageRequest, ReferenceRepository, StoreError,
 };
+use winserve_domain::{BallotReadyId, District, DistrictId, L2Name, L2Type, Position, StateCode};
 
 /// A position with its natural district (outer join).
 const POSITION_SELECT: &str = "

@@ -6,13 +6,13 @@ use crate::schema::{campaigns, districts, elected_offices, lifecycle_events, seg
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
+use winserve_application::StoreError;
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignStatus, District, DistrictId,
     ElectedOffice, ElectedOfficeId, L2Name, L2Type, LifecycleEvent, LifecycleEventKind,
     OfficeDates, OfficeStatus, OrganizationId, Position, PositionLevel, Segment, SegmentCriteria,
     SegmentId, SegmentName, Slug, StateCode, Subject, User, UserId,
 };
-use winserve_ports::StoreError;
 
 /// A `users` row.
 #[derive(Debug, Queryable, Selectable, QueryableByName)]

@@ -11,8 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use winserve_application::{SegmentError, SegmentRepository, StoreError};
 use winserve_domain::{OrganizationId, Segment, SegmentCriteria, SegmentId, SegmentName};
-use winserve_ports::{SegmentError, SegmentRepository, StoreError};
 
 /// The error inside a segment transaction.
 enum TxError {

@@ -26,11 +26,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::OnceCell;
+use winserve_application::{NewPosition, ReferenceRepository, UserRepository};
 use winserve_domain::{
     BallotReadyId, District, L2Name, L2Type, Position, PositionLevel, StateCode, Subject, User,
     UserClaims,
 };
-use winserve_ports::{NewPosition, ReferenceRepository, UserRepository};
 
 /// The environment variable naming the test server.
 pub const TEST_DATABASE_URL_VAR: &str = "WINSERVE_TEST_DATABASE_URL";

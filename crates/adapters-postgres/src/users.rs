@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use winserve_application::{StoreError, UserRepository};
 use winserve_domain::{OrganizationId, User, UserClaims, UserId};
-use winserve_ports::{StoreError, UserRepository};
 
 #[derive(QueryableByName)]
 struct Locked {

@@ -34,8 +34,8 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use tokio_postgres::{Client, CopyInSink, NoTls};
+use winserve_application::{ImportSummary, StoreError, VoterImport};
 use winserve_domain::{AgeRange, STATEWIDE_L2_TYPE, StateCode, Voter, state_name};
-use winserve_ports::{ImportSummary, StoreError, VoterImport};
 
 mod build_swap;
 

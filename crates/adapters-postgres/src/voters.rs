@@ -12,8 +12,8 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use std::collections::HashMap;
+use winserve_application::{StoreError, VoterImport, VoterRepository};
 use winserve_domain::{DistrictId, Voter};
-use winserve_ports::{StoreError, VoterImport, VoterRepository};
 
 #[derive(QueryableByName)]
 struct Count {

@@ -6,11 +6,13 @@ mod common;
 
 use chrono::Utc;
 use common::*;
+use winserve_application::{
+    LifecycleStore, LifecycleStoreError, OrganizationRepository, StoreError,
+};
 use winserve_domain::{
     CampaignOutcome, Change, CreateCampaign, LifecycleCommand, LifecycleError, LifecycleEvent,
     LifecycleEventKind, Outcome, Transition, UserLifecycle, decide,
 };
-use winserve_ports::{LifecycleStore, LifecycleStoreError, OrganizationRepository, StoreError};
 
 /// The ids a raw-SQL test needs.
 struct World {

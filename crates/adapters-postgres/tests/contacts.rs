@@ -8,13 +8,13 @@ mod common;
 use common::*;
 use futures_util::StreamExt;
 use winserve_adapters_postgres::test_support::{TestDatabase, filter_key};
+use winserve_application::{
+    ContactFilter, ContactRepository, ContactStats, ContactWindow, StoreError, VoterRepository,
+};
 use winserve_domain::{
     Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language,
     MaritalStatus, Mode, PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId,
     VoterStatus, YesNo, YesUnknown, fold,
-};
-use winserve_ports::{
-    ContactFilter, ContactRepository, ContactStats, ContactWindow, StoreError, VoterRepository,
 };
 
 const N: usize = 300;

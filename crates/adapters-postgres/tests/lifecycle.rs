@@ -4,12 +4,12 @@
 mod common;
 
 use common::*;
+use winserve_application::{App, LifecycleStore, LifecycleStoreError, NewCampaign};
 use winserve_domain::{
     CampaignOutcome, CampaignStatus, CreateCampaign, LifecycleCommand, LifecycleError,
     LifecycleEventKind, Mode, OfficeStatus, Outcome, PartyGroup, RecordResult, Segment,
     SegmentCriteria, SegmentId, SegmentName,
 };
-use winserve_ports::{App, LifecycleStore, LifecycleStoreError, NewCampaign};
 
 fn kinds(events: &[(winserve_domain::LifecycleEvent, winserve_domain::Slug)]) -> Vec<&'static str> {
     events.iter().map(|(e, _)| e.kind.as_str()).collect()

@@ -7,12 +7,12 @@ use common::*;
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::RunQueryDsl;
+use winserve_application::{NewPosition, PageRequest, ReferenceRepository, VoterRepository};
 use winserve_domain::{
     Address, AgeRange, BallotReadyId, DistrictId, Education, Ethnicity, Gender, Homeowner, L2Name,
     L2Type, Language, MaritalStatus, PartyGroup, PositionLevel, StateCode, Voter, VoterId,
     VoterStatus, YesNo, YesUnknown,
 };
-use winserve_ports::{NewPosition, PageRequest, ReferenceRepository, VoterRepository};
 
 fn page(page: u32, per_page: u32) -> PageRequest {
     PageRequest { page, per_page }

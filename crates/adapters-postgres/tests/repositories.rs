@@ -6,13 +6,13 @@ mod common;
 
 use chrono::Utc;
 use common::*;
+use winserve_application::{ProfileUpdate, SegmentError, UpdateError};
 use winserve_domain::{
     BallotReadyId, CampaignDetails, CampaignId, CampaignOutcome, ClerkOrganizationId,
     CustomPositionName, DistrictId, ElectedOfficeId, Gender, InvalidValue, LifecycleCommand,
     OfficeDates, OrganizationId, Segment, SegmentCriteria, SegmentId, SegmentName, Slug, Subject,
     UserClaims,
 };
-use winserve_ports::{ProfileUpdate, SegmentError, UpdateError};
 
 fn claims(sub: &str, email: Option<&str>, first: Option<&str>) -> UserClaims {
     UserClaims {

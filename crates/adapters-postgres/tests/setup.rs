@@ -12,7 +12,7 @@ use winserve_adapters_postgres::{
     DatabaseUrl, PgStore, PoolConfig, build_pool, build_pool_with, create_database_if_missing,
     run_migrations,
 };
-use winserve_ports::{HealthCheck, StoreError, UserRepository};
+use winserve_application::{HealthCheck, StoreError, UserRepository};
 
 #[derive(QueryableByName)]
 struct Setting {

@@ -8,11 +8,11 @@ use import_support::{assert_voter_copies_exact, client, count, import};
 use tokio_postgres::Client;
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
+use winserve_application::{ImportSummary, ReferenceRepository, VoterRepository};
 use winserve_domain::{
     Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
     PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
 };
-use winserve_ports::{ImportSummary, ReferenceRepository, VoterRepository};
 
 const WARD_1: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 1");
 const WARD_2: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 2");

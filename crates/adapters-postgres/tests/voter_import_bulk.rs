@@ -10,11 +10,11 @@ use import_support::{assert_voter_copies_exact, client, count, import};
 use std::time::Duration;
 use tokio_postgres::Client;
 use winserve_adapters_postgres::test_support::TestDatabase;
+use winserve_application::{ImportSummary, VoterRepository};
 use winserve_domain::{
     Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
     PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
 };
-use winserve_ports::{ImportSummary, VoterRepository};
 
 const WARD_1: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 1");
 const WARD_2: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 2");
@@ -639,8 +639,8 @@ async fn a_partition_with_something_a_swap_would_lose_takes_the_merge() {
 async fn cached_contacts_statements_read_the_swapped_partition() {
     use winserve_adapters_postgres::PgStore;
     use winserve_adapters_postgres::test_support::district;
+    use winserve_application::{ContactFilter, ContactRepository, ContactWindow};
     use winserve_domain::{Mode, PartyPolicy, SegmentCriteria};
-    use winserve_ports::{ContactFilter, ContactRepository, ContactWindow};
 
     let db = TestDatabase::create().await;
     // One connection: every statement below runs on it, prepared once.

@@ -36,7 +36,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 use tokio_postgres::Client;
 use tokio_postgres::error::SqlState;
-use winserve_ports::StoreError;
+use winserve_application::StoreError;
 
 /// The triggers on the voter tables whose effect [`fill`] reproduces (`district_facets` and the state's
 /// data version):

@@ -5,12 +5,12 @@ use chrono::Utc;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
+use winserve_application::{LifecycleStore, LifecycleStoreError};
 use winserve_domain::{
     CampaignDetails, CampaignId, CampaignOutcome, CreateCampaign, CustomPositionName, District,
     ElectedOfficeId, LifecycleCommand, OrganizationDraft, OrganizationId, Outcome, Position,
     RecordResult, Transition, UserId, decide,
 };
-use winserve_ports::{LifecycleStore, LifecycleStoreError};
 
 pub use winserve_adapters_postgres::test_support::{district, position, user};
 

@@ -3,8 +3,8 @@
 use tokio_postgres::{Client, NoTls};
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
+use winserve_application::{ImportSummary, VoterRepository};
 use winserve_domain::Voter;
-use winserve_ports::{ImportSummary, VoterRepository};
 
 /// A plain `tokio-postgres` connection to the test database, for checks in SQL.
 pub async fn client(db: &TestDatabase) -> Client {

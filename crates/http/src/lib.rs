@@ -1,0 +1,15 @@
+//! # winserve-http
+//!
+//! The HTTP API of winserve (axum): the router and its OpenAPI document, authentication, the extractors
+//! that say who calls and in which organization, request and response bodies, and problem+json errors.
+//! Handlers translate HTTP into calls of the application's services and back; this crate depends on no
+//! database crate.
+
+pub mod auth;
+pub mod context;
+pub mod dto;
+pub mod extract;
+pub mod problem;
+pub mod router;
+pub mod routes;
+pub mod state;

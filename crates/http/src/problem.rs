@@ -1,0 +1,358 @@
+//! The one error envelope of the API: RFC 9457 `application/problem+json` with a stable `code`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+use winserve_application::{AppError, SegmentError, StoreError};
+use winserve_domain::{InvalidValue, LifecycleError};
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field (dotted path for nested ones).
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short, human-readable summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// A stable snake_case code for programs.
+    pub code: String,
+    /// The invalid fields, for `validation_failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+/// An error the API answers with. Build one with the constructors; it renders as problem+json.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    title: &'static str,
+    detail: String,
+    errors: Option<Vec<FieldError>>,
+    retry_after: Option<u32>,
+}
+
+impl ApiError {
+    fn new(
+        status: StatusCode,
+        code: &'static str,
+        title: &'static str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            title,
+            detail: detail.into(),
+            errors: None,
+            retry_after: None,
+        }
+    }
+
+    /// 401 `unauthorized`.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            detail,
+        )
+    }
+
+    /// 400 `organization_required`.
+    pub fn organization_required() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "organization_required",
+            "Organization required",
+            "name the organization with the X-Organization-Slug header (GET /v1/me reports the default)",
+        )
+    }
+
+    /// 404 `organization_not_found` — also for organizations of other users.
+    pub fn organization_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "organization_not_found",
+            "Organization not found",
+            "no organization of yours has this slug",
+        )
+    }
+
+    /// 403 `wrong_mode`.
+    pub fn wrong_mode(needed: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "wrong_mode",
+            "Wrong mode",
+            format!("this endpoint needs a {needed} organization"),
+        )
+    }
+
+    /// 404 `not_found`.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Not found",
+            format!("{what} not found"),
+        )
+    }
+
+    /// 422 `validation_failed` with one field error.
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::validation_many(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
+    }
+
+    /// 422 `validation_failed` with several field errors.
+    pub fn validation_many(errors: Vec<FieldError>) -> Self {
+        let detail = errors
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "Validation failed",
+            detail,
+        );
+        e.errors = Some(errors);
+        e
+    }
+
+    /// 400 `bad_request` (a body that is not JSON at all, a missing content type).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "Bad request",
+            detail,
+        )
+    }
+
+    /// 405 `method_not_allowed`.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "Method not allowed",
+            "this method is not allowed on this path",
+        )
+    }
+
+    /// 409 `organization_archived`.
+    pub fn organization_archived() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "organization_archived",
+            "Organization archived",
+            "the organization is archived and read-only",
+        )
+    }
+
+    /// 409 `conflict` (a unique value is taken).
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
+    }
+
+    /// 413 `payload_too_large`.
+    pub fn payload_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "Payload too large",
+            "request bodies are limited to 1 MiB",
+        )
+    }
+
+    /// 404 `segment_not_found`.
+    pub fn segment_not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "segment_not_found",
+            "Segment not found",
+            "this organization has no segment with this id",
+        )
+    }
+
+    /// 409 `district_not_set`.
+    pub fn district_not_set() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "district_not_set",
+            "District not set",
+            "set a position with a district, or an override district, first",
+        )
+    }
+
+    /// 422 `party_filter_not_allowed`.
+    pub fn party_filter_not_allowed() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "party_filter_not_allowed",
+            "Party filter not allowed",
+            "filtering by political party is not allowed in elected-official mode",
+        )
+    }
+
+    /// 503 `unavailable` with `Retry-After`.
+    pub fn unavailable() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Service unavailable",
+            "the database is not reachable right now; try again shortly",
+        );
+        e.retry_after = Some(2);
+        e
+    }
+
+    /// 500 `internal`. The cause is logged here and never sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "Internal error",
+            "something went wrong on our side; it has been logged",
+        )
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The body.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            kind: format!(
+                "https://winserve.dev/problems/{}",
+                self.code.replace('_', "-")
+            ),
+            title: self.title.to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_owned(),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut response = (self.status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if let Some(seconds) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                ApiError::unavailable()
+            }
+            StoreError::Internal(cause) => ApiError::internal(cause),
+        }
+    }
+}
+
+impl From<InvalidValue> for ApiError {
+    fn from(e: InvalidValue) -> Self {
+        ApiError::validation(e.field, e.message)
+    }
+}
+
+impl From<LifecycleError> for ApiError {
+    fn from(e: LifecycleError) -> Self {
+        let detail = e.to_string();
+        match e {
+            LifecycleError::CampaignNotFound => ApiError::not_found("campaign"),
+            LifecycleError::OfficeNotFound => ApiError::not_found("elected office"),
+            LifecycleError::OpenCampaignExists(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "open_campaign_exists",
+                "Open campaign exists",
+                detail,
+            ),
+            LifecycleError::OfficeNotSet => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "office_not_set",
+                "Office not set",
+                detail,
+            ),
+            LifecycleError::ResultAlreadyRecorded(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "result_already_recorded",
+                "Result already recorded",
+                detail,
+            ),
+            LifecycleError::InvalidTransition { .. } => ApiError::new(
+                StatusCode::CONFLICT,
+                "invalid_transition",
+                "Invalid transition",
+                detail,
+            ),
+            LifecycleError::OrganizationArchived => ApiError::organization_archived(),
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::NotFound(what) => ApiError::not_found(what),
+            AppError::Lifecycle(e) => e.into(),
+            AppError::Invalid(e) => e.into(),
+            AppError::Archived => ApiError::organization_archived(),
+            AppError::Conflict(m) => ApiError::conflict(m),
+            AppError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<SegmentError> for ApiError {
+    fn from(e: SegmentError) -> Self {
+        match e {
+            SegmentError::NotFound => ApiError::segment_not_found(),
+            SegmentError::Archived => ApiError::organization_archived(),
+            SegmentError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

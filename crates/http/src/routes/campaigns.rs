@@ -1,0 +1,327 @@
+//! Campaigns: create, list, read, update, launch, record the result, and the current one (Win only).
+
+use crate::context::{AuthUser, WinOrg};
+use crate::dto::{CampaignDto, ElectedOfficeDto, OrganizationDto, patch_field};
+use crate::extract::{ApiJson, ApiPath};
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use winserve_application::{NewCampaign, Patch};
+use winserve_domain::{
+    BallotReadyId, CampaignDetails, CampaignId, CampaignOutcome, CustomPositionName, DistrictId,
+    ElectedOfficeId, PartyGroup, RemovedPartyCriteria,
+};
+
+/// Body of `POST /v1/campaigns`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaignBody {
+    /// The BallotReady position to run for.
+    pub ballotready_position_id: Option<String>,
+    /// A free-text position name.
+    pub custom_position_name: Option<String>,
+    /// An L2 district to use instead of the position's.
+    pub override_district_id: Option<Uuid>,
+    /// Start from this office's position and district (copied).
+    pub from_elected_office_id: Option<Uuid>,
+    /// General election date.
+    pub election_date: Option<NaiveDate>,
+    /// Primary election date.
+    pub primary_election_date: Option<NaiveDate>,
+    /// BallotReady race id.
+    pub ballotready_race_id: Option<String>,
+    /// BallotReady election id.
+    pub ballotready_election_id: Option<String>,
+    /// The candidate's party.
+    pub party: Option<String>,
+}
+
+impl CreateCampaignBody {
+    fn try_into_domain(self) -> Result<NewCampaign, ApiError> {
+        Ok(NewCampaign {
+            position_id: self
+                .ballotready_position_id
+                .as_deref()
+                .map(BallotReadyId::new)
+                .transpose()?,
+            custom_position_name: self
+                .custom_position_name
+                .as_deref()
+                .map(CustomPositionName::new)
+                .transpose()?,
+            override_district_id: self.override_district_id.map(DistrictId::from_uuid),
+            from_elected_office_id: self.from_elected_office_id.map(ElectedOfficeId::from_uuid),
+            details: CampaignDetails {
+                election_date: self.election_date,
+                primary_election_date: self.primary_election_date,
+                ballotready_race_id: self.ballotready_race_id,
+                ballotready_election_id: self.ballotready_election_id,
+                party: self.party,
+            },
+        })
+    }
+}
+
+/// `{campaign, organization}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignCreated {
+    /// The new draft campaign.
+    pub campaign: CampaignDto,
+    /// Its new Win organization.
+    pub organization: OrganizationDto,
+}
+
+/// Creates a draft campaign and its Win organization. 409 `open_campaign_exists` while another campaign
+/// is draft or active; allowed while serving.
+#[utoipa::path(post, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
+    request_body = CreateCampaignBody,
+    responses((status = 201, body = CampaignCreated), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_campaign(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiJson(body): ApiJson<CreateCampaignBody>,
+) -> ApiResult<(StatusCode, Json<CampaignCreated>)> {
+    let input = body.try_into_domain()?;
+    let (campaign, org) = state.app.create_campaign(me.user.id, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CampaignCreated {
+            campaign: CampaignDto::new(&campaign, &org.organization.slug),
+            organization: OrganizationDto::from(&org),
+        }),
+    ))
+}
+
+/// `{campaigns: [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignList {
+    /// Newest first.
+    pub campaigns: Vec<CampaignDto>,
+}
+
+/// All of the caller's campaigns, any status, newest first.
+#[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
+    responses((status = 200, body = CampaignList), (status = 401, body = Problem)))]
+pub async fn list_campaigns(
+    State(state): State<AppState>,
+    me: AuthUser,
+) -> ApiResult<Json<CampaignList>> {
+    let campaigns = state.app.ports.campaigns.list_for_owner(me.user.id).await?;
+    Ok(Json(CampaignList {
+        campaigns: campaigns
+            .iter()
+            .map(|(c, s)| CampaignDto::new(c, s))
+            .collect(),
+    }))
+}
+
+/// The campaign of the selected organization; a Serve organization is 403 `wrong_mode`.
+#[utoipa::path(get, path = "/v1/campaigns/current", tag = "campaigns", security(("bearer" = [])),
+    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    responses((status = 200, body = CampaignDto), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_current_campaign(WinOrg(ctx): WinOrg) -> ApiResult<Json<CampaignDto>> {
+    let campaign = ctx
+        .org
+        .campaign
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
+    Ok(Json(CampaignDto::new(campaign, &ctx.org.organization.slug)))
+}
+
+async fn owned_campaign(state: &AppState, me: &AuthUser, id: Uuid) -> ApiResult<CampaignDto> {
+    let (c, slug) = state
+        .app
+        .ports
+        .campaigns
+        .find(me.user.id, CampaignId::from_uuid(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
+    Ok(CampaignDto::new(&c, &slug))
+}
+
+/// One of the caller's campaigns.
+#[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = CampaignDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn get_campaign(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<CampaignDto>> {
+    Ok(Json(owned_campaign(&state, &me, id).await?))
+}
+
+/// Body of `PATCH /v1/campaigns/{id}`: `null` clears, absent keeps.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CampaignPatchBody {
+    /// General election date.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub election_date: Patch<NaiveDate>,
+    /// Primary election date.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub primary_election_date: Patch<NaiveDate>,
+    /// BallotReady race id.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub ballotready_race_id: Patch<String>,
+    /// BallotReady election id.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub ballotready_election_id: Patch<String>,
+    /// The candidate's party.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub party: Patch<String>,
+}
+
+/// Updates a campaign's dates, race ids or party. 409 `organization_archived` once it is closed.
+#[utoipa::path(patch, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = CampaignPatchBody,
+    responses((status = 200, body = CampaignDto), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn patch_campaign(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<CampaignPatchBody>,
+) -> ApiResult<Json<CampaignDto>> {
+    let id = CampaignId::from_uuid(id);
+    let (current, _) = state
+        .app
+        .ports
+        .campaigns
+        .find(me.user.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("campaign"))?;
+    let d = current.details;
+    let details = CampaignDetails {
+        election_date: body.election_date.apply(d.election_date),
+        primary_election_date: body.primary_election_date.apply(d.primary_election_date),
+        ballotready_race_id: body.ballotready_race_id.apply(d.ballotready_race_id),
+        ballotready_election_id: body
+            .ballotready_election_id
+            .apply(d.ballotready_election_id),
+        party: body.party.apply(d.party),
+    };
+    let (c, slug) = state.app.update_campaign(me.user.id, id, &details).await?;
+    Ok(Json(CampaignDto::new(&c, &slug)))
+}
+
+/// Launches a draft campaign (`draft → active`); 422 `office_not_set` without a position or custom
+/// position name.
+#[utoipa::path(post, path = "/v1/campaigns/{id}/launch", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = CampaignDto), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn launch_campaign(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<CampaignDto>> {
+    let (c, org) = state
+        .app
+        .launch_campaign(me.user.id, CampaignId::from_uuid(id))
+        .await?;
+    Ok(Json(CampaignDto::new(&c, &org.organization.slug)))
+}
+
+/// Body of `POST /v1/campaigns/{id}/result`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultBody {
+    /// won, lost or withdrawn.
+    #[schema(value_type = String, example = "won")]
+    pub outcome: CampaignOutcome,
+    /// On a win, the start of the term.
+    pub sworn_in_date: Option<NaiveDate>,
+    /// On a win, copy the campaign's custom segments into the new Serve organization (party criteria
+    /// removed).
+    #[serde(default)]
+    pub copy_segments: bool,
+}
+
+/// A party criterion removed from a copied segment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RemovedPartyCriteriaDto {
+    /// The copied segment.
+    pub segment_id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// The removed party values.
+    pub party: Vec<String>,
+}
+
+impl From<&RemovedPartyCriteria> for RemovedPartyCriteriaDto {
+    fn from(r: &RemovedPartyCriteria) -> Self {
+        Self {
+            segment_id: r.segment_id.as_uuid(),
+            name: r.name.clone(),
+            party: r
+                .party
+                .iter()
+                .map(|p: &PartyGroup| p.as_str().to_owned())
+                .collect(),
+        }
+    }
+}
+
+/// `{campaign, elected_office, organization, removed_party_criteria}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultDto {
+    /// The closed campaign.
+    pub campaign: CampaignDto,
+    /// The office that started, on a win; else null.
+    pub elected_office: Option<ElectedOfficeDto>,
+    /// The new Serve organization on a win, else the campaign's.
+    pub organization: OrganizationDto,
+    /// Party criteria removed from copied segments.
+    pub removed_party_criteria: Vec<RemovedPartyCriteriaDto>,
+}
+
+/// Records a campaign's result. `won` starts an office in a new Serve organization; the same result
+/// again answers the same outcome; a different one is 409 `result_already_recorded`.
+#[utoipa::path(post, path = "/v1/campaigns/{id}/result", tag = "campaigns", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ResultBody,
+    responses((status = 200, body = ResultDto), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn record_campaign_result(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<ResultBody>,
+) -> ApiResult<Json<ResultDto>> {
+    let r = state
+        .app
+        .record_result(
+            me.user.id,
+            CampaignId::from_uuid(id),
+            body.outcome,
+            body.sworn_in_date,
+            body.copy_segments,
+        )
+        .await?;
+    Ok(Json(ResultDto {
+        campaign: CampaignDto::new(&r.campaign.0, &r.campaign.1),
+        elected_office: r
+            .elected_office
+            .as_ref()
+            .map(|(o, s)| ElectedOfficeDto::new(o, s)),
+        organization: OrganizationDto::from(&r.organization),
+        removed_party_criteria: r
+            .removed_party_criteria
+            .iter()
+            .map(RemovedPartyCriteriaDto::from)
+            .collect(),
+    }))
+}

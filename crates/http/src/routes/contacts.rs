@@ -1,0 +1,775 @@
+//! Contacts: the voters of the organization's effective district — list (page or cursor), detail, CSV
+//! export and statistics — through the party policy of the organization's mode.
+
+use crate::context::OrgContext;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::routes::reference::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
+use crate::routes::segments::owned_segment;
+use crate::state::AppState;
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use winserve_application::{Bucket, ContactCursor, ContactFilter, ContactWindow};
+use winserve_domain::{BuiltInSegment, PartyPolicy, SegmentCriteria, Voter, VoterId, fold};
+
+/// A contact's address.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AddressDto {
+    /// Street line.
+    pub line1: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// State.
+    pub state: Option<String>,
+    /// ZIP.
+    pub zip: Option<String>,
+}
+
+/// A contact (a voter of the district). `political_party` is absent in Serve mode.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactDto {
+    /// Its id.
+    pub id: Uuid,
+    /// L2's voter id.
+    pub lal_voter_id: String,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Middle name.
+    pub middle_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Suffix.
+    pub name_suffix: Option<String>,
+    /// Age.
+    pub age: Option<i16>,
+    /// male, female or null.
+    pub gender: Option<&'static str>,
+    /// The party as the voter file describes it; absent (not null) in Serve mode.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub political_party: Option<Option<String>>,
+    /// super, likely, unreliable, unlikely, first_time or null.
+    pub voter_status: Option<&'static str>,
+    /// Residence address.
+    pub address: AddressDto,
+    /// Cell phone.
+    pub cell_phone: Option<String>,
+    /// Landline.
+    pub landline: Option<String>,
+    /// married, likely_married, single, likely_single or null.
+    pub marital_status: Option<&'static str>,
+    /// yes, no or null.
+    pub has_children: Option<&'static str>,
+    /// yes or null.
+    pub veteran: Option<&'static str>,
+    /// yes, likely, no or null.
+    pub homeowner: Option<&'static str>,
+    /// yes or null.
+    pub business_owner: Option<&'static str>,
+    /// Education level or null.
+    pub education: Option<&'static str>,
+    /// Ethnic group or null.
+    pub ethnicity: Option<&'static str>,
+    /// en, es, other or null.
+    pub language: Option<&'static str>,
+    /// Estimated household income in dollars.
+    pub estimated_income: Option<i32>,
+}
+
+fn known(value: &'static str) -> Option<&'static str> {
+    (value != "unknown").then_some(value)
+}
+
+impl ContactDto {
+    /// The contact as `policy` lets the mode see it (taking the voter's strings, not copying them).
+    pub fn new(v: Voter, policy: PartyPolicy) -> Self {
+        Self {
+            id: v.id.as_uuid(),
+            lal_voter_id: v.lal_voter_id,
+            first_name: v.first_name,
+            middle_name: v.middle_name,
+            last_name: v.last_name,
+            name_suffix: v.name_suffix,
+            age: v.age,
+            gender: known(v.gender.as_str()),
+            political_party: policy.may_view().then_some(v.party_description),
+            voter_status: known(v.voter_status.as_str()),
+            address: AddressDto {
+                line1: v.address.line1,
+                city: v.address.city,
+                state: v.address.state,
+                zip: v.address.zip,
+            },
+            cell_phone: v.cell_phone,
+            landline: v.landline,
+            marital_status: known(v.marital_status.as_str()),
+            has_children: known(v.has_children.as_str()),
+            veteran: known(v.veteran.as_str()),
+            homeowner: known(v.homeowner.as_str()),
+            business_owner: known(v.business_owner.as_str()),
+            education: known(v.education.as_str()),
+            ethnicity: known(v.ethnicity.as_str()),
+            language: known(v.language.as_str()),
+            estimated_income: v.estimated_income,
+        }
+    }
+}
+
+/// Paging of a contacts list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactsMeta {
+    /// Exact number of matching contacts.
+    pub total: u64,
+    /// The page number (null when paging by cursor).
+    pub page: Option<u32>,
+    /// Page size.
+    pub per_page: u32,
+    /// Number of pages.
+    pub total_pages: u64,
+    /// Pass as `cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// `{contacts, meta}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactList {
+    /// In (last name, first name, id) order.
+    pub contacts: Vec<ContactDto>,
+    /// Paging.
+    pub meta: ContactsMeta,
+}
+
+const SEPARATOR: char = '\u{1f}';
+
+/// Encodes a cursor as opaque hex.
+pub fn encode_cursor(c: &ContactCursor) -> String {
+    let raw = format!(
+        "{}{SEPARATOR}{}{SEPARATOR}{}",
+        c.last_name_key, c.first_name_key, c.voter_id
+    );
+    raw.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Decodes a cursor made by [`encode_cursor`].
+pub fn decode_cursor(text: &str) -> Option<ContactCursor> {
+    if !text.len().is_multiple_of(2) || text.len() > 2048 {
+        return None;
+    }
+    let bytes = (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    let raw = String::from_utf8(bytes).ok()?;
+    let mut parts = raw.split(SEPARATOR);
+    let (last, first, id) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(ContactCursor {
+        last_name_key: last.to_owned(),
+        first_name_key: first.to_owned(),
+        voter_id: VoterId::from_uuid(Uuid::parse_str(id).ok()?),
+    })
+}
+
+/// The query parameters of the contacts endpoints: `segment`, `search`, `page`, `per_page`, `cursor`,
+/// plus ad-hoc criteria with the keys of the segment criteria (lists comma-separated, e.g.
+/// `voter_status=super,likely&has_cell_phone=true`).
+#[derive(Debug, Default)]
+pub struct ContactParams {
+    segment: Option<String>,
+    search: Option<String>,
+    page: Option<u32>,
+    per_page: Option<u32>,
+    cursor: Option<String>,
+    adhoc: SegmentCriteria,
+}
+
+const BOOL_KEYS: [&str; 3] = ["has_cell_phone", "has_landline", "has_address"];
+
+impl ContactParams {
+    /// Reads the raw pairs; unknown keys and bad values are 422 `validation_failed`.
+    pub fn parse(pairs: Vec<(String, String)>, paging: bool) -> ApiResult<Self> {
+        let mut params = ContactParams::default();
+        let mut criteria = serde_json::Map::new();
+        let number = |key: &str, v: &str| {
+            v.parse::<u32>()
+                .map_err(|_| ApiError::validation(key, "must be a whole number"))
+        };
+        for (key, value) in pairs {
+            match key.as_str() {
+                "segment" => params.segment = Some(value),
+                "search" => params.search = Some(value),
+                "page" if paging => params.page = Some(number("page", &value)?),
+                "per_page" if paging => params.per_page = Some(number("per_page", &value)?),
+                "cursor" if paging => params.cursor = Some(value),
+                k if BOOL_KEYS.contains(&k) => {
+                    let b = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(ApiError::validation(key, "must be true or false")),
+                    };
+                    if criteria
+                        .insert(key.clone(), serde_json::Value::Bool(b))
+                        .is_some()
+                    {
+                        return Err(ApiError::validation(key, "must be given once"));
+                    }
+                }
+                _ => {
+                    // A repeated key adds to the list (`a=x&a=y` is `a=x,y`).
+                    let entry = criteria
+                        .entry(key)
+                        .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+                    if let serde_json::Value::Array(list) = entry {
+                        list.extend(
+                            value
+                                .split(',')
+                                .map(|v| serde_json::Value::String(v.trim().to_owned())),
+                        );
+                    }
+                }
+            }
+        }
+        let adhoc: SegmentCriteria = serde_json::from_value(serde_json::Value::Object(criteria))
+            .map_err(|e| ApiError::validation("query", e.to_string()))?;
+        params.adhoc = adhoc.normalized()?;
+        Ok(params)
+    }
+
+    fn window(&self) -> ApiResult<ContactWindow> {
+        let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
+        if !(1..=MAX_PER_PAGE).contains(&per_page) {
+            return Err(ApiError::validation(
+                "per_page",
+                "must be between 1 and 100",
+            ));
+        }
+        match (&self.cursor, self.page) {
+            (Some(_), Some(_)) => Err(ApiError::validation(
+                "cursor",
+                "use either page or cursor, not both",
+            )),
+            (Some(c), None) => {
+                let cursor = decode_cursor(c).ok_or_else(|| {
+                    ApiError::validation("cursor", "is not a cursor of this list")
+                })?;
+                Ok(ContactWindow::After {
+                    cursor: Some(cursor),
+                    per_page,
+                })
+            }
+            (None, page) => {
+                let page = page.unwrap_or(1);
+                if page == 0 {
+                    return Err(ApiError::validation("page", "must be 1 or more"));
+                }
+                Ok(ContactWindow::Page { page, per_page })
+            }
+        }
+    }
+}
+
+/// The filter of a contacts request: the organization's effective district (else 409
+/// `district_not_set`), the segment's and ad-hoc criteria (ANDed), the folded search, and the party
+/// policy of the mode — which refuses any party criterion in Serve mode with 422
+/// `party_filter_not_allowed`. `None` when the criteria contradict each other (nothing matches).
+pub fn contact_filter(
+    ctx: &OrgContext,
+    segment: &SegmentCriteria,
+    adhoc: &SegmentCriteria,
+    search: Option<&str>,
+) -> ApiResult<Option<ContactFilter>> {
+    let policy = PartyPolicy::for_mode(ctx.mode());
+    for criteria in [segment, adhoc] {
+        policy
+            .check_criteria(criteria)
+            .map_err(|_| ApiError::party_filter_not_allowed())?;
+    }
+    let (district, _) = ctx
+        .org
+        .organization
+        .effective_district()
+        .ok_or_else(ApiError::district_not_set)?;
+    let search = match search.map(fold).filter(|s| !s.is_empty()) {
+        Some(s) if s.chars().count() > 100 => {
+            return Err(ApiError::validation(
+                "search",
+                "must be at most 100 characters",
+            ));
+        }
+        other => other,
+    };
+    Ok(segment.and(adhoc).map(|criteria| ContactFilter {
+        district: district.clone(),
+        criteria,
+        search,
+        policy,
+    }))
+}
+
+async fn segment_criteria(
+    state: &AppState,
+    ctx: &OrgContext,
+    segment: Option<&str>,
+) -> ApiResult<SegmentCriteria> {
+    match segment {
+        None | Some("") => Ok(SegmentCriteria::default()),
+        Some(key) => match BuiltInSegment::from_key(key) {
+            Some(b) => Ok(b.criteria()),
+            None => Ok(owned_segment(state, ctx.org.organization.id, key)
+                .await?
+                .criteria),
+        },
+    }
+}
+
+async fn filter_from(
+    state: &AppState,
+    ctx: &OrgContext,
+    params: &ContactParams,
+) -> ApiResult<Option<ContactFilter>> {
+    let segment = segment_criteria(state, ctx, params.segment.as_deref()).await?;
+    contact_filter(ctx, &segment, &params.adhoc, params.search.as_deref())
+}
+
+/// The contacts of the organization's district, 50 (up to 100) at a time, by page or cursor, with the
+/// exact total.
+#[utoipa::path(get, path = "/v1/contacts", tag = "contacts", security(("bearer" = [])),
+    params(
+        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in"),
+        ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
+        ("search" = Option<String>, Query, description = "name, phone or address; case- and accent-insensitive"),
+        ("page" = Option<u32>, Query, description = "1-based page"),
+        ("per_page" = Option<u32>, Query, description = "1..=100, default 50"),
+        ("cursor" = Option<String>, Query, description = "the next_cursor of the previous page"),
+    ),
+    responses((status = 200, body = ContactList), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn list_contacts(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
+) -> ApiResult<Json<ContactList>> {
+    let params = ContactParams::parse(pairs, true)?;
+    let window = params.window()?;
+    let (page, per_page) = match &window {
+        ContactWindow::Page { page, per_page } => (Some(*page), *per_page),
+        ContactWindow::After { per_page, .. } => (None, *per_page),
+    };
+    let Some(filter) = filter_from(&state, &ctx, &params).await? else {
+        return Ok(Json(ContactList {
+            contacts: vec![],
+            meta: ContactsMeta {
+                total: 0,
+                page,
+                per_page,
+                total_pages: 0,
+                next_cursor: None,
+            },
+        }));
+    };
+    let found = state.app.ports.contacts.list(&filter, &window).await?;
+    Ok(Json(ContactList {
+        contacts: found
+            .contacts
+            .into_iter()
+            .map(|v| ContactDto::new(v, filter.policy))
+            .collect(),
+        meta: ContactsMeta {
+            total: found.total,
+            page,
+            per_page,
+            total_pages: found.total.div_ceil(u64::from(per_page)),
+            next_cursor: found.next.as_ref().map(encode_cursor),
+        },
+    }))
+}
+
+/// One contact of the organization's district; any other voter is 404.
+#[utoipa::path(get, path = "/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
+    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    responses((status = 200, body = ContactDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn get_contact(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<ContactDto>> {
+    let policy = PartyPolicy::for_mode(ctx.mode());
+    let (district, _) = ctx
+        .org
+        .organization
+        .effective_district()
+        .ok_or_else(ApiError::district_not_set)?;
+    let voter = state
+        .app
+        .ports
+        .contacts
+        .find(district, policy, VoterId::from_uuid(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("contact"))?;
+    Ok(Json(ContactDto::new(voter, policy)))
+}
+
+/// The CSV columns of an export; `political_party` only where the policy allows it.
+fn export_header(policy: PartyPolicy) -> Vec<&'static str> {
+    let mut h = vec![
+        "id",
+        "lal_voter_id",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "name_suffix",
+        "age",
+        "gender",
+    ];
+    if policy.may_export() {
+        h.push("political_party");
+    }
+    h.extend([
+        "voter_status",
+        "address_line1",
+        "address_city",
+        "address_state",
+        "address_zip",
+        "cell_phone",
+        "landline",
+        "marital_status",
+        "has_children",
+        "veteran",
+        "homeowner",
+        "business_owner",
+        "education",
+        "ethnicity",
+        "language",
+        "estimated_income",
+    ]);
+    h
+}
+
+/// The text of an optional field; empty when absent.
+fn field(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+/// Writes one contact as a CSV record, in [`export_header`]'s order. Fields are borrowed from the voter:
+/// an export writes hundreds of thousands of rows, and per-field allocations were most of its CPU time.
+fn write_export_row(
+    w: &mut csv::Writer<Vec<u8>>,
+    v: &Voter,
+    policy: PartyPolicy,
+) -> Result<(), csv::Error> {
+    let mut id_buffer = uuid::Uuid::encode_buffer();
+    let id = v.id.as_uuid().hyphenated().encode_lower(&mut id_buffer);
+    let age = v.age.map(|a| a.to_string()).unwrap_or_default();
+    let income = v
+        .estimated_income
+        .map(|i| i.to_string())
+        .unwrap_or_default();
+    let cat = |s: &'static str| known(s).unwrap_or("");
+    w.write_field(&*id)?;
+    w.write_field(&v.lal_voter_id)?;
+    w.write_field(field(&v.first_name))?;
+    w.write_field(field(&v.middle_name))?;
+    w.write_field(field(&v.last_name))?;
+    w.write_field(field(&v.name_suffix))?;
+    w.write_field(&age)?;
+    w.write_field(cat(v.gender.as_str()))?;
+    if policy.may_export() {
+        w.write_field(field(&v.party_description))?;
+    }
+    for value in [
+        cat(v.voter_status.as_str()),
+        field(&v.address.line1),
+        field(&v.address.city),
+        field(&v.address.state),
+        field(&v.address.zip),
+        field(&v.cell_phone),
+        field(&v.landline),
+        cat(v.marital_status.as_str()),
+        cat(v.has_children.as_str()),
+        cat(v.veteran.as_str()),
+        cat(v.homeowner.as_str()),
+        cat(v.business_owner.as_str()),
+        cat(v.education.as_str()),
+        cat(v.ethnicity.as_str()),
+        cat(v.language.as_str()),
+        &income,
+    ] {
+        w.write_field(value)?;
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+/// The CSV text of the header row.
+fn csv_header(policy: PartyPolicy) -> Result<Bytes, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(512));
+    w.write_record(export_header(policy))?;
+    w.into_inner()
+        .map(Bytes::from)
+        .map_err(|e| e.into_error().into())
+}
+
+/// The CSV text of a chunk of contacts.
+fn csv_rows(voters: &[Voter], policy: PartyPolicy) -> Result<Bytes, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(voters.len() * 200));
+    for v in voters {
+        write_export_row(&mut w, v, policy)?;
+    }
+    w.into_inner()
+        .map(Bytes::from)
+        .map_err(|e| e.into_error().into())
+}
+
+/// Every matching contact as CSV with a header row, streamed from the database (memory stays flat).
+#[utoipa::path(get, path = "/v1/contacts/export", tag = "contacts", security(("bearer" = [])),
+    params(
+        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in"),
+        ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
+        ("search" = Option<String>, Query, description = "name, phone or address"),
+    ),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn export_contacts(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
+) -> ApiResult<Response> {
+    let params = ContactParams::parse(pairs, false)?;
+    let policy = PartyPolicy::for_mode(ctx.mode());
+    let header = csv_header(policy).map_err(ApiError::internal)?;
+    let head = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(header) });
+    let body = match filter_from(&state, &ctx, &params).await? {
+        None => Body::from_stream(head),
+        Some(filter) => {
+            let rows = state.app.ports.contacts.export(&filter).await?;
+            let chunks = rows.ready_chunks(256).map(move |chunk| {
+                let voters = chunk
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                csv_rows(&voters, policy).map_err(std::io::Error::other)
+            });
+            Body::from_stream(head.chain(chunks))
+        }
+    };
+    let filename = format!(
+        "attachment; filename=\"contacts-{}.csv\"",
+        ctx.org.organization.slug
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, filename),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// A breakdown bucket.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BucketDto {
+    /// The criteria value.
+    pub label: String,
+    /// Contacts in it.
+    pub count: u64,
+}
+
+/// The breakdowns; `party` is absent in Serve mode.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsBuckets {
+    /// By age bracket.
+    pub age: Vec<BucketDto>,
+    /// By gender.
+    pub gender: Vec<BucketDto>,
+    /// By voter status.
+    pub voter_status: Vec<BucketDto>,
+    /// By party (Win only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub party: Option<Vec<BucketDto>>,
+}
+
+/// `GET /v1/contacts/stats`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsDto {
+    /// Matching contacts.
+    pub total: u64,
+    /// With a cell phone.
+    pub with_cell_phone: u64,
+    /// With a landline.
+    pub with_landline: u64,
+    /// Breakdowns.
+    pub buckets: StatsBuckets,
+}
+
+fn bucket_dtos(buckets: Vec<Bucket>) -> Vec<BucketDto> {
+    buckets
+        .into_iter()
+        .map(|b| BucketDto {
+            label: b.label,
+            count: b.count,
+        })
+        .collect()
+}
+
+/// Totals and breakdowns of the organization's contacts (party only in Win mode).
+#[utoipa::path(get, path = "/v1/contacts/stats", tag = "contacts", security(("bearer" = [])),
+    params(
+        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in"),
+        ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
+    ),
+    responses((status = 200, body = StatsDto), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem)))]
+pub async fn get_contact_stats(
+    State(state): State<AppState>,
+    ctx: OrgContext,
+    ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
+) -> ApiResult<Json<StatsDto>> {
+    let params = ContactParams::parse(pairs, false)?;
+    let policy = PartyPolicy::for_mode(ctx.mode());
+    let Some(filter) = filter_from(&state, &ctx, &params).await? else {
+        let empty = |all: &[&str]| {
+            all.iter()
+                .map(|l| BucketDto {
+                    label: (*l).to_owned(),
+                    count: 0,
+                })
+                .collect::<Vec<_>>()
+        };
+        return Ok(Json(StatsDto {
+            total: 0,
+            with_cell_phone: 0,
+            with_landline: 0,
+            buckets: StatsBuckets {
+                age: empty(&["18_24", "25_34", "35_49", "50_plus", "unknown"]),
+                gender: empty(&["male", "female", "unknown"]),
+                voter_status: empty(&[
+                    "super",
+                    "likely",
+                    "unreliable",
+                    "unlikely",
+                    "first_time",
+                    "unknown",
+                ]),
+                party: policy.may_aggregate().then(|| {
+                    empty(&[
+                        "democratic",
+                        "republican",
+                        "independent",
+                        "other",
+                        "unknown",
+                    ])
+                }),
+            },
+        }));
+    };
+    let s = state.app.ports.contacts.stats(&filter).await?;
+    Ok(Json(StatsDto {
+        total: s.total,
+        with_cell_phone: s.with_cell_phone,
+        with_landline: s.with_landline,
+        buckets: StatsBuckets {
+            age: bucket_dtos(s.age),
+            gender: bucket_dtos(s.gender),
+            voter_status: bucket_dtos(s.voter_status),
+            party: s.party.map(bucket_dtos),
+        },
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let c = ContactCursor {
+            last_name_key: "núñez".into(),
+            first_name_key: "jose".into(),
+            voter_id: VoterId::generate(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
+        assert_eq!(decode_cursor("zz"), None);
+        assert_eq!(decode_cursor("abc"), None);
+    }
+
+    #[test]
+    fn adhoc_criteria_are_parsed_and_checked() {
+        let p = ContactParams::parse(
+            vec![
+                ("voter_status".into(), "super,likely".into()),
+                ("has_cell_phone".into(), "true".into()),
+            ],
+            true,
+        )
+        .unwrap();
+        assert_eq!(p.adhoc.has_cell_phone, Some(true));
+        assert_eq!(p.adhoc.voter_status.unwrap().len(), 2);
+        assert!(ContactParams::parse(vec![("shoe".into(), "1".into())], true).is_err());
+        assert!(
+            ContactParams::parse(vec![("voter_status".into(), "sometimes".into())], true).is_err()
+        );
+        assert!(ContactParams::parse(vec![("has_landline".into(), "yes".into())], true).is_err());
+        assert!(ContactParams::parse(vec![("page".into(), "2".into())], false).is_err());
+        let repeated = ContactParams::parse(
+            vec![
+                ("gender".into(), "male".into()),
+                ("gender".into(), "female".into()),
+            ],
+            true,
+        )
+        .unwrap();
+        assert_eq!(repeated.adhoc.gender.unwrap().len(), 2);
+        assert!(
+            ContactParams::parse(
+                vec![
+                    ("has_landline".into(), "true".into()),
+                    ("has_landline".into(), "false".into())
+                ],
+                true
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn windows_are_checked() {
+        let w = |pairs: Vec<(&str, &str)>| {
+            ContactParams::parse(
+                pairs
+                    .into_iter()
+                    .map(|(a, b)| (a.into(), b.into()))
+                    .collect(),
+                true,
+            )
+            .and_then(|p| p.window())
+        };
+        assert!(w(vec![("per_page", "0")]).is_err());
+        assert!(w(vec![("per_page", "101")]).is_err());
+        assert!(w(vec![("page", "0")]).is_err());
+        assert!(w(vec![("page", "1"), ("cursor", "00")]).is_err());
+        assert!(w(vec![("cursor", "nothex")]).is_err());
+        assert_eq!(
+            w(vec![("page", "3"), ("per_page", "100")]).unwrap(),
+            ContactWindow::Page {
+                page: 3,
+                per_page: 100
+            }
+        );
+    }
+
+    #[test]
+    fn exports_have_no_party_column_in_serve_mode() {
+        use winserve_domain::Mode;
+        assert!(export_header(PartyPolicy::for_mode(Mode::Win)).contains(&"political_party"));
+        assert!(!export_header(PartyPolicy::for_mode(Mode::Serve)).contains(&"political_party"));
+    }
+}

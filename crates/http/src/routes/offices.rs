@@ -1,0 +1,133 @@
+//! Elected offices: list, read, update the dates, end, and the current one (Serve only).
+
+use crate::context::{AuthUser, ServeOrg};
+use crate::dto::{ElectedOfficeDto, patch_field};
+use crate::extract::{ApiJson, ApiPath};
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use winserve_application::Patch;
+use winserve_domain::{ElectedOfficeId, OfficeDates};
+
+/// `{elected_offices: [...]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ElectedOfficeList {
+    /// Newest first.
+    pub elected_offices: Vec<ElectedOfficeDto>,
+}
+
+/// All of the caller's offices, newest first.
+#[utoipa::path(get, path = "/v1/elected-offices", tag = "elected offices", security(("bearer" = [])),
+    responses((status = 200, body = ElectedOfficeList), (status = 401, body = Problem)))]
+pub async fn list_elected_offices(
+    State(state): State<AppState>,
+    me: AuthUser,
+) -> ApiResult<Json<ElectedOfficeList>> {
+    let offices = state.app.ports.offices.list_for_owner(me.user.id).await?;
+    Ok(Json(ElectedOfficeList {
+        elected_offices: offices
+            .iter()
+            .map(|(o, s)| ElectedOfficeDto::new(o, s))
+            .collect(),
+    }))
+}
+
+/// The office of the selected organization; a Win organization is 403 `wrong_mode`.
+#[utoipa::path(get, path = "/v1/elected-offices/current", tag = "elected offices", security(("bearer" = [])),
+    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    responses((status = 200, body = ElectedOfficeDto), (status = 400, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_current_elected_office(
+    ServeOrg(ctx): ServeOrg,
+) -> ApiResult<Json<ElectedOfficeDto>> {
+    let office = ctx
+        .org
+        .elected_office
+        .as_ref()
+        .ok_or_else(|| ApiError::not_found("elected office"))?;
+    Ok(Json(ElectedOfficeDto::new(
+        office,
+        &ctx.org.organization.slug,
+    )))
+}
+
+/// One of the caller's offices.
+#[utoipa::path(get, path = "/v1/elected-offices/{id}", tag = "elected offices", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ElectedOfficeDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn get_elected_office(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<ElectedOfficeDto>> {
+    let (o, slug) = state
+        .app
+        .ports
+        .offices
+        .find(me.user.id, ElectedOfficeId::from_uuid(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("elected office"))?;
+    Ok(Json(ElectedOfficeDto::new(&o, &slug)))
+}
+
+/// Body of `PATCH /v1/elected-offices/{id}`: `null` clears, absent keeps.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ElectedOfficePatchBody {
+    /// Sworn-in date.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub sworn_in_date: Patch<NaiveDate>,
+    /// Term end date.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub term_end_date: Patch<NaiveDate>,
+}
+
+/// Updates an office's dates. 409 `organization_archived` once it ended.
+#[utoipa::path(patch, path = "/v1/elected-offices/{id}", tag = "elected offices", security(("bearer" = [])),
+    params(("id" = Uuid, Path)), request_body = ElectedOfficePatchBody,
+    responses((status = 200, body = ElectedOfficeDto), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn patch_elected_office(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<ElectedOfficePatchBody>,
+) -> ApiResult<Json<ElectedOfficeDto>> {
+    let id = ElectedOfficeId::from_uuid(id);
+    let (current, _) = state
+        .app
+        .ports
+        .offices
+        .find(me.user.id, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("elected office"))?;
+    let dates = OfficeDates {
+        sworn_in_date: body.sworn_in_date.apply(current.dates.sworn_in_date),
+        term_end_date: body.term_end_date.apply(current.dates.term_end_date),
+    };
+    let (o, slug) = state.app.update_office(me.user.id, id, &dates).await?;
+    Ok(Json(ElectedOfficeDto::new(&o, &slug)))
+}
+
+/// Ends an office (`active → ended`); its organization is archived and stays readable.
+#[utoipa::path(post, path = "/v1/elected-offices/{id}/end", tag = "elected offices", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ElectedOfficeDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn end_elected_office(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Json<ElectedOfficeDto>> {
+    let (o, slug) = state
+        .app
+        .end_office(me.user.id, ElectedOfficeId::from_uuid(id))
+        .await?;
+    Ok(Json(ElectedOfficeDto::new(&o, &slug)))
+}

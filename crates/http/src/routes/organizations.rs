@@ -1,0 +1,146 @@
+//! Organizations: list, read, update the profile, and the navigation of their mode.
+
+use crate::context::AuthUser;
+use crate::dto::{NavDto, OrganizationDto, OrganizationList, patch_field};
+use crate::extract::{ApiJson, ApiPath};
+use crate::problem::{ApiError, ApiResult, Problem};
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use winserve_application::{OrganizationDetails, OrganizationPatch, Patch};
+use winserve_domain::{
+    BallotReadyId, ClerkOrganizationId, CustomPositionName, DistrictId, Slug, navigation_for,
+};
+
+/// The caller's organization with `slug`; any other is 404 `organization_not_found`.
+pub async fn owned_organization(
+    state: &AppState,
+    me: &AuthUser,
+    slug: &str,
+) -> ApiResult<OrganizationDetails> {
+    let slug = Slug::new(slug).map_err(|_| ApiError::organization_not_found())?;
+    state
+        .app
+        .ports
+        .organizations
+        .find_by_slug(me.user.id, &slug)
+        .await?
+        .ok_or_else(ApiError::organization_not_found)
+}
+
+/// The caller's organizations, open ones first, newest first.
+#[utoipa::path(get, path = "/v1/organizations", tag = "organizations", security(("bearer" = [])),
+    responses((status = 200, body = OrganizationList), (status = 401, body = Problem)))]
+pub async fn list_organizations(
+    State(state): State<AppState>,
+    me: AuthUser,
+) -> ApiResult<Json<OrganizationList>> {
+    let orgs = state
+        .app
+        .ports
+        .organizations
+        .list_for_owner(me.user.id)
+        .await?;
+    Ok(Json(OrganizationList {
+        organizations: orgs.iter().map(OrganizationDto::from).collect(),
+    }))
+}
+
+/// One of the caller's organizations.
+#[utoipa::path(get, path = "/v1/organizations/{slug}", tag = "organizations", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the organization's slug")),
+    responses((status = 200, body = OrganizationDto), (status = 404, body = Problem)))]
+pub async fn get_organization(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<OrganizationDto>> {
+    let org = owned_organization(&state, &me, &slug).await?;
+    Ok(Json(OrganizationDto::from(&org)))
+}
+
+/// Body of `PATCH /v1/organizations/{slug}`: `null` clears a field, an absent key keeps it.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationPatchBody {
+    /// A BallotReady position id; unknown ids are 422.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub ballotready_position_id: Patch<String>,
+    /// An L2 district id to use instead of the position's; unknown ids are 422.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<Uuid>)]
+    pub override_district_id: Patch<Uuid>,
+    /// A free-text position name.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub custom_position_name: Patch<String>,
+    /// The Clerk organization to link 1:1.
+    #[serde(default, deserialize_with = "patch_field")]
+    #[schema(value_type = Option<String>)]
+    pub clerk_organization_id: Patch<String>,
+}
+
+fn convert<T, E>(
+    patch: Patch<String>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<Patch<T>, E> {
+    Ok(match patch {
+        Patch::Keep => Patch::Keep,
+        Patch::Clear => Patch::Clear,
+        Patch::Set(v) => Patch::Set(parse(&v)?),
+    })
+}
+
+impl OrganizationPatchBody {
+    fn try_into_domain(self) -> Result<OrganizationPatch, ApiError> {
+        Ok(OrganizationPatch {
+            position_id: convert(self.ballotready_position_id, BallotReadyId::new)?,
+            override_district_id: match self.override_district_id {
+                Patch::Keep => Patch::Keep,
+                Patch::Clear => Patch::Clear,
+                Patch::Set(id) => Patch::Set(DistrictId::from_uuid(id)),
+            },
+            custom_position_name: convert(self.custom_position_name, CustomPositionName::new)?,
+            clerk_organization_id: convert(self.clerk_organization_id, ClerkOrganizationId::new)?,
+        })
+    }
+}
+
+/// Updates an organization's position, override district, custom position name or Clerk link. An
+/// archived organization is 409 `organization_archived`.
+#[utoipa::path(patch, path = "/v1/organizations/{slug}", tag = "organizations", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the organization's slug")),
+    request_body = OrganizationPatchBody,
+    responses((status = 200, body = OrganizationDto), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn patch_organization(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(body): ApiJson<OrganizationPatchBody>,
+) -> ApiResult<Json<OrganizationDto>> {
+    let org = owned_organization(&state, &me, &slug).await?;
+    let patch = body.try_into_domain()?;
+    let updated = state
+        .app
+        .update_organization(me.user.id, &org, &patch)
+        .await?;
+    Ok(Json(OrganizationDto::from(&updated)))
+}
+
+/// The navigation of the organization's mode and its landing path.
+#[utoipa::path(get, path = "/v1/organizations/{slug}/nav", tag = "organizations", security(("bearer" = [])),
+    params(("slug" = String, Path, description = "the organization's slug")),
+    responses((status = 200, body = NavDto), (status = 404, body = Problem)))]
+pub async fn get_organization_nav(
+    State(state): State<AppState>,
+    me: AuthUser,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Json<NavDto>> {
+    let org = owned_organization(&state, &me, &slug).await?;
+    Ok(Json(NavDto::from(&navigation_for(org.organization.mode))))
+}

@@ -1,0 +1,12 @@
+//! # winserve (the binary's library)
+//!
+//! Everything the `winserve` command does besides parsing its arguments: the commands ([`cli`]), the
+//! configuration from the environment ([`config`]), the demo world ([`demo`]), a private PostgreSQL when
+//! none runs ([`local_pg`]), and [`wiring`] — the one place that picks the PostgreSQL adapters for the
+//! application's ports.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod local_pg;
+pub mod wiring;
