@@ -293,7 +293,7 @@ fn voter_columns(policy: PartyPolicy) -> &'static str {
 /// refuse it rather than answer.
 fn check_policy(filter: &ContactFilter) -> Result<(), StoreError> {
     filter.policy.check_criteria(&filter.criteria).map_err(|e| {
-        StoreError::Internal(format!("contact filter refused by the party policy: {e}"))
+        StoreError::internal(format!("contact filter refused by the party policy: {e}"))
     })
 }
 

@@ -12,31 +12,34 @@ use diesel_async::pooled_connection::PoolError as ManagerError;
 use diesel_async::pooled_connection::deadpool::PoolError;
 use winserve_application::StoreError;
 
-/// Translates an error from `Pool::get`.
+/// Translates an error from `Pool::get`; the pool's error is kept as the source.
 pub(crate) fn pool_error(error: PoolError) -> StoreError {
-    match error {
-        PoolError::Timeout(kind) => StoreError::Unavailable(format!(
+    let kind = match &error {
+        PoolError::Timeout(kind) => StoreError::unavailable(format!(
             "no database connection available in time ({kind:?})"
         )),
         PoolError::Backend(ManagerError::ConnectionError(e)) => {
-            StoreError::Unavailable(format!("cannot connect to the database: {e}"))
+            StoreError::unavailable(format!("cannot connect to the database: {e}"))
         }
-        PoolError::Backend(ManagerError::QueryError(e)) => db_error(e),
-        PoolError::Closed => StoreError::Unavailable("the connection pool is closed".into()),
-        PoolError::NoRuntimeSpecified => StoreError::Internal("the pool has no runtime".into()),
+        PoolError::Backend(ManagerError::QueryError(e)) => {
+            StoreError::internal(format!("cannot check out a database connection: {e}"))
+        }
+        PoolError::Closed => StoreError::unavailable("the connection pool is closed"),
+        PoolError::NoRuntimeSpecified => StoreError::internal("the pool has no runtime"),
         PoolError::PostCreateHook(e) => {
-            StoreError::Unavailable(format!("cannot set up a database connection: {e}"))
+            StoreError::unavailable(format!("cannot set up a database connection: {e}"))
         }
-    }
+    };
+    kind.caused_by(error)
 }
 
-/// Translates a query error that is not a business outcome.
+/// Translates a query error that is not a business outcome; the diesel error is kept as the source.
 pub(crate) fn db_error(error: DieselError) -> StoreError {
-    match &error {
+    let kind = match &error {
         DieselError::DatabaseError(
             DatabaseErrorKind::UnableToSendCommand | DatabaseErrorKind::ClosedConnection,
             info,
-        ) => StoreError::Unavailable(format!("database connection lost: {}", info.message())),
+        ) => StoreError::unavailable(format!("database connection lost: {}", info.message())),
         DieselError::DatabaseError(kind, info) => {
             let mut detail = format!("database error ({kind:?}): {}", info.message());
             if let Some(c) = info.constraint_name() {
@@ -45,15 +48,42 @@ pub(crate) fn db_error(error: DieselError) -> StoreError {
             if let Some(d) = info.details() {
                 detail.push_str(&format!(" ({d})"));
             }
-            StoreError::Internal(detail)
+            StoreError::internal(detail)
         }
-        _ => StoreError::Internal(format!("database error: {error}")),
+        _ => StoreError::internal(format!("database error: {error}")),
+    };
+    kind.caused_by(error)
+}
+
+/// Translates an error of the dedicated `tokio-postgres` connection of voter imports (diesel-async has no
+/// `COPY FROM`) by the same rules as [`db_error`]; the error is kept as the source.
+pub(crate) fn pg_error(error: tokio_postgres::Error) -> StoreError {
+    if error.is_closed() {
+        return StoreError::unavailable(format!("database connection lost: {error}"))
+            .caused_by(error);
     }
+    let kind = match error.as_db_error() {
+        Some(db) => {
+            let mut detail = format!("database error: {}", db.message());
+            if let Some(c) = db.constraint() {
+                detail.push_str(&format!(" [constraint {c}]"));
+            }
+            if let Some(d) = db.detail() {
+                detail.push_str(&format!(" ({d})"));
+            }
+            if let Some(w) = db.where_() {
+                detail.push_str(&format!(" [{w}]"));
+            }
+            StoreError::internal(detail)
+        }
+        None => StoreError::unavailable(format!("database error: {error}")),
+    };
+    kind.caused_by(error)
 }
 
 /// A stored value that the domain refuses: the database holds something the application never writes.
 pub(crate) fn corrupt(what: &str, detail: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(format!("unreadable {what} in the database: {detail}"))
+    StoreError::internal(format!("unreadable {what} in the database: {detail}"))
 }
 
 /// The kind of constraint violation, for translation.
@@ -91,16 +121,16 @@ mod tests {
             DatabaseErrorKind::ClosedConnection,
             Box::new("connection closed".to_owned()),
         );
-        assert!(matches!(db_error(e), StoreError::Unavailable(_)));
+        assert!(matches!(db_error(e), StoreError::Unavailable { .. }));
         let e = DieselError::NotFound;
-        assert!(matches!(db_error(e), StoreError::Internal(_)));
+        assert!(matches!(db_error(e), StoreError::Internal { .. }));
         assert!(matches!(
             pool_error(PoolError::Timeout(deadpool::managed::TimeoutType::Wait)),
-            StoreError::Unavailable(_)
+            StoreError::Unavailable { .. }
         ));
         assert!(matches!(
             pool_error(PoolError::Closed),
-            StoreError::Unavailable(_)
+            StoreError::Unavailable { .. }
         ));
     }
 }

@@ -12,6 +12,6 @@ impl HealthCheck for PgStore {
         // Readiness: any failure to answer means "not ready", never an internal error.
         conn.batch_execute("SELECT 1")
             .await
-            .map_err(|e| StoreError::Unavailable(format!("the database does not answer: {e}")))
+            .map_err(|e| StoreError::unavailable(format!("the database does not answer: {e}")))
     }
 }

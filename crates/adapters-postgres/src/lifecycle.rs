@@ -89,7 +89,7 @@ async fn load_snapshot(
 }
 
 fn not_owned(what: &str) -> TxError {
-    TxError::Store(StoreError::Internal(format!(
+    TxError::Store(StoreError::internal(format!(
         "refused to apply a change to {what} that is not the locked user's"
     )))
 }
@@ -98,7 +98,7 @@ fn expect_one(rows: usize, what: &str) -> Result<(), TxError> {
     if rows == 1 {
         Ok(())
     } else {
-        Err(TxError::Store(StoreError::Internal(format!(
+        Err(TxError::Store(StoreError::internal(format!(
             "{what}: expected to change one row, changed {rows}"
         ))))
     }
@@ -320,7 +320,7 @@ impl LifecycleStore for PgStore {
         let result = conn
             .transaction::<Transition, TxError, _>(async move |c| {
                 if !users::lock_exclusive(c, user).await? {
-                    return Err(TxError::Store(StoreError::Internal(format!(
+                    return Err(TxError::Store(StoreError::internal(format!(
                         "user {user} does not exist"
                     ))));
                 }

@@ -179,7 +179,7 @@ impl ReferenceRepository for PgStore {
             .map_err(db_error)?;
         rows.into_iter()
             .next()
-            .ok_or_else(|| StoreError::Internal("upserted district not found".into()))?
+            .ok_or_else(|| StoreError::internal("upserted district not found"))?
             .into_domain()
     }
 
@@ -202,7 +202,7 @@ impl ReferenceRepository for PgStore {
         .map_err(db_error)?;
         find_position(&mut conn, new.ballotready_position_id.as_str())
             .await?
-            .ok_or_else(|| StoreError::Internal("upserted position not found".into()))
+            .ok_or_else(|| StoreError::internal("upserted position not found"))
     }
 
     async fn find_position(&self, id: &BallotReadyId) -> Result<Option<Position>, StoreError> {

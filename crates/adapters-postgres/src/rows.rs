@@ -287,7 +287,7 @@ impl SegmentRow {
 /// Segment criteria as stored.
 pub(crate) fn criteria_json(criteria: &SegmentCriteria) -> Result<serde_json::Value, StoreError> {
     serde_json::to_value(criteria)
-        .map_err(|e| StoreError::Internal(format!("cannot encode criteria: {e}")))
+        .map_err(|e| StoreError::internal(format!("cannot encode criteria: {e}")))
 }
 
 /// Parses a stored slug.

@@ -27,6 +27,7 @@
 //! - Dropping the import (or [`VoterImport::abort`]), or any failure before COMMIT, closes the connection
 //!   or rolls back: nothing of the import is stored, and the partitions are those of before.
 
+use crate::errors::pg_error;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::SinkExt;
@@ -163,28 +164,6 @@ CREATE TEMPORARY TABLE stage_districts (
     id uuid
 ) ON COMMIT DROP;
 ";
-
-fn pg_error(error: tokio_postgres::Error) -> StoreError {
-    if error.is_closed() {
-        return StoreError::Unavailable(format!("database connection lost: {error}"));
-    }
-    match error.as_db_error() {
-        Some(db) => {
-            let mut detail = format!("database error: {}", db.message());
-            if let Some(c) = db.constraint() {
-                detail.push_str(&format!(" [constraint {c}]"));
-            }
-            if let Some(d) = db.detail() {
-                detail.push_str(&format!(" ({d})"));
-            }
-            if let Some(w) = db.where_() {
-                detail.push_str(&format!(" [{w}]"));
-            }
-            StoreError::Internal(detail)
-        }
-        None => StoreError::Unavailable(format!("database error: {error}")),
-    }
-}
 
 /// Appends `value` in `COPY` text format: backslash, tab, newline and carriage return escaped; `None` is
 /// `\N`.
@@ -336,7 +315,7 @@ impl PgVoterImport {
     pub(crate) async fn begin(url: &str) -> Result<Self, StoreError> {
         let (client, connection) = tokio_postgres::connect(url, NoTls)
             .await
-            .map_err(|e| StoreError::Unavailable(format!("cannot connect for the import: {e}")))?;
+            .map_err(|e| StoreError::unavailable(format!("cannot connect for the import: {e}")))?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "voter import connection ended");
@@ -403,7 +382,7 @@ impl PgVoterImport {
         let mut local: HashMap<(&str, &str, &str), i32> = HashMap::new();
         for voter in voters {
             let n = i32::try_from(self.staged)
-                .map_err(|_| StoreError::Internal("too many voters in one import".into()))?;
+                .map_err(|_| StoreError::internal("too many voters in one import"))?;
             self.staged += 1;
             let fingerprint = self
                 .hasher
@@ -751,7 +730,7 @@ impl VoterImport for PgVoterImport {
             self.sink = Some(Box::pin(sink));
         }
         let Some(sink) = self.sink.as_mut() else {
-            return Err(StoreError::Internal("the COPY stream is gone".into()));
+            return Err(StoreError::internal("the COPY stream is gone"));
         };
         sink.send(Bytes::from(data)).await.map_err(pg_error)
     }

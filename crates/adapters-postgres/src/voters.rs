@@ -25,9 +25,8 @@ struct Count {
 impl VoterRepository for PgStore {
     async fn begin_import(&self) -> Result<Box<dyn VoterImport>, StoreError> {
         let Some(url) = self.database_url() else {
-            return Err(StoreError::Internal(
-                "voter imports need the database URL: build the store with PgStore::with_database_url"
-                    .into(),
+            return Err(StoreError::internal(
+                "voter imports need the database URL: build the store with PgStore::with_database_url",
             ));
         };
         Ok(Box::new(PgVoterImport::begin(url).await?))

@@ -391,7 +391,7 @@ async fn unforeseen_unique_violations_are_translated_into_business_errors() {
         .unwrap_err();
     assert!(matches!(
         err,
-        LifecycleStoreError::Store(StoreError::Internal(_))
+        LifecycleStoreError::Store(StoreError::Internal { .. })
     ));
     db.cleanup().await;
 }

@@ -107,7 +107,7 @@ async fn an_unreachable_database_is_unavailable() {
     let store = PgStore::new(pool);
     assert!(matches!(
         store.ping().await,
-        Err(StoreError::Unavailable(_))
+        Err(StoreError::Unavailable { .. })
     ));
     let claims = winserve_domain::UserClaims {
         sub: winserve_domain::Subject::new("user_x").unwrap(),
@@ -117,7 +117,7 @@ async fn an_unreachable_database_is_unavailable() {
     };
     assert!(matches!(
         store.upsert_from_claims(&claims).await,
-        Err(StoreError::Unavailable(_))
+        Err(StoreError::Unavailable { .. })
     ));
 }
 
@@ -129,7 +129,7 @@ async fn a_pool_wait_timeout_is_unavailable() {
     let held = pool.get().await.unwrap();
     assert!(matches!(
         store.ping().await,
-        Err(StoreError::Unavailable(_))
+        Err(StoreError::Unavailable { .. })
     ));
     drop(held);
     store.ping().await.unwrap();

@@ -43,7 +43,7 @@ pub struct Ports {
 }
 
 /// Why a use case failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AppError {
     /// The named record does not exist among the caller's.
     #[error("{0} not found")]
@@ -243,9 +243,7 @@ impl App {
         });
         let transition = self.run(owner, None, command).await?;
         let Outcome::Campaign { campaign_id, .. } = transition.outcome else {
-            return Err(AppError::Store(StoreError::Internal(
-                "unexpected outcome".into(),
-            )));
+            return Err(AppError::Store(StoreError::internal("unexpected outcome")));
         };
         self.campaign_with_org(owner, campaign_id).await
     }
@@ -290,9 +288,7 @@ impl App {
             ..
         } = transition.outcome
         else {
-            return Err(AppError::Store(StoreError::Internal(
-                "unexpected outcome".into(),
-            )));
+            return Err(AppError::Store(StoreError::internal("unexpected outcome")));
         };
         let campaign = self
             .ports

@@ -512,17 +512,16 @@ async fn create_campaign_maps_a_rejection_to_a_lifecycle_error() {
     );
 
     let mut m = Mocks::default();
-    m.lifecycle.expect_transact().times(1).returning(|_, _, _| {
-        Err(LifecycleStoreError::Store(StoreError::Unavailable(
-            "down".into(),
-        )))
-    });
+    m.lifecycle
+        .expect_transact()
+        .times(1)
+        .returning(|_, _, _| Err(LifecycleStoreError::Store(StoreError::unavailable("down"))));
     let err = m
         .app()
         .create_campaign(owner(), NewCampaign::default())
         .await
         .unwrap_err();
-    assert_eq!(err, AppError::Store(StoreError::Unavailable("down".into())));
+    assert_eq!(err, AppError::Store(StoreError::unavailable("down")));
 }
 
 #[tokio::test]
@@ -1221,23 +1220,24 @@ async fn update_organization_maps_update_errors() {
             AppError::Conflict("clerk id taken".into()),
         ),
         (
-            UpdateError::Store(StoreError::Internal("boom".into())),
-            AppError::Store(StoreError::Internal("boom".into())),
+            UpdateError::Store(StoreError::internal("boom")),
+            AppError::Store(StoreError::internal("boom")),
         ),
     ];
     let current = current_org();
     for (from, to) in cases {
         let mut m = Mocks::default();
         positions_known(&mut m, vec![position("pos1", Some(district(1)))]);
-        let e = from.clone();
+        let label = format!("{from:?}");
+        let e = std::sync::Mutex::new(Some(from));
         m.organizations
             .expect_update_profile()
             .times(1)
-            .returning(move |_, _, _| Err(e.clone()));
+            .returning(move |_, _, _| Err(e.lock().unwrap().take().unwrap()));
         let err = update(m, &current, OrganizationPatch::default())
             .await
             .unwrap_err();
-        assert_eq!(err, to, "{from:?}");
+        assert_eq!(err, to, "{label}");
     }
 }
 
@@ -1297,16 +1297,17 @@ async fn update_office_validates_dates_before_storing_and_maps_errors() {
         (UpdateError::Archived, AppError::Archived),
     ] {
         let mut m = Mocks::default();
-        let e = from.clone();
+        let label = format!("{from:?}");
+        let e = std::sync::Mutex::new(Some(from));
         m.offices
             .expect_update_dates()
             .times(1)
-            .returning(move |_, _, _| Err(e.clone()));
+            .returning(move |_, _, _| Err(e.lock().unwrap().take().unwrap()));
         let err = m
             .app()
             .update_office(owner(), id, &OfficeDates::default())
             .await
             .unwrap_err();
-        assert_eq!(err, to);
+        assert_eq!(err, to, "{label}");
     }
 }

@@ -280,12 +280,11 @@ impl IntoResponse for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(cause) => {
-                tracing::warn!(%cause, "database unavailable");
-                ApiError::unavailable()
-            }
-            StoreError::Internal(cause) => ApiError::internal(cause),
+        if e.is_unavailable() {
+            tracing::warn!(cause = %e.chain(), "database unavailable");
+            ApiError::unavailable()
+        } else {
+            ApiError::internal(e.chain())
         }
     }
 }

@@ -30,7 +30,8 @@
 //!    the new partitions was adopted by a parent index and none was built anew. After COMMIT the import
 //!    vacuums the new partitions (`VACUUM`, not in a transaction), which sets their visibility map.
 
-use super::{Clock, DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, pg_error, qualified_columns};
+use super::{Clock, DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
+use crate::errors::pg_error;
 use crate::migrate::quote_ident;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -281,7 +282,7 @@ fn state_literal(state: &str) -> Result<String, StoreError> {
     if state.len() == 2 && state.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(format!("'{state}'"))
     } else {
-        Err(StoreError::Internal(format!(
+        Err(StoreError::internal(format!(
             "unexpected state code {state:?}"
         )))
     }
@@ -341,7 +342,7 @@ pub(super) async fn prepare(c: &Client, states: &[&str]) -> Result<Vec<StateBuil
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, q)| q.clone())
-            .ok_or_else(|| StoreError::Internal(format!("table {name} not found")))
+            .ok_or_else(|| StoreError::internal(format!("table {name} not found")))
     };
     let (voters_parent, memberships_parent) = (parent("voters")?, parent("voter_districts")?);
 
@@ -699,7 +700,7 @@ pub(super) async fn swap(c: &Client, builds: &[StateBuild]) -> Result<Vec<String
             .map_err(pg_error)?
             .get(0);
         if written {
-            return Err(StoreError::Internal(format!(
+            return Err(StoreError::internal(format!(
                 "voters of {} were written outside the import while it ran; nothing was imported",
                 build.state
             )));
@@ -759,7 +760,7 @@ async fn swap_one(c: &Client, built: &Built, state: &str) -> Result<(), StoreErr
         .map_err(pg_error)?;
     let (extra, missing): (i64, i64) = (row.get(0), row.get(1));
     if extra != 0 || missing != 0 {
-        return Err(StoreError::Internal(format!(
+        return Err(StoreError::internal(format!(
             "attaching {} did not adopt the prebuilt indexes ({extra} left over, {missing} missing)",
             partition.name
         )));
