@@ -15,8 +15,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use winserve_application::{Decision, LifecycleStore, LifecycleStoreError, StoreError};
 use winserve_domain::{
-    CampaignId, CampaignRecord, CampaignStatus, Change, LifecycleError, LifecycleEvent,
-    OfficeRecord, OrganizationId, Slug, Transition, UserId, UserLifecycle,
+    CampaignDecided, CampaignId, CampaignRecord, CampaignStatus, Change, LifecycleError,
+    LifecycleEvent, OfficeDecided, OfficeRecord, OrganizationId, ResultDecided, Slug, Transition,
+    UserId, UserLifecycle,
 };
 
 /// What can end a lifecycle transaction early.
@@ -290,35 +291,17 @@ impl PgStore {
             .map_err(db_error)
     }
 
-    async fn campaign_status(
-        &self,
-        user: UserId,
-        id: CampaignId,
-    ) -> Result<Option<CampaignStatus>, StoreError> {
-        let mut conn = self.conn().await?;
-        let status = campaigns::table
-            .filter(campaigns::owner_id.eq(user.as_uuid()))
-            .filter(campaigns::id.eq(id.as_uuid()))
-            .select(campaigns::status)
-            .first::<String>(&mut conn)
-            .await
-            .optional()
-            .map_err(db_error)?;
-        Ok(status.as_deref().and_then(CampaignStatus::parse))
-    }
-}
-
-#[async_trait]
-impl LifecycleStore for PgStore {
-    async fn transact(
+    /// The transaction of every `transact_*` method: lock the user, load the snapshot, decide, apply
+    /// the changes in order, commit; constraint violations translated.
+    async fn transact<O: Send + 'static>(
         &self,
         user: UserId,
         segments_of: Option<OrganizationId>,
-        decide: Decision,
-    ) -> Result<Transition, LifecycleStoreError> {
+        decide: Decision<O>,
+    ) -> Result<Transition<O>, LifecycleStoreError> {
         let mut conn = self.conn().await?;
         let result = conn
-            .transaction::<Transition, TxError, _>(async move |c| {
+            .transaction::<Transition<O>, TxError, _>(async move |c| {
                 if !users::lock_exclusive(c, user).await? {
                     return Err(TxError::Store(StoreError::internal(format!(
                         "user {user} does not exist"
@@ -342,6 +325,51 @@ impl LifecycleStore for PgStore {
                 Err(self.translate(user, error, *change).await)
             }
         }
+    }
+
+    async fn campaign_status(
+        &self,
+        user: UserId,
+        id: CampaignId,
+    ) -> Result<Option<CampaignStatus>, StoreError> {
+        let mut conn = self.conn().await?;
+        let status = campaigns::table
+            .filter(campaigns::owner_id.eq(user.as_uuid()))
+            .filter(campaigns::id.eq(id.as_uuid()))
+            .select(campaigns::status)
+            .first::<String>(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)?;
+        Ok(status.as_deref().and_then(CampaignStatus::parse))
+    }
+}
+
+#[async_trait]
+impl LifecycleStore for PgStore {
+    async fn transact_campaign(
+        &self,
+        user: UserId,
+        decide: Decision<CampaignDecided>,
+    ) -> Result<Transition<CampaignDecided>, LifecycleStoreError> {
+        self.transact(user, None, decide).await
+    }
+
+    async fn transact_result(
+        &self,
+        user: UserId,
+        segments_of: Option<OrganizationId>,
+        decide: Decision<ResultDecided>,
+    ) -> Result<Transition<ResultDecided>, LifecycleStoreError> {
+        self.transact(user, segments_of, decide).await
+    }
+
+    async fn transact_office(
+        &self,
+        user: UserId,
+        decide: Decision<OfficeDecided>,
+    ) -> Result<Transition<OfficeDecided>, LifecycleStoreError> {
+        self.transact(user, None, decide).await
     }
 
     async fn history(&self, user: UserId) -> Result<Vec<(LifecycleEvent, Slug)>, StoreError> {

@@ -283,6 +283,57 @@ impl PgStore {
             .map(OrgRow::into_domain)
             .transpose()
     }
+
+    /// The caller and their organization with `slug` in one statement — the fast path of
+    /// [`winserve_application::UserRepository::caller_in_organization`]: `Some` only when the user with
+    /// `claims.sub` exists, the claims would not change them (so `upsert_from_claims` would only read),
+    /// and they own an organization with `slug`. Every `None` takes the slow path, which creates or
+    /// refreshes the user and answers a missing organization.
+    pub async fn find_by_slug_for_claims(
+        &self,
+        claims: &UserClaims,
+        slug: &Slug,
+    ) -> Result<Option<(User, OrganizationDetails)>, StoreError> {
+        let row = {
+            let mut conn = self.conn().await?;
+            Sql::new(USER_ORG_SELECT_HEAD)
+                .push(ORG_SELECT)
+                .push("u.id AND o.slug = ")
+                .text(slug.as_str())
+                .push(") AS org WHERE u.sub = ")
+                .text(claims.sub.as_str())
+                .get_result::<UserOrgRow>(&mut conn)
+                .await
+                .optional()
+                .map_err(db_error)?
+        };
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = UserRow {
+            id: row.u_id,
+            sub: row.u_sub,
+            email: row.u_email,
+            first_name: row.u_first_name,
+            last_name: row.u_last_name,
+            active_organization_id: row.u_active_organization_id,
+            created_at: row.u_created_at,
+        };
+        if !users::claims_unchanged(claims, &user) {
+            return Ok(None);
+        }
+        Ok(Some((user.into_domain()?, row.org.into_domain()?)))
+    }
+
+    /// The owner's organization linked to the Clerk organization `clerk_id`.
+    pub async fn find_by_clerk_id(
+        &self,
+        owner: UserId,
+        clerk_id: &ClerkOrganizationId,
+    ) -> Result<Option<OrganizationDetails>, StoreError> {
+        self.find_owned(owner, "o.clerk_organization_id", clerk_id.as_str())
+            .await
+    }
 }
 
 /// [`ORG_SELECT`] for the user with a subject: the user's columns (prefixed `u_`) and their organization
@@ -327,51 +378,6 @@ impl OrganizationRepository for PgStore {
         slug: &Slug,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
         self.find_owned(owner, "o.slug", slug.as_str()).await
-    }
-
-    async fn find_by_slug_for_claims(
-        &self,
-        claims: &UserClaims,
-        slug: &Slug,
-    ) -> Result<Option<(User, OrganizationDetails)>, StoreError> {
-        let row = {
-            let mut conn = self.conn().await?;
-            Sql::new(USER_ORG_SELECT_HEAD)
-                .push(ORG_SELECT)
-                .push("u.id AND o.slug = ")
-                .text(slug.as_str())
-                .push(") AS org WHERE u.sub = ")
-                .text(claims.sub.as_str())
-                .get_result::<UserOrgRow>(&mut conn)
-                .await
-                .optional()
-                .map_err(db_error)?
-        };
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let user = UserRow {
-            id: row.u_id,
-            sub: row.u_sub,
-            email: row.u_email,
-            first_name: row.u_first_name,
-            last_name: row.u_last_name,
-            active_organization_id: row.u_active_organization_id,
-            created_at: row.u_created_at,
-        };
-        if !users::claims_unchanged(claims, &user) {
-            return Ok(None);
-        }
-        Ok(Some((user.into_domain()?, row.org.into_domain()?)))
-    }
-
-    async fn find_by_clerk_id(
-        &self,
-        owner: UserId,
-        clerk_id: &ClerkOrganizationId,
-    ) -> Result<Option<OrganizationDetails>, StoreError> {
-        self.find_owned(owner, "o.clerk_organization_id", clerk_id.as_str())
-            .await
     }
 
     async fn update_profile(

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use winserve_application::{StoreError, UserRepository};
+use winserve_application::{
+    OrganizationDetails, OrganizationRepository, OrganizationSelector, StoreError, UserRepository,
+};
 use winserve_domain::{OrganizationId, User, UserClaims, UserId};
 
 #[derive(QueryableByName)]
@@ -113,6 +115,29 @@ impl UserRepository for PgStore {
                 .map_err(db_error)?,
         };
         row.into_domain()
+    }
+
+    async fn caller_in_organization(
+        &self,
+        claims: &UserClaims,
+        selector: &OrganizationSelector,
+    ) -> Result<(User, Option<OrganizationDetails>), StoreError> {
+        // The common case — a known user, nothing new in the token, an organization named by slug — is
+        // one statement; anything else (a first request, new claims, no such organization, a Clerk
+        // claim) creates or refreshes the user first and then looks the organization up.
+        if let OrganizationSelector::Slug(slug) = selector
+            && let Some((user, org)) = self.find_by_slug_for_claims(claims, slug).await?
+        {
+            return Ok((user, Some(org)));
+        }
+        let user = self.upsert_from_claims(claims).await?;
+        let org = match selector {
+            OrganizationSelector::Slug(slug) => self.find_by_slug(user.id, slug).await?,
+            OrganizationSelector::ClerkOrganization(clerk) => {
+                self.find_by_clerk_id(user.id, clerk).await?
+            }
+        };
+        Ok((user, org))
     }
 
     async fn set_active_organization(

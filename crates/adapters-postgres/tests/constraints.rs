@@ -10,8 +10,8 @@ use winserve_application::{
     LifecycleStore, LifecycleStoreError, OrganizationRepository, StoreError,
 };
 use winserve_domain::{
-    CampaignOutcome, Change, CreateCampaign, LifecycleCommand, LifecycleError, LifecycleEvent,
-    LifecycleEventKind, Outcome, Transition, UserLifecycle, decide,
+    CampaignOutcome, Change, CreateCampaign, LifecycleError, LifecycleEvent, LifecycleEventKind,
+    OfficeDecided, Transition, UserLifecycle, decide_create_campaign,
 };
 
 /// The ids a raw-SQL test needs.
@@ -316,16 +316,15 @@ async fn unforeseen_unique_violations_are_translated_into_business_errors() {
     // unique index refuses it and the store reports OpenCampaignExists with the open campaign's id.
     let user_id = u.id;
     let err = store
-        .transact(
+        .transact_campaign(
             u.id,
-            None,
             Box::new(move |_fresh| {
                 let stale = UserLifecycle::new(user_id);
-                let command = LifecycleCommand::CreateCampaign(CreateCampaign {
+                let command = CreateCampaign {
                     organization: custom_draft("Clerk"),
                     details: Default::default(),
-                });
-                decide(&stale, &command, Utc::now(), &mut uuid::Uuid::now_v7)
+                };
+                decide_create_campaign(&stale, &command, Utc::now(), &mut uuid::Uuid::now_v7)
             }),
         )
         .await
@@ -350,16 +349,15 @@ async fn unforeseen_unique_violations_are_translated_into_business_errors() {
         .0
         .clone();
     let err = store
-        .transact(
+        .transact_office(
             u.id,
-            None,
             Box::new(move |_| {
                 Ok(Transition {
                     changes: vec![Change::AppendEvent(LifecycleEvent {
                         at: Utc::now(),
                         ..won
                     })],
-                    outcome: Outcome::Office {
+                    outcome: OfficeDecided {
                         elected_office_id: office.unwrap(),
                     },
                 })
@@ -375,16 +373,15 @@ async fn unforeseen_unique_violations_are_translated_into_business_errors() {
     // A change for another user is refused outright.
     let other = user(&store, "user_intruder").await;
     let err = store
-        .transact(
+        .transact_campaign(
             other.id,
-            None,
             Box::new(move |_| {
                 let stale = UserLifecycle::new(user_id);
-                let command = LifecycleCommand::CreateCampaign(CreateCampaign {
+                let command = CreateCampaign {
                     organization: custom_draft("Clerk"),
                     details: Default::default(),
-                });
-                decide(&stale, &command, Utc::now(), &mut uuid::Uuid::now_v7)
+                };
+                decide_create_campaign(&stale, &command, Utc::now(), &mut uuid::Uuid::now_v7)
             }),
         )
         .await

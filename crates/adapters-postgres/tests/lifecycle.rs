@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use winserve_application::{App, LifecycleStore, LifecycleStoreError, NewCampaign};
+use winserve_application::{LifecycleStore, LifecycleStoreError, NewCampaign, NewResult, Services};
 use winserve_domain::{
     CampaignOutcome, CampaignStatus, CreateCampaign, LifecycleCommand, LifecycleError,
     LifecycleEventKind, Mode, OfficeStatus, Outcome, PartyGroup, RecordResult, Segment,
@@ -490,10 +490,11 @@ async fn the_application_services_work_end_to_end_on_postgres() {
         Some(&ward),
     )
     .await;
-    let app = App::new(store.clone().ports());
+    let app = Services::new(store.clone().ports());
 
     let (campaign, org) = app
-        .create_campaign(
+        .campaigns
+        .create(
             u.id,
             NewCampaign {
                 position_id: Some(council.ballotready_position_id.clone()),
@@ -506,9 +507,18 @@ async fn the_application_services_work_end_to_end_on_postgres() {
         .unwrap();
     assert_eq!(org.organization.override_district, None);
     assert_eq!(org.campaign.as_ref().map(|c| c.id), Some(campaign.id));
-    app.launch_campaign(u.id, campaign.id).await.unwrap();
+    app.campaigns.launch(u.id, campaign.id).await.unwrap();
     let won = app
-        .record_result(u.id, campaign.id, CampaignOutcome::Won, None, false)
+        .campaigns
+        .record_result(
+            u.id,
+            campaign.id,
+            NewResult {
+                outcome: CampaignOutcome::Won,
+                sworn_in_date: None,
+                copy_segments: false,
+            },
+        )
         .await
         .unwrap();
     let (office, slug) = won.elected_office.unwrap();
@@ -516,7 +526,8 @@ async fn the_application_services_work_end_to_end_on_postgres() {
 
     // Run again from the office: position copied.
     let (next, next_org) = app
-        .create_campaign(
+        .campaigns
+        .create(
             u.id,
             NewCampaign {
                 from_elected_office_id: Some(office.id),
@@ -527,7 +538,7 @@ async fn the_application_services_work_end_to_end_on_postgres() {
         .unwrap();
     assert_eq!(next.status, CampaignStatus::Draft);
     assert_eq!(next_org.organization.position, Some(council));
-    let (ended, _) = app.end_office(u.id, office.id).await.unwrap();
+    let (ended, _) = app.offices.end(u.id, office.id).await.unwrap();
     assert_eq!(ended.status, OfficeStatus::Ended);
     db.cleanup().await;
 }

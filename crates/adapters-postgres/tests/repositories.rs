@@ -6,7 +6,7 @@ mod common;
 
 use chrono::Utc;
 use common::*;
-use winserve_application::{ProfileUpdate, SegmentError, UpdateError};
+use winserve_application::{OrganizationSelector, ProfileUpdate, SegmentError, UpdateError};
 use winserve_domain::{
     BallotReadyId, CampaignDetails, CampaignId, CampaignOutcome, ClerkOrganizationId,
     CustomPositionName, DistrictId, ElectedOfficeId, Gender, InvalidValue, LifecycleCommand,
@@ -158,19 +158,11 @@ async fn organizations_are_listed_open_first_newest_first_and_found_by_slug_and_
         updated.organization.clerk_organization_id,
         Some(clerk.clone())
     );
-    let found = p
-        .organizations
-        .find_by_clerk_id(u.id, &clerk)
-        .await
-        .unwrap()
-        .unwrap();
+    let found = store.find_by_clerk_id(u.id, &clerk).await.unwrap().unwrap();
     assert_eq!(found.organization.id, second_org);
     assert!(found.campaign.is_some());
     assert_eq!(
-        p.organizations
-            .find_by_clerk_id(other.id, &clerk)
-            .await
-            .unwrap(),
+        store.find_by_clerk_id(other.id, &clerk).await.unwrap(),
         None
     );
     db.cleanup().await;
@@ -200,8 +192,7 @@ async fn the_user_and_their_organization_are_found_together_only_when_nothing_ch
         last_name: None,
     };
 
-    let (found_user, found_org) = p
-        .organizations
+    let (found_user, found_org) = store
         .find_by_slug_for_claims(&claims("user_together", None), &slug)
         .await
         .unwrap()
@@ -215,7 +206,7 @@ async fn the_user_and_their_organization_are_found_together_only_when_nothing_ch
         ("user_nobody", slug.clone()),
     ] {
         assert_eq!(
-            p.organizations
+            store
                 .find_by_slug_for_claims(&claims(sub, None), &slug)
                 .await
                 .unwrap(),
@@ -232,12 +223,87 @@ async fn the_user_and_their_organization_are_found_together_only_when_nothing_ch
     );
     // Claims that would refresh the user: nothing, so the caller takes the upsert.
     assert_eq!(
-        p.organizations
+        store
             .find_by_slug_for_claims(&claims("user_together", Some("new@example.test")), &slug)
             .await
             .unwrap(),
         None
     );
+    db.cleanup().await;
+}
+
+/// The port's one call of the request path: the caller (created on first sight, refreshed when the claims
+/// change) and their organization by slug or Clerk id; another user's organization is none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_caller_and_their_organization_come_from_one_port_call() {
+    let (db, store) = setup().await;
+    let p = store.clone().ports();
+    let u = user(&store, "user_one_call").await;
+    let (_, org) = create_campaign(&store, u.id, custom_draft("Mayor")).await;
+    let details = p
+        .organizations
+        .list_for_owner(u.id)
+        .await
+        .unwrap()
+        .remove(0);
+    let slug = details.organization.slug.clone();
+    let claims = |sub: &str, email: Option<&str>| UserClaims {
+        sub: Subject::new(sub).unwrap(),
+        email: email.map(str::to_owned),
+        first_name: None,
+        last_name: None,
+    };
+    let by_slug = OrganizationSelector::Slug(slug.clone());
+
+    // The fast path and the slow path (new claims) answer the same organization.
+    let (found, in_org) = p
+        .users
+        .caller_in_organization(&claims("user_one_call", None), &by_slug)
+        .await
+        .unwrap();
+    assert_eq!(found, u);
+    assert_eq!(in_org.unwrap().organization.id, org);
+    let (refreshed, in_org) = p
+        .users
+        .caller_in_organization(&claims("user_one_call", Some("new@example.test")), &by_slug)
+        .await
+        .unwrap();
+    assert_eq!(refreshed.email.as_deref(), Some("new@example.test"));
+    assert_eq!(in_org.unwrap().organization.id, org);
+
+    // A new user is created, and another user's organization is none.
+    let (stranger, none) = p
+        .users
+        .caller_in_organization(&claims("user_one_call_stranger", None), &by_slug)
+        .await
+        .unwrap();
+    assert_eq!(stranger.sub.as_str(), "user_one_call_stranger");
+    assert_eq!(none, None);
+
+    // By Clerk organization id, once linked.
+    let clerk = ClerkOrganizationId::new("org_one_call").unwrap();
+    let by_clerk = OrganizationSelector::ClerkOrganization(clerk.clone());
+    let (_, none) = p
+        .users
+        .caller_in_organization(&claims("user_one_call", None), &by_clerk)
+        .await
+        .unwrap();
+    assert_eq!(none, None);
+    let update = ProfileUpdate {
+        custom_position_name: details.organization.custom_position_name.clone(),
+        clerk_organization_id: Some(clerk),
+        ..Default::default()
+    };
+    p.organizations
+        .update_profile(u.id, org, &update)
+        .await
+        .unwrap();
+    let (_, linked) = p
+        .users
+        .caller_in_organization(&claims("user_one_call", None), &by_clerk)
+        .await
+        .unwrap();
+    assert_eq!(linked.unwrap().organization.id, org);
     db.cleanup().await;
 }
 

@@ -132,7 +132,37 @@ pub enum Change {
     AppendEvent(LifecycleEvent),
 }
 
-/// What a command did, for the caller to report.
+/// What creating or launching a campaign did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignDecided {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// Its organization.
+    pub organization_id: OrganizationId,
+}
+
+/// What recording a campaign's result did (or had done, with the same outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultDecided {
+    /// The campaign.
+    pub campaign_id: CampaignId,
+    /// The office that started, on a win.
+    pub elected_office_id: Option<ElectedOfficeId>,
+    /// The new Serve organization on a win, else the campaign's.
+    pub organization_id: OrganizationId,
+    /// Party criteria removed from copied segments.
+    pub removed_party_criteria: Vec<RemovedPartyCriteria>,
+}
+
+/// What ending an office did (or had done).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeDecided {
+    /// The office.
+    pub elected_office_id: ElectedOfficeId,
+}
+
+/// What a command did, for the caller to report: one of the typed outcomes, for [`decide`], which takes
+/// any command. The typed deciders ([`decide_create_campaign`], …) return the typed outcome itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// A campaign was created or launched.
@@ -160,13 +190,52 @@ pub enum Outcome {
     },
 }
 
-/// The result of [`decide`].
+impl From<CampaignDecided> for Outcome {
+    fn from(o: CampaignDecided) -> Self {
+        Outcome::Campaign {
+            campaign_id: o.campaign_id,
+            organization_id: o.organization_id,
+        }
+    }
+}
+
+impl From<ResultDecided> for Outcome {
+    fn from(o: ResultDecided) -> Self {
+        Outcome::Result {
+            campaign_id: o.campaign_id,
+            elected_office_id: o.elected_office_id,
+            organization_id: o.organization_id,
+            removed_party_criteria: o.removed_party_criteria,
+        }
+    }
+}
+
+impl From<OfficeDecided> for Outcome {
+    fn from(o: OfficeDecided) -> Self {
+        Outcome::Office {
+            elected_office_id: o.elected_office_id,
+        }
+    }
+}
+
+/// The result of a decision: the changes to store and what to report, typed by the command
+/// (`Transition<CampaignDecided>`, …) or as the [`Outcome`] enum of [`decide`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Transition {
+pub struct Transition<O = Outcome> {
     /// What to store; empty when the command repeats an earlier one.
     pub changes: Vec<Change>,
     /// What to report.
-    pub outcome: Outcome,
+    pub outcome: O,
+}
+
+impl<O: Into<Outcome>> Transition<O> {
+    /// The same transition with its outcome as the [`Outcome`] enum.
+    pub fn into_untyped(self) -> Transition {
+        Transition {
+            changes: self.changes,
+            outcome: self.outcome.into(),
+        }
+    }
 }
 
 /// Why a lifecycle command was refused.
@@ -300,10 +369,18 @@ pub fn decide(
     new_id: &mut dyn FnMut() -> Uuid,
 ) -> Result<Transition, LifecycleError> {
     match command {
-        LifecycleCommand::CreateCampaign(cmd) => create_campaign(state, cmd, now, new_id),
-        LifecycleCommand::Launch { campaign_id } => launch(state, *campaign_id, now),
-        LifecycleCommand::RecordResult(cmd) => record_result(state, cmd, now, new_id),
-        LifecycleCommand::EndOffice { office_id } => end_office(state, *office_id, now),
+        LifecycleCommand::CreateCampaign(cmd) => {
+            decide_create_campaign(state, cmd, now, new_id).map(Transition::into_untyped)
+        }
+        LifecycleCommand::Launch { campaign_id } => {
+            decide_launch(state, *campaign_id, now).map(Transition::into_untyped)
+        }
+        LifecycleCommand::RecordResult(cmd) => {
+            decide_result(state, cmd, now, new_id).map(Transition::into_untyped)
+        }
+        LifecycleCommand::EndOffice { office_id } => {
+            decide_end_office(state, *office_id, now).map(Transition::into_untyped)
+        }
     }
 }
 
@@ -361,12 +438,13 @@ fn new_organization(
     }
 }
 
-fn create_campaign(
+/// Decides creating a draft campaign and its Win organization.
+pub fn decide_create_campaign(
     state: &UserLifecycle,
     cmd: &CreateCampaign,
     now: DateTime<Utc>,
     new_id: &mut dyn FnMut() -> Uuid,
-) -> Result<Transition, LifecycleError> {
+) -> Result<Transition<CampaignDecided>, LifecycleError> {
     if let Some(open) = state.open_campaign() {
         return Err(LifecycleError::OpenCampaignExists(open.campaign.id));
     }
@@ -391,7 +469,7 @@ fn create_campaign(
         created_at: now,
         updated_at: now,
     };
-    let outcome = Outcome::Campaign {
+    let outcome = CampaignDecided {
         campaign_id: campaign.id,
         organization_id: org.id,
     };
@@ -413,13 +491,14 @@ fn create_campaign(
     })
 }
 
-fn launch(
+/// Decides launching a campaign (`draft → active`).
+pub fn decide_launch(
     state: &UserLifecycle,
     id: CampaignId,
     now: DateTime<Utc>,
-) -> Result<Transition, LifecycleError> {
+) -> Result<Transition<CampaignDecided>, LifecycleError> {
     let record = state.campaign(id).ok_or(LifecycleError::CampaignNotFound)?;
-    let outcome = Outcome::Campaign {
+    let outcome = CampaignDecided {
         campaign_id: id,
         organization_id: record.organization.id,
     };
@@ -462,12 +541,13 @@ fn launch(
     }
 }
 
-fn record_result(
+/// Decides recording a campaign's result; on a win, the office and its Serve organization.
+pub fn decide_result(
     state: &UserLifecycle,
     cmd: &RecordResult,
     now: DateTime<Utc>,
     new_id: &mut dyn FnMut() -> Uuid,
-) -> Result<Transition, LifecycleError> {
+) -> Result<Transition<ResultDecided>, LifecycleError> {
     let record = state
         .campaign(cmd.campaign_id)
         .ok_or(LifecycleError::CampaignNotFound)?;
@@ -487,7 +567,7 @@ fn record_result(
             .map_or(record.organization.id, |o| o.organization.id);
         return Ok(Transition {
             changes: vec![],
-            outcome: Outcome::Result {
+            outcome: ResultDecided {
                 campaign_id: campaign.id,
                 elected_office_id: office,
                 organization_id,
@@ -532,7 +612,7 @@ fn record_result(
         ));
         return Ok(Transition {
             changes,
-            outcome: Outcome::Result {
+            outcome: ResultDecided {
                 campaign_id: campaign.id,
                 elected_office_id: None,
                 organization_id: campaign_org,
@@ -636,7 +716,7 @@ fn record_result(
         Some(campaign.id),
         Some(office.id),
     ));
-    let outcome = Outcome::Result {
+    let outcome = ResultDecided {
         campaign_id: campaign.id,
         elected_office_id: Some(office.id),
         organization_id: serve_org.id,
@@ -658,13 +738,14 @@ fn ended(office: &ElectedOffice, now: DateTime<Utc>) -> ElectedOffice {
     }
 }
 
-fn end_office(
+/// Decides ending an office (`active → ended`).
+pub fn decide_end_office(
     state: &UserLifecycle,
     id: ElectedOfficeId,
     now: DateTime<Utc>,
-) -> Result<Transition, LifecycleError> {
+) -> Result<Transition<OfficeDecided>, LifecycleError> {
     let record = state.office(id).ok_or(LifecycleError::OfficeNotFound)?;
-    let outcome = Outcome::Office {
+    let outcome = OfficeDecided {
         elected_office_id: id,
     };
     if record.office.status == OfficeStatus::Ended {

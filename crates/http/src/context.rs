@@ -7,7 +7,7 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use winserve_application::OrganizationDetails;
+use winserve_application::{OrgScope, OrganizationNamed};
 use winserve_domain::{ClerkOrganizationId, Mode, Slug, Subject, User, UserClaims};
 
 /// The header that names the organization a request acts in.
@@ -83,128 +83,76 @@ impl AuthUser {
         claims: Claims,
         user_claims: &UserClaims,
     ) -> Result<Self, ApiError> {
-        let user = state
-            .app
-            .ports
-            .users
-            .upsert_from_claims(user_claims)
-            .await?;
+        let user = state.services.accounts.caller(user_claims).await?;
         let me = AuthUser { user, claims };
         parts.extensions.insert(me.clone());
         Ok(me)
     }
 }
 
-/// The slug of `X-Organization-Slug`, when the header is present; one that cannot exist is reported like
-/// one that does not.
-fn slug_header(parts: &Parts) -> Option<Result<Slug, ApiError>> {
-    parts.headers.get(ORGANIZATION_HEADER).map(|value| {
-        value
-            .to_str()
-            .ok()
-            .and_then(|v| Slug::new(v.trim()).ok())
-            .ok_or_else(ApiError::organization_not_found)
-    })
+/// How the request names its organization: `X-Organization-Slug` (read once; text that cannot be a slug
+/// is answered like an unknown slug), else the token's Clerk active-organization claim.
+fn organization_named(parts: &Parts, claims: &Claims) -> OrganizationNamed {
+    match parts.headers.get(ORGANIZATION_HEADER) {
+        Some(value) => {
+            OrganizationNamed::BySlug(value.to_str().ok().and_then(|v| Slug::new(v.trim()).ok()))
+        }
+        None => OrganizationNamed::ByClerkClaim(
+            claims
+                .active_clerk_organization()
+                .and_then(|c| ClerkOrganizationId::new(c).ok()),
+        ),
+    }
 }
 
 /// The organization a request acts in, in any mode: named by `X-Organization-Slug`, else by the token's
 /// Clerk active-organization claim, else 400 `organization_required`. Another user's organization is
-/// 404 `organization_not_found`, exactly like a missing one.
+/// 404 `organization_not_found`, exactly like a missing one. The caller and the organization are resolved
+/// by one call of [`winserve_application::AccountService::enter_organization`].
 #[derive(Debug, Clone)]
-pub struct OrgContext {
-    /// The caller.
-    pub user: User,
-    /// The organization, with its campaign or office.
-    pub org: OrganizationDetails,
-}
-
-impl OrgContext {
-    /// Fails with 409 `organization_archived` when the organization is read-only.
-    pub fn ensure_writable(&self) -> Result<(), ApiError> {
-        self.org
-            .organization
-            .ensure_writable()
-            .map_err(|_| ApiError::organization_archived())
-    }
-
-    /// The organization's mode.
-    pub fn mode(&self) -> Mode {
-        self.org.organization.mode
-    }
-}
+pub struct OrgContext(pub OrgScope);
 
 impl FromRequestParts<AppState> for OrgContext {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let orgs = &state.app.ports.organizations;
-        let AuthUser { user, claims } = match parts.extensions.get::<AuthUser>() {
-            Some(done) => done.clone(),
-            None => {
-                let (claims, user_claims) = verified_claims(parts, state).await?;
-                // The common case — a known user, nothing new in the token, an organization named by
-                // slug — is one statement: the user and the organization together. Anything else (a
-                // first request, new claims, an organization not found) takes the two steps below,
-                // which create or refresh the user and answer.
-                if let Some(Ok(slug)) = slug_header(parts)
-                    && let Some((user, org)) =
-                        orgs.find_by_slug_for_claims(&user_claims, &slug).await?
-                {
-                    parts.extensions.insert(AuthUser {
-                        user: user.clone(),
-                        claims,
-                    });
-                    return Ok(Self { user, org });
-                }
-                AuthUser::remember(parts, state, claims, &user_claims).await?
-            }
-        };
-        if let Some(slug) = slug_header(parts) {
-            let org = orgs
-                .find_by_slug(user.id, &slug?)
-                .await?
-                .ok_or_else(ApiError::organization_not_found)?;
-            return Ok(Self { user, org });
-        }
-        if let Some(clerk) = claims
-            .active_clerk_organization()
-            .and_then(|c| ClerkOrganizationId::new(c).ok())
-            && let Some(org) = orgs.find_by_clerk_id(user.id, &clerk).await?
-        {
-            return Ok(Self { user, org });
-        }
-        Err(ApiError::organization_required())
+        let (claims, user_claims) = verified_claims(parts, state).await?;
+        let named = organization_named(parts, &claims);
+        let scope = state
+            .services
+            .accounts
+            .enter_organization(&user_claims, named)
+            .await?;
+        parts.extensions.insert(AuthUser {
+            user: scope.user().clone(),
+            claims,
+        });
+        Ok(Self(scope))
     }
 }
 
 /// A Win (campaign) organization; a Serve one is 403 `wrong_mode`.
 #[derive(Debug, Clone)]
-pub struct WinOrg(pub OrgContext);
+pub struct WinOrg(pub OrgScope);
 
 impl FromRequestParts<AppState> for WinOrg {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ctx = OrgContext::from_request_parts(parts, state).await?;
-        match ctx.mode() {
-            Mode::Win => Ok(Self(ctx)),
-            Mode::Serve => Err(ApiError::wrong_mode("campaign (win)")),
-        }
+        let OrgContext(scope) = OrgContext::from_request_parts(parts, state).await?;
+        Ok(Self(scope.require_mode(Mode::Win)?))
     }
 }
 
 /// A Serve (elected-official) organization; a Win one is 403 `wrong_mode`.
 #[derive(Debug, Clone)]
-pub struct ServeOrg(pub OrgContext);
+pub struct ServeOrg(pub OrgScope);
 
 impl FromRequestParts<AppState> for ServeOrg {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let ctx = OrgContext::from_request_parts(parts, state).await?;
-        match ctx.mode() {
-            Mode::Serve => Ok(Self(ctx)),
-            Mode::Win => Err(ApiError::wrong_mode("elected-office (serve)")),
-        }
+        let OrgContext(scope) = OrgContext::from_request_parts(parts, state).await?;
+        Ok(Self(scope.require_mode(Mode::Serve)?))
     }
 }

@@ -4,7 +4,15 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
-use winserve_application::{AppError, SegmentError, StoreError};
+use winserve_application::{
+    ContactsError, CountSegmentError, CreateCampaignError, CreateSegmentError,
+    CurrentCampaignError, CurrentOfficeError, DeleteSegmentError, EndOfficeError,
+    EnterOrganizationError, FindCampaignError, FindContactError, FindOfficeError,
+    FindOrganizationError, FindSegmentError, LaunchCampaignError, RecordResultError,
+    SetActiveOrganizationError, StoreError, UpdateCampaignError, UpdateOfficeError,
+    UpdateOrganizationError, UpdateSegmentError, WrongMode,
+};
+use winserve_domain::Mode;
 use winserve_domain::{InvalidValue, LifecycleError};
 
 /// One invalid field of a request.
@@ -330,25 +338,131 @@ impl From<LifecycleError> for ApiError {
     }
 }
 
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::NotFound(what) => ApiError::not_found(what),
-            AppError::Lifecycle(e) => e.into(),
-            AppError::Invalid(e) => e.into(),
-            AppError::Archived => ApiError::organization_archived(),
-            AppError::Conflict(m) => ApiError::conflict(m),
-            AppError::Store(e) => e.into(),
+impl From<WrongMode> for ApiError {
+    fn from(e: WrongMode) -> Self {
+        match e.needed {
+            Mode::Win => ApiError::wrong_mode("campaign (win)"),
+            Mode::Serve => ApiError::wrong_mode("elected-office (serve)"),
         }
     }
 }
 
-impl From<SegmentError> for ApiError {
-    fn from(e: SegmentError) -> Self {
+/// `From<$error> for ApiError` for a service error enum: each variant named once, with the answer it
+/// gets; `Store` always goes through `From<StoreError>` (503 or 500, the cause logged).
+macro_rules! answers {
+    ($error:ident { $($variant:ident $(($binding:ident))? => $answer:expr),* $(,)? }) => {
+        impl From<$error> for ApiError {
+            fn from(e: $error) -> Self {
+                match e {
+                    $($error::$variant $(($binding))? => $answer,)*
+                    $error::Store(e) => e.into(),
+                }
+            }
+        }
+    };
+}
+
+answers!(EnterOrganizationError {
+    OrganizationRequired => ApiError::organization_required(),
+    OrganizationNotFound => ApiError::organization_not_found(),
+});
+answers!(SetActiveOrganizationError {
+    OrganizationNotFound => ApiError::organization_not_found(),
+});
+answers!(FindOrganizationError {
+    NotFound => ApiError::organization_not_found(),
+});
+answers!(UpdateOrganizationError {
+    NotFound => ApiError::organization_not_found(),
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    Conflict(m) => ApiError::conflict(m),
+});
+answers!(CreateCampaignError {
+    ElectedOfficeNotFound => ApiError::not_found("elected office"),
+    Invalid(v) => v.into(),
+    Refused(e) => e.into(),
+    CampaignNotFound => ApiError::not_found("campaign"),
+});
+answers!(LaunchCampaignError {
+    Refused(e) => e.into(),
+    CampaignNotFound => ApiError::not_found("campaign"),
+});
+answers!(RecordResultError {
+    CampaignNotFound => ApiError::not_found("campaign"),
+    Refused(e) => e.into(),
+});
+answers!(FindCampaignError {
+    NotFound => ApiError::not_found("campaign"),
+});
+answers!(UpdateCampaignError {
+    NotFound => ApiError::not_found("campaign"),
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    Conflict(m) => ApiError::conflict(m),
+});
+answers!(FindOfficeError {
+    NotFound => ApiError::not_found("elected office"),
+});
+answers!(UpdateOfficeError {
+    NotFound => ApiError::not_found("elected office"),
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    Conflict(m) => ApiError::conflict(m),
+});
+answers!(EndOfficeError {
+    Refused(e) => e.into(),
+    NotFound => ApiError::not_found("elected office"),
+});
+answers!(CreateSegmentError {
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
+});
+answers!(FindSegmentError {
+    NotFound => ApiError::segment_not_found(),
+});
+answers!(UpdateSegmentError {
+    NotFound => ApiError::segment_not_found(),
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
+});
+answers!(DeleteSegmentError {
+    NotFound => ApiError::segment_not_found(),
+    Archived => ApiError::organization_archived(),
+});
+answers!(CountSegmentError {
+    NotFound => ApiError::segment_not_found(),
+    PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
+    DistrictNotSet => ApiError::district_not_set(),
+    Invalid(v) => v.into(),
+});
+answers!(ContactsError {
+    SegmentNotFound => ApiError::segment_not_found(),
+    PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
+    DistrictNotSet => ApiError::district_not_set(),
+    Invalid(v) => v.into(),
+});
+answers!(FindContactError {
+    DistrictNotSet => ApiError::district_not_set(),
+    NotFound => ApiError::not_found("contact"),
+});
+
+impl From<CurrentCampaignError> for ApiError {
+    fn from(e: CurrentCampaignError) -> Self {
         match e {
-            SegmentError::NotFound => ApiError::segment_not_found(),
-            SegmentError::Archived => ApiError::organization_archived(),
-            SegmentError::Store(e) => e.into(),
+            CurrentCampaignError::WrongMode(e) => e.into(),
+            CurrentCampaignError::NotFound => ApiError::not_found("campaign"),
+        }
+    }
+}
+
+impl From<CurrentOfficeError> for ApiError {
+    fn from(e: CurrentOfficeError) -> Self {
+        match e {
+            CurrentOfficeError::WrongMode(e) => e.into(),
+            CurrentOfficeError::NotFound => ApiError::not_found("elected office"),
         }
     }
 }

@@ -2,13 +2,14 @@
 
 use crate::auth::Authenticator;
 use std::sync::Arc;
-use winserve_application::App;
+use winserve_application::Services;
 
-/// The application and the token checker.
+/// The application's services and the token checker. Handlers reach the rules only through
+/// [`Services`]; no port is in reach.
 #[derive(Clone)]
 pub struct AppState {
-    /// The use cases over the ports.
-    pub app: App,
+    /// The application services.
+    pub services: Services,
     /// Verifies bearer tokens.
     pub auth: Arc<Authenticator>,
 }

@@ -4,9 +4,7 @@
 use crate::import::{ImportError, ImportReport, voters as voter_file};
 use crate::seed::{self, SeedParams, SeedPlan};
 use std::time::{Duration, Instant};
-use winserve_application::{
-    ImportSummary, NewPosition, ReferenceRepository, VoterImport, VoterRepository,
-};
+use winserve_application::{ImportService, ImportSummary, NewPosition, VoterImport};
 use winserve_domain::Voter;
 
 /// Reports the progress of a long load (a terminal bar in the binary, nothing in tests).
@@ -53,12 +51,12 @@ impl VoterLoad {
 /// Streams batches from `produce` (run on a blocking thread, sending into the channel) into one import,
 /// and commits it when `produce` succeeds; any failure aborts the import, so nothing is stored.
 async fn stream_into_import<R: Send + 'static>(
-    voters: &dyn VoterRepository,
+    imports: &ImportService,
     progress: &mut dyn Progress,
     produce: impl FnOnce(tokio::sync::mpsc::Sender<Vec<Voter>>) -> Result<R, String> + Send + 'static,
 ) -> Result<(R, ImportSummary), String> {
-    let mut import: Box<dyn VoterImport> = voters
-        .begin_import()
+    let mut import: Box<dyn VoterImport> = imports
+        .begin_voter_import()
         .await
         .map_err(|e| format!("cannot start the import: {e}"))?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Voter>>(BATCHES_IN_FLIGHT);
@@ -102,14 +100,14 @@ async fn stream_into_import<R: Send + 'static>(
 /// batches. Without `rejects`, the first invalid row aborts the import (nothing stored) with
 /// `line N, column NAME: reason`; with it, invalid rows are written there and skipped.
 pub async fn load_voter_file(
-    voters: &dyn VoterRepository,
+    imports: &ImportService,
     file: &str,
     rejects: Option<&str>,
     progress: &mut dyn Progress,
 ) -> Result<VoterLoad, String> {
     let started = Instant::now();
     let (file, rejects) = (file.to_owned(), rejects.map(str::to_owned));
-    let (report, summary) = stream_into_import(voters, progress, move |tx| {
+    let (report, summary) = stream_into_import(imports, progress, move |tx| {
         voter_file::read_voters(
             &file,
             rejects.as_deref(),
@@ -131,7 +129,7 @@ pub async fn load_voter_file(
 
 /// Creates the districts and positions of a seed plan (idempotent); returns how many of each.
 pub async fn store_seed_plan(
-    reference: &dyn ReferenceRepository,
+    reference: &ImportService,
     plan: &SeedPlan,
 ) -> Result<(usize, usize), String> {
     let failed = |e: winserve_application::StoreError| format!("cannot store the seed plan: {e}");
@@ -173,14 +171,14 @@ pub async fn store_seed_plan(
 
 /// Generates the voters of `params` on a blocking thread and loads them through one import.
 pub async fn load_seed_voters(
-    voters: &dyn VoterRepository,
+    imports: &ImportService,
     params: &SeedParams,
     progress: &mut dyn Progress,
 ) -> Result<VoterLoad, String> {
     let started = Instant::now();
     let generator = seed::VoterGenerator::new(params);
     let total = generator.len();
-    let (count, summary) = stream_into_import(voters, progress, move |tx| {
+    let (count, summary) = stream_into_import(imports, progress, move |tx| {
         let mut start = 0;
         while start < total {
             let end = (start + VOTER_BATCH as u64).min(total);

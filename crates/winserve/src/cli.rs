@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing_subscriber::EnvFilter;
 use winserve_adapters_postgres as pg;
-use winserve_application::App;
+use winserve_application::Services;
 use winserve_domain::StateCode;
 use winserve_http::auth::{Authenticator, Claims, now_ts};
 use winserve_http::router::router;
@@ -99,8 +99,8 @@ async fn prepare_database(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn store(url: &str) -> Result<pg::PgStore, String> {
-    wiring::postgres_store(url).map_err(|e| format!("cannot configure the database pool: {e}"))
+fn services(url: &str) -> Result<Services, String> {
+    wiring::postgres_services(url).map_err(|e| format!("cannot configure the database pool: {e}"))
 }
 
 /// `winserve migrate`.
@@ -116,8 +116,8 @@ pub async fn import_positions(file: &str, rejects: Option<&str>) -> Result<(), S
     let config = Config::from_env();
     prepare_database(&config.database_url).await?;
     let (rows, mut report) = positions::read_file(file, rejects).map_err(|e| e.to_string())?;
-    let store = store(&config.database_url)?;
-    report.stored = positions::store(&store, &rows)
+    let services = services(&config.database_url)?;
+    report.stored = positions::store(&services.imports, &rows)
         .await
         .map_err(|e: ImportError| e.to_string())?;
     println!(
@@ -216,9 +216,9 @@ fn print_summary(load: &VoterLoad) {
 pub async fn import_voters(file: &str, rejects: Option<&str>) -> Result<(), String> {
     let config = Config::from_env();
     prepare_database(&config.database_url).await?;
-    let store = store(&config.database_url)?;
+    let services = services(&config.database_url)?;
     let load = load::load_voter_file(
-        &store,
+        &services.imports,
         file,
         rejects,
         &mut TerminalProgress::new(None, false),
@@ -249,12 +249,12 @@ pub async fn seed(
     };
     let config = Config::from_env();
     prepare_database(&config.database_url).await?;
-    let store = store(&config.database_url)?;
+    let services = services(&config.database_url)?;
     let plan = seed::plan(&params);
-    let (districts, positions) = load::store_seed_plan(&store, &plan).await?;
+    let (districts, positions) = load::store_seed_plan(&services.imports, &plan).await?;
     println!("seed plan: {districts} districts, {positions} positions");
     let load = load::load_seed_voters(
-        &store,
+        &services.imports,
         &params,
         &mut TerminalProgress::new(Some(params.voters), false),
     )
@@ -363,16 +363,15 @@ async fn run_server(
     if migrate {
         prepare_database(&config.database_url).await?;
     }
-    let store = store(&config.database_url)?;
     let state = AppState {
-        app: App::new(wiring::postgres_ports(store.clone())),
+        services: services(&config.database_url)?,
         auth: Arc::new(auth),
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     if demo {
-        crate::demo::load_and_introduce(&store, &state.auth, config).await?;
+        crate::demo::load_and_introduce(&state.services.imports, &state.auth, config).await?;
     }
     tracing::info!(address = %config.bind, "winserve is listening");
     axum::serve(listener, router(state))

@@ -5,8 +5,7 @@
 //! fixed seed, so every run loads the same world and a re-run changes nothing.
 
 use crate::config::Config;
-use winserve_adapters_postgres::PgStore;
-use winserve_application::{NewPosition, ReferenceRepository};
+use winserve_application::{ImportService, NewPosition};
 use winserve_domain::{BallotReadyId, L2Name, L2Type, PositionLevel, StateCode};
 use winserve_http::auth::{Authenticator, Claims, now_ts};
 use winserve_voter_file::load;
@@ -66,11 +65,11 @@ fn invalid(e: impl std::fmt::Display) -> String {
 
 /// Loads the demo world (idempotent) and prints a token and example commands.
 pub async fn load_and_introduce(
-    store: &PgStore,
+    imports: &ImportService,
     auth: &Authenticator,
     config: &Config,
 ) -> Result<(), String> {
-    let reference = store;
+    let reference = imports;
     let wy = StateCode::new("WY").map_err(invalid)?;
     for p in POSITIONS {
         let district = reference
@@ -98,8 +97,8 @@ pub async fn load_and_introduce(
         rng_seed: DEMO_RNG_SEED,
     };
     let plan = seed::plan(&params);
-    load::store_seed_plan(store, &plan).await?;
-    let load = load::load_seed_voters(store, &params, &mut load::Quiet)
+    load::store_seed_plan(imports, &plan).await?;
+    let load = load::load_seed_voters(imports, &params, &mut load::Quiet)
         .await
         .map_err(|e| format!("cannot load the demo voters: {e}"))?;
     tracing::info!(

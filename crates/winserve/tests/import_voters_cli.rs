@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use winserve_adapters_postgres::test_support::TestDatabase;
+use winserve_application::Services;
 use winserve_application::{ReferenceRepository, VoterRepository};
 use winserve_domain::{L2Name, L2Type, StateCode};
 use winserve_voter_file::load;
@@ -52,6 +53,7 @@ async fn voter_count(db: &TestDatabase) -> i64 {
 async fn a_malformed_file_stores_nothing_and_names_the_line() {
     let db = TestDatabase::create().await;
     let store = db.store();
+    let imports = Services::new(store.clone().ports()).imports;
     let file = Temp::new("voters.csv");
     let mut content = HEAD.to_owned();
     for i in 0..25_000 {
@@ -61,7 +63,7 @@ async fn a_malformed_file_stores_nothing_and_names_the_line() {
     content.push_str("LALWYBAD1,WY,Bob,Jones,forty,M,LARAMIE,\n");
     std::fs::write(&file.0, content).unwrap();
 
-    let error = load::load_voter_file(&store, file.path(), None, &mut load::Quiet)
+    let error = load::load_voter_file(&imports, file.path(), None, &mut load::Quiet)
         .await
         .unwrap_err();
     assert!(
@@ -77,6 +79,7 @@ async fn a_malformed_file_stores_nothing_and_names_the_line() {
 async fn skip_invalid_writes_exactly_the_rejected_rows() {
     let db = TestDatabase::create().await;
     let store = db.store();
+    let imports = Services::new(store.clone().ports()).imports;
     let file = Temp::new("voters.csv");
     let rejects = Temp::new("rejects.csv");
     let content = format!(
@@ -88,9 +91,14 @@ async fn skip_invalid_writes_exactly_the_rejected_rows() {
     );
     std::fs::write(&file.0, content).unwrap();
 
-    let load = load::load_voter_file(&store, file.path(), Some(rejects.path()), &mut load::Quiet)
-        .await
-        .unwrap();
+    let load = load::load_voter_file(
+        &imports,
+        file.path(),
+        Some(rejects.path()),
+        &mut load::Quiet,
+    )
+    .await
+    .unwrap();
     assert_eq!(load.report.rows, 5);
     assert_eq!(load.report.rejected, 3);
     assert_eq!(load.summary.voters_inserted, 2);
@@ -122,9 +130,14 @@ async fn skip_invalid_writes_exactly_the_rejected_rows() {
     assert_eq!(store.count_in_district(wyoming.id).await.unwrap(), 2);
 
     // Re-importing the same file changes nothing.
-    let again = load::load_voter_file(&store, file.path(), Some(rejects.path()), &mut load::Quiet)
-        .await
-        .unwrap();
+    let again = load::load_voter_file(
+        &imports,
+        file.path(),
+        Some(rejects.path()),
+        &mut load::Quiet,
+    )
+    .await
+    .unwrap();
     assert_eq!(again.summary.voters_inserted, 0);
     assert_eq!(again.summary.voters_updated, 0);
     assert_eq!(again.summary.memberships_changed, 0);
@@ -135,14 +148,15 @@ async fn skip_invalid_writes_exactly_the_rejected_rows() {
 async fn seeded_voters_and_their_csv_load_the_same_data() {
     let db = TestDatabase::create().await;
     let store = db.store();
+    let imports = Services::new(store.clone().ports()).imports;
     let params = SeedParams {
         voters: 1_000,
         state: StateCode::new("WY").unwrap(),
         rng_seed: 7,
     };
     let plan = seed::plan(&params);
-    load::store_seed_plan(&store, &plan).await.unwrap();
-    let seeded = load::load_seed_voters(&store, &params, &mut load::Quiet)
+    load::store_seed_plan(&imports, &plan).await.unwrap();
+    let seeded = load::load_seed_voters(&imports, &params, &mut load::Quiet)
         .await
         .unwrap();
     assert_eq!(seeded.summary.voters_inserted, 1_000);
@@ -151,7 +165,7 @@ async fn seeded_voters_and_their_csv_load_the_same_data() {
     // The same voters from the written CSV: nothing but the generated ids differs, so nothing changes.
     let file = Temp::new("voters.csv");
     seed::write_voters_csv(std::fs::File::create(&file.0).unwrap(), &params, &plan).unwrap();
-    let again = load::load_voter_file(&store, file.path(), None, &mut load::Quiet)
+    let again = load::load_voter_file(&imports, file.path(), None, &mut load::Quiet)
         .await
         .unwrap();
     assert_eq!(again.summary.voters_received, 1_000);

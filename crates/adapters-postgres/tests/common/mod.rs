@@ -9,7 +9,8 @@ use winserve_application::{LifecycleStore, LifecycleStoreError};
 use winserve_domain::{
     CampaignDetails, CampaignId, CampaignOutcome, CreateCampaign, CustomPositionName, District,
     ElectedOfficeId, LifecycleCommand, OrganizationDraft, OrganizationId, Outcome, Position,
-    RecordResult, Transition, UserId, decide,
+    RecordResult, Transition, UserId, decide, decide_create_campaign, decide_end_office,
+    decide_launch, decide_result,
 };
 
 pub use winserve_adapters_postgres::test_support::{district, position, user};
@@ -31,20 +32,47 @@ pub async fn exec(conn: &mut AsyncPgConnection, sql: &str) -> Result<(), String>
     conn.batch_execute(sql).await.map_err(|e| e.to_string())
 }
 
-/// Runs a lifecycle command through `transact` with the domain's `decide`.
+/// Runs a lifecycle command through the store's `transact_*` method for it, with the domain's typed
+/// decider; the transition comes back with the `Outcome` enum.
 pub async fn run(
     store: &PgStore,
     user: UserId,
     segments_of: Option<OrganizationId>,
     command: LifecycleCommand,
 ) -> Result<Transition, LifecycleStoreError> {
-    store
-        .transact(
-            user,
-            segments_of,
-            Box::new(move |state| decide(state, &command, Utc::now(), &mut uuid::Uuid::now_v7)),
-        )
-        .await
+    let now = Utc::now();
+    let mut ids = uuid::Uuid::now_v7;
+    match command {
+        LifecycleCommand::CreateCampaign(cmd) => store
+            .transact_campaign(
+                user,
+                Box::new(move |state| decide_create_campaign(state, &cmd, now, &mut ids)),
+            )
+            .await
+            .map(Transition::into_untyped),
+        LifecycleCommand::Launch { campaign_id } => store
+            .transact_campaign(
+                user,
+                Box::new(move |state| decide_launch(state, campaign_id, now)),
+            )
+            .await
+            .map(Transition::into_untyped),
+        LifecycleCommand::RecordResult(cmd) => store
+            .transact_result(
+                user,
+                segments_of,
+                Box::new(move |state| decide_result(state, &cmd, now, &mut ids)),
+            )
+            .await
+            .map(Transition::into_untyped),
+        LifecycleCommand::EndOffice { office_id } => store
+            .transact_office(
+                user,
+                Box::new(move |state| decide_end_office(state, office_id, now)),
+            )
+            .await
+            .map(Transition::into_untyped),
+    }
 }
 
 /// A draft with a position (and optional override).

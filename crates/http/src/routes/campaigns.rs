@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_application::{NewCampaign, Patch};
+use winserve_application::{CampaignPatch, NewCampaign, NewResult, Patch};
 use winserve_domain::{
     BallotReadyId, CampaignDetails, CampaignId, CampaignOutcome, CustomPositionName, DistrictId,
     ElectedOfficeId, PartyGroup, RemovedPartyCriteria,
@@ -89,7 +89,7 @@ pub async fn create_campaign(
     ApiJson(body): ApiJson<CreateCampaignBody>,
 ) -> ApiResult<(StatusCode, Json<CampaignCreated>)> {
     let input = body.try_into_domain()?;
-    let (campaign, org) = state.app.create_campaign(me.user.id, input).await?;
+    let (campaign, org) = state.services.campaigns.create(me.user.id, input).await?;
     Ok((
         StatusCode::CREATED,
         Json(CampaignCreated {
@@ -113,7 +113,7 @@ pub async fn list_campaigns(
     State(state): State<AppState>,
     me: AuthUser,
 ) -> ApiResult<Json<CampaignList>> {
-    let campaigns = state.app.ports.campaigns.list_for_owner(me.user.id).await?;
+    let campaigns = state.services.campaigns.list(me.user.id).await?;
     Ok(Json(CampaignList {
         campaigns: campaigns
             .iter()
@@ -127,24 +127,12 @@ pub async fn list_campaigns(
     params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
     responses((status = 200, body = CampaignDto), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_current_campaign(WinOrg(ctx): WinOrg) -> ApiResult<Json<CampaignDto>> {
-    let campaign = ctx
-        .org
-        .campaign
-        .as_ref()
-        .ok_or_else(|| ApiError::not_found("campaign"))?;
-    Ok(Json(CampaignDto::new(campaign, &ctx.org.organization.slug)))
-}
-
-async fn owned_campaign(state: &AppState, me: &AuthUser, id: Uuid) -> ApiResult<CampaignDto> {
-    let (c, slug) = state
-        .app
-        .ports
-        .campaigns
-        .find(me.user.id, CampaignId::from_uuid(id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("campaign"))?;
-    Ok(CampaignDto::new(&c, &slug))
+pub async fn get_current_campaign(
+    State(state): State<AppState>,
+    WinOrg(scope): WinOrg,
+) -> ApiResult<Json<CampaignDto>> {
+    let (campaign, slug) = state.services.campaigns.current(&scope)?;
+    Ok(Json(CampaignDto::new(&campaign, &slug)))
 }
 
 /// One of the caller's campaigns.
@@ -156,7 +144,12 @@ pub async fn get_campaign(
     me: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CampaignDto>> {
-    Ok(Json(owned_campaign(&state, &me, id).await?))
+    let (campaign, slug) = state
+        .services
+        .campaigns
+        .get(me.user.id, CampaignId::from_uuid(id))
+        .await?;
+    Ok(Json(CampaignDto::new(&campaign, &slug)))
 }
 
 /// Body of `PATCH /v1/campaigns/{id}`: `null` clears, absent keeps.
@@ -196,25 +189,18 @@ pub async fn patch_campaign(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<CampaignPatchBody>,
 ) -> ApiResult<Json<CampaignDto>> {
-    let id = CampaignId::from_uuid(id);
-    let (current, _) = state
-        .app
-        .ports
-        .campaigns
-        .find(me.user.id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("campaign"))?;
-    let d = current.details;
-    let details = CampaignDetails {
-        election_date: body.election_date.apply(d.election_date),
-        primary_election_date: body.primary_election_date.apply(d.primary_election_date),
-        ballotready_race_id: body.ballotready_race_id.apply(d.ballotready_race_id),
-        ballotready_election_id: body
-            .ballotready_election_id
-            .apply(d.ballotready_election_id),
-        party: body.party.apply(d.party),
+    let patch = CampaignPatch {
+        election_date: body.election_date,
+        primary_election_date: body.primary_election_date,
+        ballotready_race_id: body.ballotready_race_id,
+        ballotready_election_id: body.ballotready_election_id,
+        party: body.party,
     };
-    let (c, slug) = state.app.update_campaign(me.user.id, id, &details).await?;
+    let (c, slug) = state
+        .services
+        .campaigns
+        .update(me.user.id, CampaignId::from_uuid(id), patch)
+        .await?;
     Ok(Json(CampaignDto::new(&c, &slug)))
 }
 
@@ -230,8 +216,9 @@ pub async fn launch_campaign(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<CampaignDto>> {
     let (c, org) = state
-        .app
-        .launch_campaign(me.user.id, CampaignId::from_uuid(id))
+        .services
+        .campaigns
+        .launch(me.user.id, CampaignId::from_uuid(id))
         .await?;
     Ok(Json(CampaignDto::new(&c, &org.organization.slug)))
 }
@@ -301,15 +288,15 @@ pub async fn record_campaign_result(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ResultBody>,
 ) -> ApiResult<Json<ResultDto>> {
+    let result = NewResult {
+        outcome: body.outcome,
+        sworn_in_date: body.sworn_in_date,
+        copy_segments: body.copy_segments,
+    };
     let r = state
-        .app
-        .record_result(
-            me.user.id,
-            CampaignId::from_uuid(id),
-            body.outcome,
-            body.sworn_in_date,
-            body.copy_segments,
-        )
+        .services
+        .campaigns
+        .record_result(me.user.id, CampaignId::from_uuid(id), result)
         .await?;
     Ok(Json(ResultDto {
         campaign: CampaignDto::new(&r.campaign.0, &r.campaign.1),

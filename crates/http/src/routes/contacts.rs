@@ -6,7 +6,6 @@ use crate::context::OrgContext;
 use crate::extract::{ApiPath, ApiQuery};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::routes::reference::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
-use crate::routes::segments::owned_segment;
 use crate::state::AppState;
 use axum::Json;
 use axum::body::{Body, Bytes};
@@ -17,8 +16,8 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_application::{Bucket, ContactCursor, ContactFilter, ContactWindow};
-use winserve_domain::{BuiltInSegment, PartyPolicy, SegmentCriteria, VoterId, fold};
+use winserve_application::{Bucket, ContactCursor, ContactQuery, ContactWindow};
+use winserve_domain::{SegmentCriteria, VoterId};
 
 /// Paging of a contacts list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -142,6 +141,15 @@ impl ContactParams {
         Ok(params)
     }
 
+    /// Which contacts the parameters ask for.
+    fn query(&self) -> ContactQuery {
+        ContactQuery {
+            segment: self.segment.clone(),
+            search: self.search.clone(),
+            criteria: self.adhoc.clone(),
+        }
+    }
+
     fn window(&self) -> ApiResult<ContactWindow> {
         let per_page = self.per_page.unwrap_or(DEFAULT_PER_PAGE);
         if !(1..=MAX_PER_PAGE).contains(&per_page) {
@@ -175,69 +183,6 @@ impl ContactParams {
     }
 }
 
-/// The filter of a contacts request: the organization's effective district (else 409
-/// `district_not_set`), the segment's and ad-hoc criteria (ANDed), the folded search, and the party
-/// policy of the mode — which refuses any party criterion in Serve mode with 422
-/// `party_filter_not_allowed`. `None` when the criteria contradict each other (nothing matches).
-pub fn contact_filter(
-    ctx: &OrgContext,
-    segment: &SegmentCriteria,
-    adhoc: &SegmentCriteria,
-    search: Option<&str>,
-) -> ApiResult<Option<ContactFilter>> {
-    let policy = PartyPolicy::for_mode(ctx.mode());
-    for criteria in [segment, adhoc] {
-        policy
-            .check_criteria(criteria)
-            .map_err(|_| ApiError::party_filter_not_allowed())?;
-    }
-    let (district, _) = ctx
-        .org
-        .organization
-        .effective_district()
-        .ok_or_else(ApiError::district_not_set)?;
-    let search = match search.map(fold).filter(|s| !s.is_empty()) {
-        Some(s) if s.chars().count() > 100 => {
-            return Err(ApiError::validation(
-                "search",
-                "must be at most 100 characters",
-            ));
-        }
-        other => other,
-    };
-    Ok(segment.and(adhoc).map(|criteria| ContactFilter {
-        district: district.clone(),
-        criteria,
-        search,
-        policy,
-    }))
-}
-
-async fn segment_criteria(
-    state: &AppState,
-    ctx: &OrgContext,
-    segment: Option<&str>,
-) -> ApiResult<SegmentCriteria> {
-    match segment {
-        None | Some("") => Ok(SegmentCriteria::default()),
-        Some(key) => match BuiltInSegment::from_key(key) {
-            Some(b) => Ok(b.criteria()),
-            None => Ok(owned_segment(state, ctx.org.organization.id, key)
-                .await?
-                .criteria),
-        },
-    }
-}
-
-async fn filter_from(
-    state: &AppState,
-    ctx: &OrgContext,
-    params: &ContactParams,
-) -> ApiResult<Option<ContactFilter>> {
-    let segment = segment_criteria(state, ctx, params.segment.as_deref()).await?;
-    contact_filter(ctx, &segment, &params.adhoc, params.search.as_deref())
-}
-
 /// The contacts of the organization's district, 50 (up to 100) at a time, by page or cursor, with the
 /// exact total.
 #[utoipa::path(get, path = "/v1/contacts", tag = "contacts", security(("bearer" = [])),
@@ -253,7 +198,7 @@ async fn filter_from(
         (status = 422, body = Problem)))]
 pub async fn list_contacts(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Json<ContactList>> {
     let params = ContactParams::parse(pairs, true)?;
@@ -262,24 +207,17 @@ pub async fn list_contacts(
         ContactWindow::Page { page, per_page } => (Some(*page), *per_page),
         ContactWindow::After { per_page, .. } => (None, *per_page),
     };
-    let Some(filter) = filter_from(&state, &ctx, &params).await? else {
-        return Ok(Json(ContactList {
-            contacts: vec![],
-            meta: ContactsMeta {
-                total: 0,
-                page,
-                per_page,
-                total_pages: 0,
-                next_cursor: None,
-            },
-        }));
-    };
-    let found = state.app.ports.contacts.list(&filter, &window).await?;
+    let found = state
+        .services
+        .contacts
+        .list(&scope, &params.query(), &window)
+        .await?;
+    let policy = scope.party_policy();
     Ok(Json(ContactList {
         contacts: found
             .contacts
             .into_iter()
-            .map(|v| ContactDto::new(v, filter.policy))
+            .map(|v| ContactDto::new(v, policy))
             .collect(),
         meta: ContactsMeta {
             total: found.total,
@@ -297,23 +235,15 @@ pub async fn list_contacts(
     responses((status = 200, body = ContactDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn get_contact(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ContactDto>> {
-    let policy = PartyPolicy::for_mode(ctx.mode());
-    let (district, _) = ctx
-        .org
-        .organization
-        .effective_district()
-        .ok_or_else(ApiError::district_not_set)?;
     let voter = state
-        .app
-        .ports
+        .services
         .contacts
-        .find(district, policy, VoterId::from_uuid(id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("contact"))?;
-    Ok(Json(ContactDto::new(voter, policy)))
+        .get(&scope, VoterId::from_uuid(id))
+        .await?;
+    Ok(Json(ContactDto::new(voter, scope.party_policy())))
 }
 
 /// Every matching contact as CSV with a header row, streamed from the database (memory stays flat).
@@ -327,17 +257,21 @@ pub async fn get_contact(
         (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn export_contacts(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let params = ContactParams::parse(pairs, false)?;
-    let policy = PartyPolicy::for_mode(ctx.mode());
+    let policy = scope.party_policy();
     let header = csv_header(policy).map_err(ApiError::internal)?;
     let head = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(header) });
-    let body = match filter_from(&state, &ctx, &params).await? {
+    let export = state
+        .services
+        .contacts
+        .export(&scope, &params.query())
+        .await?;
+    let body = match export.rows {
         None => Body::from_stream(head),
-        Some(filter) => {
-            let rows = state.app.ports.contacts.export(&filter).await?;
+        Some(rows) => {
             let chunks = rows.ready_chunks(256).map(move |chunk| {
                 let voters = chunk
                     .into_iter()
@@ -350,7 +284,7 @@ pub async fn export_contacts(
     };
     let filename = format!(
         "attachment; filename=\"contacts-{}.csv\"",
-        ctx.org.organization.slug
+        scope.organization().slug
     );
     Ok((
         [
@@ -418,48 +352,15 @@ fn bucket_dtos(buckets: Vec<Bucket>) -> Vec<BucketDto> {
         (status = 422, body = Problem)))]
 pub async fn get_contact_stats(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Json<StatsDto>> {
     let params = ContactParams::parse(pairs, false)?;
-    let policy = PartyPolicy::for_mode(ctx.mode());
-    let Some(filter) = filter_from(&state, &ctx, &params).await? else {
-        let empty = |all: &[&str]| {
-            all.iter()
-                .map(|l| BucketDto {
-                    label: (*l).to_owned(),
-                    count: 0,
-                })
-                .collect::<Vec<_>>()
-        };
-        return Ok(Json(StatsDto {
-            total: 0,
-            with_cell_phone: 0,
-            with_landline: 0,
-            buckets: StatsBuckets {
-                age: empty(&["18_24", "25_34", "35_49", "50_plus", "unknown"]),
-                gender: empty(&["male", "female", "unknown"]),
-                voter_status: empty(&[
-                    "super",
-                    "likely",
-                    "unreliable",
-                    "unlikely",
-                    "first_time",
-                    "unknown",
-                ]),
-                party: policy.may_aggregate().then(|| {
-                    empty(&[
-                        "democratic",
-                        "republican",
-                        "independent",
-                        "other",
-                        "unknown",
-                    ])
-                }),
-            },
-        }));
-    };
-    let s = state.app.ports.contacts.stats(&filter).await?;
+    let s = state
+        .services
+        .contacts
+        .stats(&scope, &params.query())
+        .await?;
     Ok(Json(StatsDto {
         total: s.total,
         with_cell_phone: s.with_cell_phone,

@@ -26,10 +26,9 @@ pub async fn get_live() -> Json<Health> {
     responses((status = 200, body = Health), (status = 503, body = crate::problem::Problem)))]
 pub async fn get_ready(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state
-        .app
-        .ports
+        .services
         .health
-        .ping()
+        .ready()
         .await
         .map_err(|_| ApiError::unavailable())?;
     Ok(Json(Health { status: "ok" }))

@@ -3,7 +3,7 @@
 use crate::context::{AuthUser, ServeOrg};
 use crate::dto::{ElectedOfficeDto, patch_field};
 use crate::extract::{ApiJson, ApiPath};
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -11,8 +11,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_application::Patch;
-use winserve_domain::{ElectedOfficeId, OfficeDates};
+use winserve_application::{OfficePatch, Patch};
+use winserve_domain::ElectedOfficeId;
 
 /// `{elected_offices: [...]}`.
 #[derive(Debug, Serialize, ToSchema)]
@@ -28,7 +28,7 @@ pub async fn list_elected_offices(
     State(state): State<AppState>,
     me: AuthUser,
 ) -> ApiResult<Json<ElectedOfficeList>> {
-    let offices = state.app.ports.offices.list_for_owner(me.user.id).await?;
+    let offices = state.services.offices.list(me.user.id).await?;
     Ok(Json(ElectedOfficeList {
         elected_offices: offices
             .iter()
@@ -43,17 +43,11 @@ pub async fn list_elected_offices(
     responses((status = 200, body = ElectedOfficeDto), (status = 400, body = Problem),
         (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get_current_elected_office(
-    ServeOrg(ctx): ServeOrg,
+    State(state): State<AppState>,
+    ServeOrg(scope): ServeOrg,
 ) -> ApiResult<Json<ElectedOfficeDto>> {
-    let office = ctx
-        .org
-        .elected_office
-        .as_ref()
-        .ok_or_else(|| ApiError::not_found("elected office"))?;
-    Ok(Json(ElectedOfficeDto::new(
-        office,
-        &ctx.org.organization.slug,
-    )))
+    let (office, slug) = state.services.offices.current(&scope)?;
+    Ok(Json(ElectedOfficeDto::new(&office, &slug)))
 }
 
 /// One of the caller's offices.
@@ -66,12 +60,10 @@ pub async fn get_elected_office(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ElectedOfficeDto>> {
     let (o, slug) = state
-        .app
-        .ports
+        .services
         .offices
-        .find(me.user.id, ElectedOfficeId::from_uuid(id))
-        .await?
-        .ok_or_else(|| ApiError::not_found("elected office"))?;
+        .get(me.user.id, ElectedOfficeId::from_uuid(id))
+        .await?;
     Ok(Json(ElectedOfficeDto::new(&o, &slug)))
 }
 
@@ -100,19 +92,15 @@ pub async fn patch_elected_office(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(body): ApiJson<ElectedOfficePatchBody>,
 ) -> ApiResult<Json<ElectedOfficeDto>> {
-    let id = ElectedOfficeId::from_uuid(id);
-    let (current, _) = state
-        .app
-        .ports
-        .offices
-        .find(me.user.id, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("elected office"))?;
-    let dates = OfficeDates {
-        sworn_in_date: body.sworn_in_date.apply(current.dates.sworn_in_date),
-        term_end_date: body.term_end_date.apply(current.dates.term_end_date),
+    let patch = OfficePatch {
+        sworn_in_date: body.sworn_in_date,
+        term_end_date: body.term_end_date,
     };
-    let (o, slug) = state.app.update_office(me.user.id, id, &dates).await?;
+    let (o, slug) = state
+        .services
+        .offices
+        .update(me.user.id, ElectedOfficeId::from_uuid(id), patch)
+        .await?;
     Ok(Json(ElectedOfficeDto::new(&o, &slug)))
 }
 
@@ -126,8 +114,9 @@ pub async fn end_elected_office(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<Json<ElectedOfficeDto>> {
     let (o, slug) = state
-        .app
-        .end_office(me.user.id, ElectedOfficeId::from_uuid(id))
+        .services
+        .offices
+        .end(me.user.id, ElectedOfficeId::from_uuid(id))
         .await?;
     Ok(Json(ElectedOfficeDto::new(&o, &slug)))
 }

@@ -3,33 +3,15 @@
 use crate::context::AuthUser;
 use crate::dto::{NavDto, OrganizationDto, OrganizationList, patch_field};
 use crate::extract::{ApiJson, ApiPath};
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_application::{OrganizationDetails, OrganizationPatch, Patch};
-use winserve_domain::{
-    BallotReadyId, ClerkOrganizationId, CustomPositionName, DistrictId, Slug, navigation_for,
-};
-
-/// The caller's organization with `slug`; any other is 404 `organization_not_found`.
-pub async fn owned_organization(
-    state: &AppState,
-    me: &AuthUser,
-    slug: &str,
-) -> ApiResult<OrganizationDetails> {
-    let slug = Slug::new(slug).map_err(|_| ApiError::organization_not_found())?;
-    state
-        .app
-        .ports
-        .organizations
-        .find_by_slug(me.user.id, &slug)
-        .await?
-        .ok_or_else(ApiError::organization_not_found)
-}
+use winserve_application::{OrganizationPatch, Patch};
+use winserve_domain::DistrictId;
 
 /// The caller's organizations, open ones first, newest first.
 #[utoipa::path(get, path = "/v1/organizations", tag = "organizations", security(("bearer" = [])),
@@ -38,12 +20,7 @@ pub async fn list_organizations(
     State(state): State<AppState>,
     me: AuthUser,
 ) -> ApiResult<Json<OrganizationList>> {
-    let orgs = state
-        .app
-        .ports
-        .organizations
-        .list_for_owner(me.user.id)
-        .await?;
+    let orgs = state.services.organizations.list(me.user.id).await?;
     Ok(Json(OrganizationList {
         organizations: orgs.iter().map(OrganizationDto::from).collect(),
     }))
@@ -58,7 +35,7 @@ pub async fn get_organization(
     me: AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<OrganizationDto>> {
-    let org = owned_organization(&state, &me, &slug).await?;
+    let org = state.services.organizations.get(me.user.id, &slug).await?;
     Ok(Json(OrganizationDto::from(&org)))
 }
 
@@ -84,29 +61,18 @@ pub struct OrganizationPatchBody {
     pub clerk_organization_id: Patch<String>,
 }
 
-fn convert<T, E>(
-    patch: Patch<String>,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> Result<Patch<T>, E> {
-    Ok(match patch {
-        Patch::Keep => Patch::Keep,
-        Patch::Clear => Patch::Clear,
-        Patch::Set(v) => Patch::Set(parse(&v)?),
-    })
-}
-
 impl OrganizationPatchBody {
-    fn try_into_domain(self) -> Result<OrganizationPatch, ApiError> {
-        Ok(OrganizationPatch {
-            position_id: convert(self.ballotready_position_id, BallotReadyId::new)?,
+    fn into_patch(self) -> OrganizationPatch {
+        OrganizationPatch {
+            position_id: self.ballotready_position_id,
             override_district_id: match self.override_district_id {
                 Patch::Keep => Patch::Keep,
                 Patch::Clear => Patch::Clear,
                 Patch::Set(id) => Patch::Set(DistrictId::from_uuid(id)),
             },
-            custom_position_name: convert(self.custom_position_name, CustomPositionName::new)?,
-            clerk_organization_id: convert(self.clerk_organization_id, ClerkOrganizationId::new)?,
-        })
+            custom_position_name: self.custom_position_name,
+            clerk_organization_id: self.clerk_organization_id,
+        }
     }
 }
 
@@ -123,11 +89,10 @@ pub async fn patch_organization(
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<OrganizationPatchBody>,
 ) -> ApiResult<Json<OrganizationDto>> {
-    let org = owned_organization(&state, &me, &slug).await?;
-    let patch = body.try_into_domain()?;
     let updated = state
-        .app
-        .update_organization(me.user.id, &org, &patch)
+        .services
+        .organizations
+        .update(me.user.id, &slug, body.into_patch())
         .await?;
     Ok(Json(OrganizationDto::from(&updated)))
 }
@@ -141,6 +106,10 @@ pub async fn get_organization_nav(
     me: AuthUser,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Json<NavDto>> {
-    let org = owned_organization(&state, &me, &slug).await?;
-    Ok(Json(NavDto::from(&navigation_for(org.organization.mode))))
+    let nav = state
+        .services
+        .organizations
+        .navigation(me.user.id, &slug)
+        .await?;
+    Ok(Json(NavDto::from(&nav)))
 }

@@ -113,8 +113,7 @@ pub async fn list_positions(
     let st = state_code(query.state.as_deref())?;
     let q = query_text(query.q)?;
     let found = state
-        .app
-        .ports
+        .services
         .reference
         .search_positions(st.as_ref(), q.as_deref(), page)
         .await?;
@@ -183,8 +182,7 @@ pub async fn list_districts(
         .transpose()?;
     let q = query_text(query.q)?;
     let found = state
-        .app
-        .ports
+        .services
         .reference
         .search_districts(st.as_ref(), l2_type.as_ref(), q.as_deref(), page)
         .await?;

@@ -3,8 +3,7 @@
 
 use crate::context::OrgContext;
 use crate::extract::ApiJson;
-use crate::problem::{ApiError, ApiResult, Problem};
-use crate::routes::contacts::contact_filter;
+use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -13,9 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_domain::{
-    BuiltInSegment, OrganizationId, PartyPolicy, Segment, SegmentCriteria, SegmentId, SegmentName,
-};
+use winserve_application::{NewSegment, SegmentChanges};
+use winserve_domain::{BuiltInSegment, Segment, SegmentCriteria};
 
 /// A built-in segment.
 #[derive(Debug, Serialize, ToSchema)]
@@ -66,53 +64,15 @@ pub struct SegmentList {
     pub custom: Vec<SegmentDto>,
 }
 
-/// Parses a segment id from a path: anything that is not a UUID cannot name a segment.
-fn segment_id(raw: &str) -> Result<SegmentId, ApiError> {
-    Uuid::parse_str(raw)
-        .map(SegmentId::from_uuid)
-        .map_err(|_| ApiError::segment_not_found())
-}
-
-/// One of the organization's segments, else 404 `segment_not_found`.
-pub async fn owned_segment(
-    state: &AppState,
-    organization: OrganizationId,
-    raw_id: &str,
-) -> ApiResult<Segment> {
-    let id = segment_id(raw_id)?;
-    state
-        .app
-        .ports
-        .segments
-        .find(organization, id)
-        .await?
-        .ok_or_else(ApiError::segment_not_found)
-}
-
-/// Validates criteria from a request body: known keys and values (serde), no empty lists, and the party
-/// policy of the organization's mode.
-fn checked_criteria(criteria: SegmentCriteria, policy: PartyPolicy) -> ApiResult<SegmentCriteria> {
-    let criteria = criteria.normalized()?;
-    policy
-        .check_criteria(&criteria)
-        .map_err(|_| ApiError::party_filter_not_allowed())?;
-    Ok(criteria)
-}
-
 /// The built-in segments and this organization's custom segments.
 #[utoipa::path(get, path = "/v1/segments", tag = "segments", security(("bearer" = [])),
     params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
     responses((status = 200, body = SegmentList), (status = 400, body = Problem), (status = 404, body = Problem)))]
 pub async fn list_segments(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
 ) -> ApiResult<Json<SegmentList>> {
-    let custom = state
-        .app
-        .ports
-        .segments
-        .list(ctx.org.organization.id)
-        .await?;
+    let custom = state.services.segments.list(&scope).await?;
     Ok(Json(SegmentList {
         built_in: BuiltInSegment::ALL
             .iter()
@@ -146,22 +106,14 @@ pub struct CreateSegmentBody {
     responses((status = 201, body = SegmentDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_segment(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     ApiJson(body): ApiJson<CreateSegmentBody>,
 ) -> ApiResult<(StatusCode, Json<SegmentDto>)> {
-    ctx.ensure_writable()?;
-    let name = SegmentName::new(&body.name)?;
-    let criteria = checked_criteria(body.criteria, PartyPolicy::for_mode(ctx.mode()))?;
-    let now = Utc::now();
-    let segment = Segment {
-        id: SegmentId::generate(),
-        organization_id: ctx.org.organization.id,
-        name,
-        criteria,
-        created_at: now,
-        updated_at: now,
+    let input = NewSegment {
+        name: body.name,
+        criteria: body.criteria,
     };
-    let created = state.app.ports.segments.create(&segment).await?;
+    let created = state.services.segments.create(&scope, input).await?;
     Ok((StatusCode::CREATED, Json(SegmentDto::from(&created))))
 }
 
@@ -171,10 +123,10 @@ pub async fn create_segment(
     responses((status = 200, body = SegmentDto), (status = 404, body = Problem)))]
 pub async fn get_segment(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SegmentDto>> {
-    let segment = owned_segment(&state, ctx.org.organization.id, &id).await?;
+    let segment = state.services.segments.get(&scope, &id).await?;
     Ok(Json(SegmentDto::from(&segment)))
 }
 
@@ -197,26 +149,15 @@ pub struct SegmentPatchBody {
         (status = 422, body = Problem)))]
 pub async fn patch_segment(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SegmentPatchBody>,
 ) -> ApiResult<Json<SegmentDto>> {
-    let current = owned_segment(&state, ctx.org.organization.id, &id).await?;
-    ctx.ensure_writable()?;
-    let name = match body.name {
-        Some(n) => SegmentName::new(&n)?,
-        None => current.name,
+    let changes = SegmentChanges {
+        name: body.name,
+        criteria: body.criteria,
     };
-    let criteria = match body.criteria {
-        Some(c) => checked_criteria(c, PartyPolicy::for_mode(ctx.mode()))?,
-        None => current.criteria,
-    };
-    let updated = state
-        .app
-        .ports
-        .segments
-        .update(ctx.org.organization.id, current.id, &name, &criteria)
-        .await?;
+    let updated = state.services.segments.update(&scope, &id, changes).await?;
     Ok(Json(SegmentDto::from(&updated)))
 }
 
@@ -226,17 +167,10 @@ pub async fn patch_segment(
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn delete_segment(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let current = owned_segment(&state, ctx.org.organization.id, &id).await?;
-    ctx.ensure_writable()?;
-    state
-        .app
-        .ports
-        .segments
-        .delete(ctx.org.organization.id, current.id)
-        .await?;
+    state.services.segments.delete(&scope, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -254,14 +188,9 @@ pub struct SegmentCount {
         (status = 422, body = Problem)))]
 pub async fn count_segment(
     State(state): State<AppState>,
-    ctx: OrgContext,
+    OrgContext(scope): OrgContext,
     Path(id): Path<String>,
 ) -> ApiResult<Json<SegmentCount>> {
-    let segment = owned_segment(&state, ctx.org.organization.id, &id).await?;
-    let Some(filter) = contact_filter(&ctx, &segment.criteria, &SegmentCriteria::default(), None)?
-    else {
-        return Ok(Json(SegmentCount { count: 0 }));
-    };
-    let count = state.app.ports.contacts.count(&filter).await?;
+    let count = state.services.segments.count(&scope, &id).await?;
     Ok(Json(SegmentCount { count }))
 }

@@ -2,7 +2,7 @@
 //! `ballotready_position_id,name,state,level,l2_type,l2_name`.
 
 use super::{ImportError, ImportReport, RejectsWriter, RowError};
-use winserve_application::{NewPosition, ReferenceRepository};
+use winserve_application::{ImportService, NewPosition};
 use winserve_domain::{BallotReadyId, L2Name, L2Type, PositionLevel, StateCode};
 
 /// The columns, in order.
@@ -137,10 +137,7 @@ pub fn read_file(
 }
 
 /// Stores validated rows: districts created if missing, positions upserted by id.
-pub async fn store(
-    reference: &dyn ReferenceRepository,
-    rows: &[PositionRow],
-) -> Result<u64, ImportError> {
+pub async fn store(reference: &ImportService, rows: &[PositionRow]) -> Result<u64, ImportError> {
     let mut stored = 0;
     for row in rows {
         let district_id = match &row.district {

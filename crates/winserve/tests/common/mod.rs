@@ -14,7 +14,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::{self, TestDatabase};
-use winserve_application::App;
+use winserve_application::Services;
 use winserve_domain::District;
 use winserve_http::auth::Authenticator;
 use winserve_http::router::router;
@@ -92,7 +92,7 @@ impl TestApp {
         let db = TestDatabase::create().await;
         let store = db.store();
         let state = AppState {
-            app: App::new(store.clone().ports()),
+            services: Services::new(store.clone().ports()),
             auth: Arc::new(auth),
         };
         Self {

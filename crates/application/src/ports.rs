@@ -1,15 +1,17 @@
-//! The repository traits. They use `#[async_trait]` so the application holds them as `Arc<dyn Port>`
-//! (see docs/adr/0003). Every organization-scoped method takes the owner or the organization and MUST
+//! The ports: the repository traits the services need and the adapters implement. They use
+//! `#[async_trait]` so the services hold them as `Arc<dyn Port>` (see docs/adr/0003). Only the services
+//! call them; handlers and commands reach the application through [`crate::services`]. Every organization-scoped method takes the owner or the organization and MUST
 //! filter by it: a record of another owner is reported exactly like a missing one.
 
 use crate::{LifecycleStoreError, SegmentError, StoreError, UpdateError};
 use async_trait::async_trait;
 use winserve_domain::{
-    BallotReadyId, Campaign, CampaignDetails, CampaignId, ClerkOrganizationId, CustomPositionName,
-    District, DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type, LifecycleError,
-    LifecycleEvent, OfficeDates, Organization, OrganizationId, PartyPolicy, Position,
-    PositionLevel, Segment, SegmentCriteria, SegmentId, SegmentName, Slug, StateCode, Transition,
-    User, UserClaims, UserId, UserLifecycle, Voter, VoterId,
+    BallotReadyId, Campaign, CampaignDecided, CampaignDetails, CampaignId, ClerkOrganizationId,
+    CustomPositionName, District, DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type,
+    LifecycleError, LifecycleEvent, OfficeDates, OfficeDecided, Organization, OrganizationId,
+    PartyPolicy, Position, PositionLevel, ResultDecided, Segment, SegmentCriteria, SegmentId,
+    SegmentName, Slug, StateCode, Transition, User, UserClaims, UserId, UserLifecycle, Voter,
+    VoterId,
 };
 
 #[cfg(feature = "mock")]
@@ -96,6 +98,25 @@ pub trait UserRepository: Send + Sync {
         user: UserId,
         organization: OrganizationId,
     ) -> Result<bool, StoreError>;
+
+    /// The caller — found, created or refreshed exactly as [`Self::upsert_from_claims`] does — and their
+    /// organization named by `selector`, `None` when they have no such organization (another user's
+    /// organization included). One call for what every organization-scoped request needs first; an
+    /// implementation may answer the common case (a known user, unchanged claims) in one round trip.
+    async fn caller_in_organization(
+        &self,
+        claims: &UserClaims,
+        selector: &OrganizationSelector,
+    ) -> Result<(User, Option<OrganizationDetails>), StoreError>;
+}
+
+/// How a request names the organization it acts in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrganizationSelector {
+    /// By slug (the `X-Organization-Slug` header).
+    Slug(Slug),
+    /// By the linked Clerk organization (the token's active-organization claim).
+    ClerkOrganization(ClerkOrganizationId),
 }
 
 /// Organizations, always scoped by owner.
@@ -110,24 +131,6 @@ pub trait OrganizationRepository: Send + Sync {
         &self,
         owner: UserId,
         slug: &Slug,
-    ) -> Result<Option<OrganizationDetails>, StoreError>;
-
-    /// The caller and their organization with `slug`, in one round trip: `Some` only when the user with
-    /// `claims.sub` exists, the claims would not change them (so [`UserRepository::upsert_from_claims`]
-    /// would only read), and they own an organization with `slug`. Every `None` sends the caller through
-    /// `upsert_from_claims` and [`Self::find_by_slug`], which create or refresh the user and answer a
-    /// missing organization.
-    async fn find_by_slug_for_claims(
-        &self,
-        claims: &UserClaims,
-        slug: &Slug,
-    ) -> Result<Option<(User, OrganizationDetails)>, StoreError>;
-
-    /// The owner's organization linked to the Clerk organization `clerk_id`.
-    async fn find_by_clerk_id(
-        &self,
-        owner: UserId,
-        clerk_id: &ClerkOrganizationId,
     ) -> Result<Option<OrganizationDetails>, StoreError>;
 
     /// Replaces the profile of the owner's organization `id`. MUST return `NotFound` for another owner's
@@ -308,25 +311,44 @@ pub trait SegmentRepository: Send + Sync {
     -> Result<(), SegmentError>;
 }
 
-/// A decision over one user's lifecycle, run by [`LifecycleStore::transact`] inside its transaction.
-pub type Decision = Box<dyn FnOnce(&UserLifecycle) -> Result<Transition, LifecycleError> + Send>;
+/// A decision over one user's lifecycle, typed by what it reports (`CampaignDecided`, …), run by the
+/// [`LifecycleStore`] inside its transaction.
+pub type Decision<O> =
+    Box<dyn FnOnce(&UserLifecycle) -> Result<Transition<O>, LifecycleError> + Send>;
 
 /// The transaction boundary of the lifecycle: multi-step changes such as "won" (campaign closed, office
 /// and Serve org created, campaign org archived, events appended) happen all or nothing.
+///
+/// Each `transact_*` method, in one transaction: locks the user (serializing the user's lifecycle
+/// changes), loads the [`UserLifecycle`] snapshot, runs `decide` on it, applies the returned changes in
+/// order, and commits, answering the decided transition. A refusal from `decide` writes nothing and comes
+/// back as `Rejected`. Constraint violations that the snapshot could not foresee MUST be translated: a
+/// second open campaign to `OpenCampaignExists`. One method per kind of outcome keeps every outcome typed.
 #[cfg_attr(feature = "mock", automock)]
 #[async_trait]
 pub trait LifecycleStore: Send + Sync {
-    /// In one transaction: locks the user (serializing the user's lifecycle changes), loads the
-    /// [`UserLifecycle`] snapshot — with the custom segments of `segments_of` when given — runs `decide`
-    /// on it, applies the returned changes in order, and commits. A refusal from `decide` writes nothing
-    /// and comes back as `Rejected`. Constraint violations that the snapshot could not foresee MUST be
-    /// translated: a second open campaign to `OpenCampaignExists`.
-    async fn transact(
+    /// Creating or launching a campaign.
+    async fn transact_campaign(
+        &self,
+        user: UserId,
+        decide: Decision<CampaignDecided>,
+    ) -> Result<Transition<CampaignDecided>, LifecycleStoreError>;
+
+    /// Recording a campaign's result; the snapshot holds the custom segments of `segments_of` when given
+    /// (to copy them into a new Serve organization).
+    async fn transact_result(
         &self,
         user: UserId,
         segments_of: Option<OrganizationId>,
-        decide: Decision,
-    ) -> Result<Transition, LifecycleStoreError>;
+        decide: Decision<ResultDecided>,
+    ) -> Result<Transition<ResultDecided>, LifecycleStoreError>;
+
+    /// Ending an office.
+    async fn transact_office(
+        &self,
+        user: UserId,
+        decide: Decision<OfficeDecided>,
+    ) -> Result<Transition<OfficeDecided>, LifecycleStoreError>;
 
     /// The user's lifecycle log in the order it was appended, with each event's organization slug.
     async fn history(&self, user: UserId) -> Result<Vec<(LifecycleEvent, Slug)>, StoreError>;

@@ -1,0 +1,429 @@
+//! [`CampaignService`]: the caller's campaigns and the Win side of the lifecycle — create (optionally
+//! from an office's position and district), update, launch, record the result.
+
+use super::{Clock, IdSource, OrgScope, Patch, Ports, WrongMode};
+use crate::error::{LifecycleStoreError, StoreError, UpdateError};
+use crate::ports::{
+    CampaignRepository, Decision, LifecycleStore, OfficeRepository, OrganizationDetails,
+    OrganizationRepository, ReferenceRepository,
+};
+use chrono::NaiveDate;
+use std::sync::Arc;
+use winserve_domain::{
+    BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignOutcome, CreateCampaign,
+    CustomPositionName, DistrictId, ElectedOffice, ElectedOfficeId, InvalidValue, LifecycleError,
+    Mode, OrganizationDraft, RecordResult, RemovedPartyCriteria, Slug, UserId,
+    decide_create_campaign, decide_launch, decide_result,
+};
+
+/// What a new campaign runs for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewCampaign {
+    /// The position; unknown ids are refused.
+    pub position_id: Option<BallotReadyId>,
+    /// A free-text position name.
+    pub custom_position_name: Option<CustomPositionName>,
+    /// An override district; unknown ids are refused.
+    pub override_district_id: Option<DistrictId>,
+    /// Start from this office's position, override district and custom name (copied); fields given
+    /// above take precedence, and a new position drops the office's override.
+    pub from_elected_office_id: Option<ElectedOfficeId>,
+    /// Dates, race ids and party.
+    pub details: CampaignDetails,
+}
+
+/// A partial update of a campaign's details: absent keys keep their value.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CampaignPatch {
+    /// Election day.
+    pub election_date: Patch<NaiveDate>,
+    /// Primary election day.
+    pub primary_election_date: Patch<NaiveDate>,
+    /// BallotReady race id.
+    pub ballotready_race_id: Patch<String>,
+    /// BallotReady election id.
+    pub ballotready_election_id: Patch<String>,
+    /// The candidate's party.
+    pub party: Patch<String>,
+}
+
+/// The result to record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewResult {
+    /// Won, lost or withdrawn.
+    pub outcome: CampaignOutcome,
+    /// On a win: when the term starts.
+    pub sworn_in_date: Option<NaiveDate>,
+    /// On a win: copy the campaign's custom segments into the new Serve organization (without party
+    /// criteria).
+    pub copy_segments: bool,
+}
+
+/// The result of recording a campaign's outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultRecorded {
+    /// The campaign, closed, with its organization's slug.
+    pub campaign: (Campaign, Slug),
+    /// The office that started, on a win, with its organization's slug.
+    pub elected_office: Option<(ElectedOffice, Slug)>,
+    /// The new Serve organization on a win, else the campaign's.
+    pub organization: OrganizationDetails,
+    /// Party criteria removed from copied segments.
+    pub removed_party_criteria: Vec<RemovedPartyCriteria>,
+}
+
+/// Why a campaign was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateCampaignError {
+    /// `from_elected_office_id` names no office of the caller's.
+    #[error("elected office not found")]
+    ElectedOfficeNotFound,
+    /// A value is invalid, or names a position or district that does not exist.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// The lifecycle refused it (an open campaign exists).
+    #[error(transparent)]
+    Refused(#[from] LifecycleError),
+    /// A record the transaction wrote could not be read back.
+    #[error("campaign not found")]
+    CampaignNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a campaign was not launched.
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchCampaignError {
+    /// The lifecycle refused it (not the caller's, not a draft, no office set).
+    #[error(transparent)]
+    Refused(#[from] LifecycleError),
+    /// The campaign or its organization is not (or no longer) the caller's.
+    #[error("campaign not found")]
+    CampaignNotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a result was not recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordResultError {
+    /// No campaign of the caller's has this id.
+    #[error("campaign not found")]
+    CampaignNotFound,
+    /// The lifecycle refused it (another result recorded, a draft that cannot win, …).
+    #[error(transparent)]
+    Refused(#[from] LifecycleError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// No campaign of the caller's has this id.
+#[derive(Debug, thiserror::Error)]
+pub enum FindCampaignError {
+    /// Not found (another user's campaign included).
+    #[error("campaign not found")]
+    NotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a campaign's details were not updated.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateCampaignError {
+    /// No campaign of the caller's has this id.
+    #[error("campaign not found")]
+    NotFound,
+    /// Its organization is archived (the campaign is closed).
+    #[error("the organization is archived and read-only")]
+    Archived,
+    /// A value is invalid.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
+    /// A unique value is taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why the organization has no current campaign to show.
+#[derive(Debug, thiserror::Error)]
+pub enum CurrentCampaignError {
+    /// A Serve organization has offices, not campaigns.
+    #[error(transparent)]
+    WrongMode(#[from] WrongMode),
+    /// The Win organization has no campaign (never the case for organizations the lifecycle made).
+    #[error("campaign not found")]
+    NotFound,
+}
+
+impl From<LifecycleStoreError> for CreateCampaignError {
+    fn from(e: LifecycleStoreError) -> Self {
+        match e {
+            LifecycleStoreError::Rejected(e) => Self::Refused(e),
+            LifecycleStoreError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<LifecycleStoreError> for LaunchCampaignError {
+    fn from(e: LifecycleStoreError) -> Self {
+        match e {
+            LifecycleStoreError::Rejected(e) => Self::Refused(e),
+            LifecycleStoreError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+impl From<LifecycleStoreError> for RecordResultError {
+    fn from(e: LifecycleStoreError) -> Self {
+        match e {
+            LifecycleStoreError::Rejected(e) => Self::Refused(e),
+            LifecycleStoreError::Store(e) => Self::Store(e),
+        }
+    }
+}
+
+/// Campaigns, scoped by owner.
+#[derive(Clone)]
+pub struct CampaignService {
+    campaigns: Arc<dyn CampaignRepository>,
+    offices: Arc<dyn OfficeRepository>,
+    organizations: Arc<dyn OrganizationRepository>,
+    reference: Arc<dyn ReferenceRepository>,
+    lifecycle: Arc<dyn LifecycleStore>,
+    clock: Clock,
+    ids: IdSource,
+}
+
+impl CampaignService {
+    pub(super) fn new(ports: &Ports, clock: Clock, ids: IdSource) -> Self {
+        Self {
+            campaigns: ports.campaigns.clone(),
+            offices: ports.offices.clone(),
+            organizations: ports.organizations.clone(),
+            reference: ports.reference.clone(),
+            lifecycle: ports.lifecycle.clone(),
+            clock,
+            ids,
+        }
+    }
+
+    /// All of the caller's campaigns, newest first, with their organizations' slugs.
+    pub async fn list(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError> {
+        self.campaigns.list_for_owner(owner).await
+    }
+
+    /// One of the caller's campaigns.
+    pub async fn get(
+        &self,
+        owner: UserId,
+        id: CampaignId,
+    ) -> Result<(Campaign, Slug), FindCampaignError> {
+        self.campaigns
+            .find(owner, id)
+            .await?
+            .ok_or(FindCampaignError::NotFound)
+    }
+
+    /// The campaign of the Win organization the request acts in.
+    pub fn current(&self, scope: &OrgScope) -> Result<(Campaign, Slug), CurrentCampaignError> {
+        let scope = scope.clone().require_mode(Mode::Win)?;
+        let campaign = scope
+            .details()
+            .campaign
+            .clone()
+            .ok_or(CurrentCampaignError::NotFound)?;
+        Ok((campaign, scope.organization().slug.clone()))
+    }
+
+    /// Creates a draft campaign and its Win organization. Refused with
+    /// [`LifecycleError::OpenCampaignExists`] while the user has a draft or active campaign.
+    pub async fn create(
+        &self,
+        owner: UserId,
+        input: NewCampaign,
+    ) -> Result<(Campaign, OrganizationDetails), CreateCampaignError> {
+        input.details.validate()?;
+        let organization = self.resolve_draft(&input, owner).await?;
+        let command = CreateCampaign {
+            organization,
+            details: input.details,
+        };
+        let (now, ids) = ((self.clock)(), self.ids.clone());
+        let decision: Decision<_> =
+            Box::new(move |state| decide_create_campaign(state, &command, now, &mut || (ids)()));
+        let created = self.lifecycle.transact_campaign(owner, decision).await?;
+        self.campaign_with_org(owner, created.outcome.campaign_id)
+            .await?
+            .ok_or(CreateCampaignError::CampaignNotFound)
+    }
+
+    /// `draft → active`; needs a position or a custom position name.
+    pub async fn launch(
+        &self,
+        owner: UserId,
+        id: CampaignId,
+    ) -> Result<(Campaign, OrganizationDetails), LaunchCampaignError> {
+        let now = (self.clock)();
+        let decision: Decision<_> = Box::new(move |state| decide_launch(state, id, now));
+        self.lifecycle.transact_campaign(owner, decision).await?;
+        self.campaign_with_org(owner, id)
+            .await?
+            .ok_or(LaunchCampaignError::CampaignNotFound)
+    }
+
+    /// Records a campaign's outcome; on a win the office and its Serve organization start. Recording
+    /// the same result again answers the same outcome.
+    pub async fn record_result(
+        &self,
+        owner: UserId,
+        id: CampaignId,
+        result: NewResult,
+    ) -> Result<ResultRecorded, RecordResultError> {
+        let (campaign, _) = self
+            .campaigns
+            .find(owner, id)
+            .await?
+            .ok_or(RecordResultError::CampaignNotFound)?;
+        let segments_of = result.copy_segments.then_some(campaign.organization_id);
+        let command = RecordResult {
+            campaign_id: id,
+            outcome: result.outcome,
+            sworn_in_date: result.sworn_in_date,
+            copy_segments: result.copy_segments,
+        };
+        let (now, ids) = ((self.clock)(), self.ids.clone());
+        let decision: Decision<_> =
+            Box::new(move |state| decide_result(state, &command, now, &mut || (ids)()));
+        let decided = self
+            .lifecycle
+            .transact_result(owner, segments_of, decision)
+            .await?
+            .outcome;
+        let campaign = self
+            .campaigns
+            .find(owner, id)
+            .await?
+            .ok_or(RecordResultError::CampaignNotFound)?;
+        let elected_office = match decided.elected_office_id {
+            Some(office) => self.offices.find(owner, office).await?,
+            None => None,
+        };
+        let org_slug = elected_office
+            .as_ref()
+            .map_or(&campaign.1, |(_, slug)| slug);
+        let organization = self
+            .organizations
+            .find_by_slug(owner, org_slug)
+            .await?
+            .ok_or(RecordResultError::CampaignNotFound)?;
+        Ok(ResultRecorded {
+            campaign,
+            elected_office,
+            organization,
+            removed_party_criteria: decided.removed_party_criteria,
+        })
+    }
+
+    /// Applies a partial update to one of the caller's campaigns' details (dates checked).
+    pub async fn update(
+        &self,
+        owner: UserId,
+        id: CampaignId,
+        patch: CampaignPatch,
+    ) -> Result<(Campaign, Slug), UpdateCampaignError> {
+        let (current, _) = self
+            .campaigns
+            .find(owner, id)
+            .await?
+            .ok_or(UpdateCampaignError::NotFound)?;
+        let d = current.details;
+        let details = CampaignDetails {
+            election_date: patch.election_date.apply(d.election_date),
+            primary_election_date: patch.primary_election_date.apply(d.primary_election_date),
+            ballotready_race_id: patch.ballotready_race_id.apply(d.ballotready_race_id),
+            ballotready_election_id: patch
+                .ballotready_election_id
+                .apply(d.ballotready_election_id),
+            party: patch.party.apply(d.party),
+        };
+        details.validate()?;
+        self.campaigns
+            .update_details(owner, id, &details)
+            .await
+            .map_err(|e| match e {
+                UpdateError::NotFound => UpdateCampaignError::NotFound,
+                UpdateError::Archived => UpdateCampaignError::Archived,
+                UpdateError::Invalid(v) => UpdateCampaignError::Invalid(v),
+                UpdateError::Conflict(m) => UpdateCampaignError::Conflict(m),
+                UpdateError::Store(s) => UpdateCampaignError::Store(s),
+            })
+    }
+
+    /// The new campaign's organization profile: the office's (when starting from one) overridden by the
+    /// input, every reference checked.
+    async fn resolve_draft(
+        &self,
+        input: &NewCampaign,
+        owner: UserId,
+    ) -> Result<OrganizationDraft, CreateCampaignError> {
+        let mut position_id = input.position_id.clone();
+        let mut override_id = input.override_district_id;
+        let mut custom = input.custom_position_name.clone();
+        if let Some(office_id) = input.from_elected_office_id {
+            let (_, slug) = self
+                .offices
+                .find(owner, office_id)
+                .await?
+                .ok_or(CreateCampaignError::ElectedOfficeNotFound)?;
+            let office_org = self
+                .organizations
+                .find_by_slug(owner, &slug)
+                .await?
+                .ok_or(CreateCampaignError::ElectedOfficeNotFound)?
+                .organization
+                .profile();
+            // The office's override was chosen for the office's position: inherit it only with it.
+            if position_id.is_none() {
+                position_id = office_org.position_id;
+                override_id = override_id.or(office_org.override_district_id);
+            }
+            custom = custom.or(office_org.custom_position_name);
+        }
+        let position = match &position_id {
+            Some(id) => Some(self.reference.find_position(id).await?.ok_or_else(|| {
+                InvalidValue::new("ballotready_position_id", "no position has this id")
+            })?),
+            None => None,
+        };
+        let override_district = match override_id {
+            Some(id) => Some(self.reference.find_district(id).await?.ok_or_else(|| {
+                InvalidValue::new("override_district_id", "no district has this id")
+            })?),
+            None => None,
+        };
+        Ok(OrganizationDraft {
+            position,
+            override_district,
+            custom_position_name: custom,
+        })
+    }
+
+    async fn campaign_with_org(
+        &self,
+        owner: UserId,
+        id: CampaignId,
+    ) -> Result<Option<(Campaign, OrganizationDetails)>, StoreError> {
+        let Some((campaign, slug)) = self.campaigns.find(owner, id).await? else {
+            return Ok(None);
+        };
+        let org = self.organizations.find_by_slug(owner, &slug).await?;
+        Ok(org.map(|org| (campaign, org)))
+    }
+}
