@@ -1,6 +1,6 @@
 //! The generated OpenAPI document equals the committed snapshot `tests/snapshots/openapi.json`, so any
 //! change to the API's contract shows up in review. After an intended change, refresh the snapshot with
-//! `UPDATE_SNAPSHOTS=1 cargo test -p winserve-api --test openapi_snapshot`.
+//! `UPDATE_SNAPSHOTS=1 cargo test -p winserve-http --test openapi_snapshot`.
 #![allow(clippy::unwrap_used)]
 
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ fn openapi_document_matches_the_snapshot() {
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "cannot read {}: {e}; create it with UPDATE_SNAPSHOTS=1 cargo test -p winserve-api --test openapi_snapshot",
+            "cannot read {}: {e}; create it with UPDATE_SNAPSHOTS=1 cargo test -p winserve-http --test openapi_snapshot",
             path.display()
         )
     });
@@ -46,7 +46,7 @@ fn openapi_document_matches_the_snapshot() {
         };
         panic!(
             "the OpenAPI document differs from {} from line {}:\n--- committed\n{}\n+++ generated\n{}\n\
-             If the change is intended, run UPDATE_SNAPSHOTS=1 cargo test -p winserve-api --test openapi_snapshot",
+             If the change is intended, run UPDATE_SNAPSHOTS=1 cargo test -p winserve-http --test openapi_snapshot",
             path.display(),
             first + 1,
             show(&committed),
