@@ -24,6 +24,7 @@ mod imports;
 mod offices;
 mod organizations;
 mod reference;
+mod registry;
 mod scope;
 mod segments;
 
@@ -35,6 +36,7 @@ pub use imports::*;
 pub use offices::*;
 pub use organizations::*;
 pub use reference::*;
+pub use registry::*;
 pub use scope::*;
 pub use segments::*;
 
@@ -77,48 +79,3 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Fresh ids for the records the services create (UUIDv7 in production).
 pub type IdSource = Arc<dyn Fn() -> uuid::Uuid + Send + Sync>;
-
-/// Every service of the application, built over one set of [`Ports`]. Cheap to clone.
-#[derive(Clone)]
-pub struct Services {
-    /// The caller and the organization a request acts in.
-    pub accounts: AccountService,
-    /// Organizations.
-    pub organizations: OrganizationService,
-    /// Campaigns.
-    pub campaigns: CampaignService,
-    /// Elected offices.
-    pub offices: OfficeService,
-    /// Custom segments.
-    pub segments: SegmentService,
-    /// Contacts.
-    pub contacts: ContactService,
-    /// Positions and districts.
-    pub reference: ReferenceService,
-    /// Loading reference data and voter files.
-    pub imports: ImportService,
-    /// Readiness.
-    pub health: HealthService,
-}
-
-impl Services {
-    /// The services over `ports`, with the system clock and UUIDv7 ids.
-    pub fn new(ports: Ports) -> Self {
-        Self::with_clock(ports, Arc::new(Utc::now), Arc::new(uuid::Uuid::now_v7))
-    }
-
-    /// The services over `ports` with the given clock and id source.
-    pub fn with_clock(ports: Ports, clock: Clock, ids: IdSource) -> Self {
-        Self {
-            accounts: AccountService::new(&ports),
-            organizations: OrganizationService::new(&ports),
-            campaigns: CampaignService::new(&ports, clock.clone(), ids.clone()),
-            offices: OfficeService::new(&ports, clock.clone()),
-            segments: SegmentService::new(&ports, clock, ids),
-            contacts: ContactService::new(&ports),
-            reference: ReferenceService::new(&ports),
-            imports: ImportService::new(&ports),
-            health: HealthService::new(&ports),
-        }
-    }
-}
