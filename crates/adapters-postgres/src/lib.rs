@@ -31,7 +31,6 @@
 
 mod campaigns;
 mod contacts;
-mod contacts_sql;
 mod errors;
 mod health;
 mod lifecycle;

@@ -337,5 +337,5 @@ pub async fn position(
 /// The key under which a filter's total and page anchors are remembered (`filter_counts`,
 /// `page_anchors`), for tests that read those tables.
 pub fn filter_key(criteria: &winserve_domain::SegmentCriteria) -> String {
-    crate::contacts_sql::filter_key(criteria)
+    crate::contacts::query::filter_key(criteria)
 }

@@ -34,57 +34,34 @@ use futures_util::SinkExt;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
+use std::sync::LazyLock;
 use tokio_postgres::{Client, CopyInSink, NoTls};
 use winserve_application::{ImportSummary, StoreError, VoterImport};
-use winserve_domain::{AgeRange, STATEWIDE_L2_TYPE, StateCode, Voter, state_name};
+use winserve_domain::{
+    AgeRange, STATEWIDE_L2_TYPE, StateCode, VOTER_COLUMNS, Voter, VoterValue, state_name,
+};
 
 mod build_swap;
+mod phases;
+mod stage;
+
+use phases::Clock;
+use stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
 
 /// The advisory lock key that serializes voter imports (`"WsVoters"` in ASCII).
 pub const VOTER_IMPORT_LOCK: i64 = 0x5773_566f_7465_7273;
 
-/// The columns of `stage_voters` filled by `COPY`, in order.
-const STAGE_COLUMNS: &str = "n, id, state, lal_voter_id, first_name, middle_name, last_name, name_suffix, \
-     age, gender, party_description, party, voter_status, address_line1, address_city, address_state, \
-     address_zip, cell_phone, landline, marital_status, has_children, veteran, homeowner, business_owner, \
-     education, ethnicity, language, estimated_income, search_text, last_name_key, first_name_key, \
-     has_cell_phone, has_landline, has_address, age_range, attributes, set_no";
+/// The columns of `stage_voters` derived from a voter's columns, after them: the search text, the sort
+/// keys, the hot filter values and the bits of the other criteria, and the voter's district set.
+const DERIVED_STAGE_COLUMNS: &str = "search_text, last_name_key, first_name_key, has_cell_phone, \
+     has_landline, has_address, age_range, attributes, set_no";
 
-/// The data columns of `voters` (without `id`, `state`, `lal_voter_id` and `updated_at`).
-const DATA_COLUMNS: [&str; 27] = [
-    "first_name",
-    "middle_name",
-    "last_name",
-    "name_suffix",
-    "age",
-    "gender",
-    "party_description",
-    "party",
-    "voter_status",
-    "address_line1",
-    "address_city",
-    "address_state",
-    "address_zip",
-    "cell_phone",
-    "landline",
-    "marital_status",
-    "has_children",
-    "veteran",
-    "homeowner",
-    "business_owner",
-    "education",
-    "ethnicity",
-    "language",
-    "estimated_income",
-    "search_text",
-    // The sort keys, for searches that read voters alone (migration 000006).
-    "last_name_key",
-    "first_name_key",
-];
-
-/// Joined to `stage_voters s`: the voter's district set `t`, whose `district_ids` (sorted, as
-/// `voters.district_ids` holds them, ADR 0014) are the voter's districts.
-const JOIN_SET: &str = "JOIN stage_sets t ON t.no = s.set_no";
+/// The columns of `stage_voters` filled by `COPY`, in order: `n`, the voter columns of the registry
+/// ([`VOTER_COLUMNS`]), then [`DERIVED_STAGE_COLUMNS`]; [`encode_voter`] writes them in that order.
+static STAGE_COLUMNS: LazyLock<String> = LazyLock::new(|| {
+    let voter: Vec<&str> = VOTER_COLUMNS.iter().map(|c| c.name).collect();
+    format!("n, {}, {DERIVED_STAGE_COLUMNS}", voter.join(", "))
+});
 
 /// Forget what was remembered for the districts of the states `$1` at a version of their voter data
 /// older than the current one: totals (ADR 0016) and page anchors (ADR 0018). No reader can use them once
@@ -99,49 +76,23 @@ const FORGET_SUPERSEDED: [&str; 2] = [
        AND a.data_version < coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = d.state), 0)",
 ];
 
-/// `columns` qualified by `alias` and joined: `s.a, s.b`.
-fn qualified_columns(columns: &[&str], alias: &str) -> String {
-    columns
+/// Opens the import's transaction and creates its staging tables; `stage_voters` has the voter columns
+/// of the registry ([`VOTER_COLUMNS`]) with their SQL types.
+static SETUP: LazyLock<String> = LazyLock::new(|| {
+    let voter: String = VOTER_COLUMNS
         .iter()
-        .map(|col| format!("{alias}.{col}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The membership columns copied from the voter.
-const MEMBER_COLUMNS: [&str; 9] = [
-    "last_name_key",
-    "first_name_key",
-    "has_cell_phone",
-    "has_landline",
-    "has_address",
-    "voter_status",
-    "party",
-    "age_range",
-    "attributes",
-];
-
-const SETUP: &str = "
+        .map(|c| {
+            let null = if c.nullable() { "" } else { " NOT NULL" };
+            format!("    {} {}{null},\n", c.name, c.column_type().sql())
+        })
+        .collect();
+    format!(
+        "
 BEGIN;
 SET LOCAL work_mem = '256MB';
 CREATE TEMPORARY TABLE stage_voters (
     n integer NOT NULL,
-    id uuid NOT NULL,
-    state text NOT NULL,
-    lal_voter_id text NOT NULL,
-    first_name text, middle_name text, last_name text, name_suffix text,
-    age smallint,
-    gender text NOT NULL,
-    party_description text,
-    party text NOT NULL,
-    voter_status text NOT NULL,
-    address_line1 text, address_city text, address_state text, address_zip text,
-    cell_phone text, landline text,
-    marital_status text NOT NULL, has_children text NOT NULL, veteran text NOT NULL,
-    homeowner text NOT NULL, business_owner text NOT NULL, education text NOT NULL,
-    ethnicity text NOT NULL, language text NOT NULL,
-    estimated_income integer,
-    search_text text NOT NULL,
+{voter}    search_text text NOT NULL,
     last_name_key text NOT NULL,
     first_name_key text NOT NULL,
     has_cell_phone boolean NOT NULL,
@@ -163,7 +114,9 @@ CREATE TEMPORARY TABLE stage_districts (
     l2_name text NOT NULL,
     id uuid
 ) ON COMMIT DROP;
-";
+"
+    )
+});
 
 /// Appends `value` in `COPY` text format: backslash, tab, newline and carriage return escaped; `None` is
 /// `\N`.
@@ -206,60 +159,23 @@ fn push_bool(out: &mut Vec<u8>, value: bool) {
     out.push(if value { b't' } else { b'f' });
 }
 
-/// The COPY text form of one staged voter (a line ending with `\n`).
+/// The COPY text form of one staged voter (a line ending with `\n`), in the order of [`STAGE_COLUMNS`].
 fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) {
     let tab = |out: &mut Vec<u8>| out.push(b'\t');
     push_num(out, Some(n));
-    tab(out);
-    let mut uuid = uuid::Uuid::encode_buffer();
-    out.extend_from_slice(
-        voter
-            .id
-            .as_uuid()
-            .hyphenated()
-            .encode_lower(&mut uuid)
-            .as_bytes(),
-    );
-    let texts: [Option<&str>; 6] = [
-        Some(voter.state.as_str()),
-        Some(voter.lal_voter_id.as_str()),
-        voter.first_name.as_deref(),
-        voter.middle_name.as_deref(),
-        voter.last_name.as_deref(),
-        voter.name_suffix.as_deref(),
-    ];
-    for t in texts {
+    for column in &VOTER_COLUMNS {
         tab(out);
-        push_text(out, t);
+        match column.value(voter) {
+            VoterValue::Uuid(id) => {
+                let mut uuid = uuid::Uuid::encode_buffer();
+                out.extend_from_slice(id.hyphenated().encode_lower(&mut uuid).as_bytes());
+            }
+            VoterValue::Text(text) => push_text(out, text),
+            VoterValue::Category(name) => push_text(out, Some(name)),
+            VoterValue::SmallInt(n) => push_num(out, n),
+            VoterValue::Integer(n) => push_num(out, n),
+        }
     }
-    tab(out);
-    push_num(out, voter.age);
-    let texts: [Option<&str>; 18] = [
-        Some(voter.gender.as_str()),
-        voter.party_description.as_deref(),
-        Some(voter.party.as_str()),
-        Some(voter.voter_status.as_str()),
-        voter.address.line1.as_deref(),
-        voter.address.city.as_deref(),
-        voter.address.state.as_deref(),
-        voter.address.zip.as_deref(),
-        voter.cell_phone.as_deref(),
-        voter.landline.as_deref(),
-        Some(voter.marital_status.as_str()),
-        Some(voter.has_children.as_str()),
-        Some(voter.veteran.as_str()),
-        Some(voter.homeowner.as_str()),
-        Some(voter.business_owner.as_str()),
-        Some(voter.education.as_str()),
-        Some(voter.ethnicity.as_str()),
-        Some(voter.language.as_str()),
-    ];
-    for t in texts {
-        tab(out);
-        push_text(out, t);
-    }
-    tab(out);
-    push_num(out, voter.estimated_income);
     for t in [
         voter.search_text(),
         voter.last_name_key(),
@@ -328,7 +244,7 @@ impl PgVoterImport {
             )
             .await
             .map_err(pg_error)?;
-        client.batch_execute(SETUP).await.map_err(pg_error)?;
+        client.batch_execute(&SETUP).await.map_err(pg_error)?;
         client
             .execute("SELECT pg_advisory_xact_lock($1)", &[&VOTER_IMPORT_LOCK])
             .await
@@ -695,24 +611,6 @@ async fn merge_into_stored(
     Ok(())
 }
 
-/// Logs how long each phase of the merge took (`RUST_LOG=winserve_adapters_postgres=debug`).
-struct Clock(std::time::Instant);
-
-impl Clock {
-    fn new() -> Self {
-        Self(std::time::Instant::now())
-    }
-
-    fn phase(&mut self, name: &str) {
-        tracing::debug!(
-            phase = name,
-            ms = self.0.elapsed().as_millis() as u64,
-            "voter import"
-        );
-        self.0 = std::time::Instant::now();
-    }
-}
-
 #[async_trait]
 impl VoterImport for PgVoterImport {
     async fn write(&mut self, voters: Vec<Voter>) -> Result<(), StoreError> {
@@ -724,7 +622,10 @@ impl VoterImport for PgVoterImport {
         if self.sink.is_none() {
             let sink = self
                 .client
-                .copy_in::<_, Bytes>(&format!("COPY stage_voters ({STAGE_COLUMNS}) FROM STDIN"))
+                .copy_in::<_, Bytes>(&format!(
+                    "COPY stage_voters ({}) FROM STDIN",
+                    *STAGE_COLUMNS
+                ))
                 .await
                 .map_err(pg_error)?;
             self.sink = Some(Box::pin(sink));
@@ -798,5 +699,25 @@ mod tests {
         out.clear();
         push_text(&mut out, Some("\"O'Brien\", Jr"));
         assert_eq!(out, b"\"O'Brien\", Jr");
+    }
+
+    #[test]
+    fn a_staged_voter_fills_every_stage_column() {
+        let mut out = Vec::new();
+        encode_voter(&mut out, 7, &Voter::unset(), 3);
+        let line = out.strip_suffix(b"\n").unwrap_or_default();
+        assert_eq!(
+            line.split(|b| *b == b'\t').count(),
+            STAGE_COLUMNS.split(", ").count()
+        );
+        for column in STAGE_COLUMNS.split(", ") {
+            assert!(SETUP.contains(&format!("    {column} ")), "{column}");
+        }
+        assert!(SETUP.contains("    estimated_income integer,\n"));
+        assert!(SETUP.contains("    lal_voter_id text NOT NULL,\n"));
+        assert_eq!(
+            DATA_COLUMNS.len(),
+            VOTER_COLUMNS.len() - stage::KEY_COLUMNS.len() + 3
+        );
     }
 }

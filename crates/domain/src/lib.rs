@@ -36,6 +36,7 @@ pub mod segment;
 pub mod user;
 pub mod values;
 pub mod voter;
+pub mod voter_columns;
 
 pub use attributes::*;
 pub use campaign::*;
@@ -50,3 +51,4 @@ pub use segment::*;
 pub use user::*;
 pub use values::*;
 pub use voter::*;
+pub use voter_columns::*;

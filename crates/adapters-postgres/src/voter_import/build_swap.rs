@@ -30,7 +30,8 @@
 //!    the new partitions was adopted by a parent index and none was built anew. After COMMIT the import
 //!    vacuums the new partitions (`VACUUM`, not in a transaction), which sets their visibility map.
 
-use super::{Clock, DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
+use super::phases::Clock;
+use super::stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
 use crate::errors::pg_error;
 use crate::migrate::quote_ident;
 use std::collections::HashSet;

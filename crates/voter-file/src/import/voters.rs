@@ -10,71 +10,26 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::io::Read;
 use winserve_domain::{
-    Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
-    PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
+    L2_HEADERS, L2Name, L2Type, LAL_VOTER_ID_HEADER, VOTER_COLUMNS, Voter, VoterColumn, VoterId,
 };
 
-/// The voter columns the importer knows; every other column is an L2 district type.
-pub const KNOWN_COLUMNS: [&str; 25] = [
-    "LALVOTERID",
-    "State",
-    "FirstName",
-    "MiddleName",
-    "LastName",
-    "NameSuffix",
-    "Age_Int",
-    "Gender",
-    "Parties_Description",
-    "Voter_Status",
-    "Residence_Addresses_AddressLine",
-    "Residence_Addresses_City",
-    "Residence_Addresses_State",
-    "Residence_Addresses_Zip",
-    "VoterTelephones_CellPhoneFormatted",
-    "VoterTelephones_LandlineFormatted",
-    "Marital_Status",
-    "Presence_Of_Children",
-    "Veteran_Status",
-    "Homeowner_Probability_Model",
-    "Business_Owner",
-    "Education_Of_Person",
-    "EthnicGroups_EthnicGroup1Desc",
-    "Language_Code",
-    "Estimated_Income_Amount_Int",
-];
+pub use winserve_domain::{MAX_AGE, MAX_VOTER_ID_LEN};
 
-// Indexes into KNOWN_COLUMNS.
-const LALVOTERID: usize = 0;
-const STATE: usize = 1;
-const FIRST_NAME: usize = 2;
-const MIDDLE_NAME: usize = 3;
-const LAST_NAME: usize = 4;
-const NAME_SUFFIX: usize = 5;
-const AGE: usize = 6;
-const GENDER: usize = 7;
-const PARTY: usize = 8;
-const VOTER_STATUS: usize = 9;
-const ADDRESS_LINE: usize = 10;
-const ADDRESS_CITY: usize = 11;
-const ADDRESS_STATE: usize = 12;
-const ADDRESS_ZIP: usize = 13;
-const CELL_PHONE: usize = 14;
-const LANDLINE: usize = 15;
-const MARITAL_STATUS: usize = 16;
-const CHILDREN: usize = 17;
-const VETERAN: usize = 18;
-const HOMEOWNER: usize = 19;
-const BUSINESS_OWNER: usize = 20;
-const EDUCATION: usize = 21;
-const ETHNICITY: usize = 22;
-const LANGUAGE: usize = 23;
-const INCOME: usize = 24;
+/// The voter columns the importer knows — the voter-file headers of the registry
+/// ([`winserve_domain::VOTER_COLUMNS`]), in its order; every other column is an L2 district type.
+pub const KNOWN_COLUMNS: [&str; L2_HEADERS.len()] = L2_HEADERS;
 
-/// The longest accepted `LALVOTERID`.
-pub const MAX_VOTER_ID_LEN: usize = 64;
+/// The registry's column whose voter-file header is `header`, compared with `eq`, and its position.
+fn known_column(header: &str, eq: impl Fn(&str, &str) -> bool) -> Option<usize> {
+    VOTER_COLUMNS
+        .iter()
+        .position(|c| c.l2.is_some_and(|l2| eq(l2.header, header)))
+}
 
-/// The oldest accepted `Age_Int`.
-pub const MAX_AGE: i16 = 130;
+/// A known column's voter-file header.
+fn header_of(column: &VoterColumn) -> &'static str {
+    column.l2.map_or(column.name, |l2| l2.header)
+}
 
 /// The layout of a voter file, read from its header: where each known column is and which columns are
 /// districts.
@@ -82,8 +37,9 @@ pub const MAX_AGE: i16 = 130;
 pub struct VoterHeader {
     /// The number of columns every row must have.
     width: usize,
-    /// For each entry of [`KNOWN_COLUMNS`], its index in the file, if present.
-    known: [Option<usize>; KNOWN_COLUMNS.len()],
+    /// For each voter column of the registry ([`winserve_domain::VOTER_COLUMNS`]), its index in the file,
+    /// if present.
+    known: [Option<usize>; VOTER_COLUMNS.len()],
     /// The district columns: index in the file and district type.
     districts: Vec<(usize, L2Type)>,
 }
@@ -98,7 +54,7 @@ impl VoterHeader {
             column: column.to_owned(),
             reason,
         };
-        let mut known = [None; KNOWN_COLUMNS.len()];
+        let mut known = [None; VOTER_COLUMNS.len()];
         let mut districts = Vec::new();
         let mut seen = HashSet::with_capacity(record.len());
         for (index, raw) in record.iter().enumerate() {
@@ -111,10 +67,7 @@ impl VoterHeader {
             if !seen.insert(name.to_ascii_lowercase()) {
                 return Err(err(&shown, "duplicate column name".into()));
             }
-            match KNOWN_COLUMNS
-                .iter()
-                .position(|k| k.eq_ignore_ascii_case(name))
-            {
+            match known_column(name, str::eq_ignore_ascii_case) {
                 Some(k) => known[k] = Some(index),
                 None => {
                     let l2_type = L2Type::new(name).map_err(|e| {
@@ -130,12 +83,9 @@ impl VoterHeader {
                 }
             }
         }
-        for required in [LALVOTERID, STATE] {
-            if known[required].is_none() {
-                return Err(err(
-                    KNOWN_COLUMNS[required],
-                    "required column is missing".into(),
-                ));
+        for (column, index) in VOTER_COLUMNS.iter().zip(&known) {
+            if column.required_in_file() && index.is_none() {
+                return Err(err(header_of(column), "required column is missing".into()));
             }
         }
         Ok(VoterHeader {
@@ -152,8 +102,7 @@ impl VoterHeader {
 
     /// The index of a known column (one of [`KNOWN_COLUMNS`], exact spelling), if the file has it.
     pub fn index_of(&self, column: &str) -> Option<usize> {
-        let k = KNOWN_COLUMNS.iter().position(|c| *c == column)?;
-        self.known[k]
+        self.known[known_column(column, |a, b| a == b)?]
     }
 
     /// The district columns: index in the file and district type, in file order.
@@ -186,35 +135,18 @@ impl VoterHeader {
                 format!("expected {} columns, found {}", self.width, record.len()),
             ));
         }
-        let get = |k: usize| match self.known[k] {
-            Some(i) => record.get(i).unwrap_or("").trim(),
-            None => "",
-        };
-        let text = |k: usize| {
-            let value = get(k);
-            (!value.is_empty()).then(|| value.to_owned())
-        };
-
-        let lal_voter_id = get(LALVOTERID);
-        if lal_voter_id.is_empty() {
-            return Err(err(KNOWN_COLUMNS[LALVOTERID], "is required".into()));
+        // Every voter column the file may carry is read, an absent one as an empty cell.
+        let mut voter = Voter::unset();
+        for (column, index) in VOTER_COLUMNS.iter().zip(&self.known) {
+            if column.l2.is_none() {
+                continue;
+            }
+            let cell = index.and_then(|i| record.get(i)).unwrap_or("").trim();
+            column
+                .read_l2(&mut voter, cell)
+                .map_err(|reason| err(header_of(column), reason))?;
         }
-        if lal_voter_id.len() > MAX_VOTER_ID_LEN
-            || !lal_voter_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            return Err(err(
-                KNOWN_COLUMNS[LALVOTERID],
-                format!("must be 1 to {MAX_VOTER_ID_LEN} letters, digits, '_' or '-'"),
-            ));
-        }
-        let state = StateCode::new(get(STATE)).map_err(|e| err(KNOWN_COLUMNS[STATE], e.message))?;
-        let age = parse_age(get(AGE)).map_err(|reason| err(KNOWN_COLUMNS[AGE], reason))?;
-        let gender =
-            parse_gender(get(GENDER)).map_err(|reason| err(KNOWN_COLUMNS[GENDER], reason))?;
-        let estimated_income =
-            parse_income(get(INCOME)).map_err(|reason| err(KNOWN_COLUMNS[INCOME], reason))?;
+        voter.id = VoterId::generate();
 
         let mut districts = Vec::with_capacity(self.districts.len());
         for (position, (index, l2_type)) in self.districts.iter().enumerate() {
@@ -230,99 +162,9 @@ impl VoterHeader {
             districts.push((l2_type.clone(), name));
         }
 
-        let party_description = text(PARTY);
-        Ok(Voter {
-            id: VoterId::generate(),
-            lal_voter_id: lal_voter_id.to_owned(),
-            state,
-            first_name: text(FIRST_NAME),
-            middle_name: text(MIDDLE_NAME),
-            last_name: text(LAST_NAME),
-            name_suffix: text(NAME_SUFFIX),
-            age,
-            gender,
-            party: PartyGroup::from_l2(party_description.as_deref().unwrap_or("")),
-            party_description,
-            voter_status: VoterStatus::from_l2(get(VOTER_STATUS)),
-            address: Address {
-                line1: text(ADDRESS_LINE),
-                city: text(ADDRESS_CITY),
-                state: text(ADDRESS_STATE),
-                zip: text(ADDRESS_ZIP),
-            },
-            cell_phone: text(CELL_PHONE),
-            landline: text(LANDLINE),
-            marital_status: MaritalStatus::from_l2(get(MARITAL_STATUS)),
-            has_children: YesNo::from_l2(get(CHILDREN)),
-            veteran: YesUnknown::from_l2(get(VETERAN)),
-            homeowner: Homeowner::from_l2(get(HOMEOWNER)),
-            business_owner: YesUnknown::from_l2(get(BUSINESS_OWNER)),
-            education: Education::from_l2(get(EDUCATION)),
-            ethnicity: Ethnicity::from_l2(get(ETHNICITY)),
-            language: Language::from_l2(get(LANGUAGE)),
-            estimated_income,
-            districts,
-        })
+        voter.districts = districts;
+        Ok(voter)
     }
-}
-
-/// `Age_Int`: empty, or a whole number from 0 to [`MAX_AGE`].
-fn parse_age(value: &str) -> Result<Option<i16>, String> {
-    if value.is_empty() {
-        return Ok(None);
-    }
-    if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("'{value}' is not a whole number"));
-    }
-    match value.parse::<i16>() {
-        Ok(age) if age <= MAX_AGE => Ok(Some(age)),
-        _ => Err(format!("'{value}' is not between 0 and {MAX_AGE}")),
-    }
-}
-
-/// `Gender`: M, F or empty, ignoring case (`Male`, `Female` and L2's `U` for unknown are accepted too).
-fn parse_gender(value: &str) -> Result<Gender, String> {
-    let is = |s: &str| value.eq_ignore_ascii_case(s);
-    if value.is_empty() || is("u") || is("unknown") {
-        Ok(Gender::Unknown)
-    } else if is("m") || is("male") {
-        Ok(Gender::Male)
-    } else if is("f") || is("female") {
-        Ok(Gender::Female)
-    } else {
-        Err(format!("'{value}' is not M, F or empty"))
-    }
-}
-
-/// `Estimated_Income_Amount_Int`: empty, or a whole number of dollars, optionally written with a leading
-/// `$` and thousands separators (`$45,000`).
-fn parse_income(value: &str) -> Result<Option<i32>, String> {
-    if value.is_empty() {
-        return Ok(None);
-    }
-    let digits = value.strip_prefix('$').unwrap_or(value).trim_start();
-    if let Some(rest) = digits.strip_prefix('-')
-        && !rest.is_empty()
-        && rest.bytes().all(|b| b.is_ascii_digit() || b == b',')
-    {
-        return Err(format!("'{value}' must not be negative"));
-    }
-    let well_formed = digits.bytes().any(|b| b.is_ascii_digit())
-        && digits.bytes().all(|b| b.is_ascii_digit() || b == b',')
-        && !digits.starts_with(',')
-        && !digits.ends_with(',')
-        && !digits.contains(",,");
-    if !well_formed {
-        return Err(format!("'{value}' is not a whole number of dollars"));
-    }
-    let mut total: i32 = 0;
-    for b in digits.bytes().filter(u8::is_ascii_digit) {
-        total = total
-            .checked_mul(10)
-            .and_then(|t| t.checked_add(i32::from(b - b'0')))
-            .ok_or_else(|| format!("'{value}' is too large"))?;
-    }
-    Ok(Some(total))
 }
 
 /// Recently cleaned district names, per district column: district values repeat across many voters, and
@@ -567,7 +409,7 @@ impl VoterFileReader {
         let result = result.and_then(|voter| match self.seen.insert(&voter.lal_voter_id, line) {
             Some(first) => Err(RowError {
                 line,
-                column: KNOWN_COLUMNS[LALVOTERID].into(),
+                column: LAL_VOTER_ID_HEADER.into(),
                 reason: format!("duplicate of line {first}"),
             }),
             None => Ok(voter),
@@ -675,6 +517,10 @@ pub fn read_voters(
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicU32, Ordering};
+    use winserve_domain::{
+        Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, VoterStatus,
+        YesNo, YesUnknown,
+    };
 
     static COUNTER: AtomicU32 = AtomicU32::new(0);
 

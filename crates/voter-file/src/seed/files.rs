@@ -1,8 +1,70 @@
 //! The CSV writers: `voters.csv` and `positions.csv` in the formats of `interfaces.md`.
 
-use super::generator::{self, push_digits};
-use super::{DISTRICT_COLUMNS, SeedParams, SeedPlan, VOTER_COLUMNS};
+use super::generator::{self, Row, push_digits};
+use super::params::SeedParams;
+use super::plan::{DISTRICT_COLUMNS, SeedPlan};
 use std::io;
+use winserve_domain::L2_HEADERS as VOTER_COLUMNS;
+
+/// The digits of a row's numbers, written into buffers reused from row to row.
+#[derive(Default)]
+struct Digits {
+    age: String,
+    zip: String,
+    income: String,
+}
+
+impl Digits {
+    fn fill(&mut self, row: &Row<'_>) {
+        self.age.clear();
+        self.zip.clear();
+        self.income.clear();
+        if let Some(a) = row.age {
+            push_digits(&mut self.age, a.unsigned_abs().into(), 1);
+        }
+        if let Some(z) = row.zip {
+            push_digits(&mut self.zip, z.into(), 5);
+        }
+        if let Some(i) = row.income {
+            push_digits(&mut self.income, i.unsigned_abs().into(), 1);
+        }
+    }
+}
+
+/// The text a row holds for one voter column of the file.
+type CellText = for<'r> fn(&'r Row<'_>, &'r Digits) -> &'r str;
+
+/// The text of the voter column `name` (its name in `winserve_domain::VOTER_COLUMNS`) in a generated
+/// row; a column the generator does not fill is written empty.
+fn cell_text(name: &str) -> CellText {
+    match name {
+        "lal_voter_id" => |r, _| &r.lal_voter_id,
+        "state" | "address_state" => |r, _| r.state,
+        "first_name" => |r, _| r.first_name,
+        "middle_name" => |r, _| r.middle_name.unwrap_or(""),
+        "last_name" => |r, _| r.last_name,
+        "name_suffix" => |r, _| r.name_suffix.unwrap_or(""),
+        "age" => |_, d| &d.age,
+        "gender" => |r, _| r.gender.0,
+        "party_description" => |r, _| r.party.0,
+        "voter_status" => |r, _| r.voter_status.0,
+        "address_line1" => |r, _| r.address_line.as_deref().unwrap_or(""),
+        "address_city" => |r, _| r.city.unwrap_or(""),
+        "address_zip" => |_, d| &d.zip,
+        "cell_phone" => |r, _| r.cell_phone.as_deref().unwrap_or(""),
+        "landline" => |r, _| r.landline.as_deref().unwrap_or(""),
+        "marital_status" => |r, _| r.marital_status.0,
+        "has_children" => |r, _| r.children.0,
+        "veteran" => |r, _| r.veteran.0,
+        "homeowner" => |r, _| r.homeowner.0,
+        "business_owner" => |r, _| r.business_owner.0,
+        "education" => |r, _| r.education.0,
+        "ethnicity" => |r, _| r.ethnicity.0,
+        "language" => |r, _| r.language.0,
+        "estimated_income" => |_, d| &d.income,
+        _ => |_, _| "",
+    }
+}
 
 /// Writes the header and every voter of `params` (generated with `plan`) to `w` in the L2 voter-file
 /// format, and returns the number of voters written.
@@ -19,56 +81,28 @@ pub fn write_voters_csv<W: io::Write>(
         .buffer_capacity(1 << 16)
         .from_writer(w);
     out.write_record(VOTER_COLUMNS.iter().chain(DISTRICT_COLUMNS.iter()))?;
+    // The registry's file columns, in the order of `VOTER_COLUMNS`.
+    let cells: Vec<CellText> = winserve_domain::VOTER_COLUMNS
+        .iter()
+        .filter(|c| c.l2.is_some())
+        .map(|c| cell_text(c.name))
+        .collect();
     let layout = &plan.layout;
-    let state = plan.state.as_str();
     let name = |i: usize| plan.districts[i].l2_name.as_str();
-    let (mut age, mut zip, mut income) = (String::new(), String::new(), String::new());
+    let mut digits = Digits::default();
     let count = params.voter_count();
     for index in 0..count {
         let row = generator::row(params, plan, index);
+        digits.fill(&row);
+        for cell in &cells {
+            out.write_field(cell(&row, &digits))?;
+        }
         let loc = row.location;
-        age.clear();
-        zip.clear();
-        income.clear();
-        if let Some(a) = row.age {
-            push_digits(&mut age, a.unsigned_abs().into(), 1);
-        }
-        if let Some(z) = row.zip {
-            push_digits(&mut zip, z.into(), 5);
-        }
-        if let Some(i) = row.income {
-            push_digits(&mut income, i.unsigned_abs().into(), 1);
-        }
         let (city, ward) = match loc.ward {
             Some(ward) => (name(layout.city_district), name(ward)),
             None => ("", ""),
         };
-        let record: [&str; VOTER_COLUMNS.len() + DISTRICT_COLUMNS.len()] = [
-            &row.lal_voter_id,
-            state,
-            row.first_name,
-            row.middle_name.unwrap_or(""),
-            row.last_name,
-            row.name_suffix.unwrap_or(""),
-            &age,
-            row.gender.0,
-            row.party.0,
-            row.voter_status.0,
-            row.address_line.as_deref().unwrap_or(""),
-            row.city.unwrap_or(""),
-            state,
-            &zip,
-            row.cell_phone.as_deref().unwrap_or(""),
-            row.landline.as_deref().unwrap_or(""),
-            row.marital_status.0,
-            row.children.0,
-            row.veteran.0,
-            row.homeowner.0,
-            row.business_owner.0,
-            row.education.0,
-            row.ethnicity.0,
-            row.language.0,
-            &income,
+        let districts: [&str; DISTRICT_COLUMNS.len()] = [
             name(layout.counties[loc.county].district),
             city,
             ward,
@@ -77,7 +111,7 @@ pub fn write_voters_csv<W: io::Write>(
             name(loc.senate),
             name(loc.congress),
         ];
-        out.write_record(record)?;
+        out.write_record(districts)?;
     }
     out.flush()?;
     Ok(count)

@@ -3,10 +3,11 @@
 //! and the `Voter` always agree.
 
 use super::data;
+use super::params::SeedParams;
+use super::plan::SeedPlan;
 use super::plan::{Layout, Location, voter_position};
 use super::rng::{Rng, mix64, permute62};
 use super::tables::{TABLES, Tables};
-use super::{SeedParams, SeedPlan};
 use std::fmt::Write as _;
 use winserve_domain::{
     Address, Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, Voter,
@@ -21,6 +22,7 @@ pub(crate) type Mapped<E> = (&'static str, E);
 #[derive(Debug, Clone)]
 pub(crate) struct Row<'a> {
     pub lal_voter_id: String,
+    pub state: &'a str,
     pub first_name: &'static str,
     pub middle_name: Option<&'static str>,
     pub last_name: &'static str,
@@ -295,6 +297,7 @@ pub(crate) fn row<'a>(params: &SeedParams, plan: &'a SeedPlan, index: u64) -> Ro
 
     Row {
         lal_voter_id,
+        state: plan.state.as_str(),
         first_name,
         middle_name,
         last_name,

@@ -63,6 +63,7 @@
 mod data;
 mod files;
 mod generator;
+mod params;
 mod plan;
 mod rng;
 mod tables;
@@ -71,114 +72,17 @@ mod tables;
 mod tests;
 
 pub use files::{write_positions_csv, write_voters_csv};
+pub use params::{DEFAULT_RNG_SEED, MAX_VOTERS, SeedParams};
+pub use plan::{DISTRICT_COLUMNS, SeedDistrict, SeedPlan, SeedPosition};
+/// The voter columns of `voters.csv`, in the documented order (`interfaces.md`): the voter-file headers of
+/// the registry (`winserve_domain::VOTER_COLUMNS`), as the importer knows them, so the generator and the
+/// importer cannot disagree.
+pub use winserve_domain::L2_HEADERS as VOTER_COLUMNS;
 
-use winserve_domain::{BallotReadyId, L2Name, L2Type, PositionLevel, StateCode, Voter};
-
-/// The seed used when none is given.
-pub const DEFAULT_RNG_SEED: u64 = 1;
-
-/// The most voters one run generates (LAL voter ids have nine digits); larger counts are capped.
-pub const MAX_VOTERS: u64 = 1_000_000_000;
-
-/// The voter columns of `voters.csv`, in the documented order (`interfaces.md`): the importer's own list,
-/// so the generator and the importer cannot disagree.
-pub use crate::import::voters::KNOWN_COLUMNS as VOTER_COLUMNS;
-
-/// The district columns of the generated `voters.csv`, after [`VOTER_COLUMNS`]: one per L2 district type
-/// of the plan except the statewide `State` (see the module documentation). A voter outside the city has
-/// empty `City` and `City_Ward`.
-pub const DISTRICT_COLUMNS: [&str; 7] = [
-    plan::COUNTY,
-    plan::CITY,
-    plan::CITY_WARD,
-    plan::SCHOOL,
-    plan::HOUSE,
-    plan::SENATE,
-    plan::CONGRESS,
-];
+use winserve_domain::{L2Name, L2Type, StateCode, Voter};
 
 /// The L2 type of the statewide district.
 pub const STATEWIDE_L2_TYPE: &str = plan::STATE;
-
-/// What to generate.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct SeedParams {
-    /// The number of voters (at most [`MAX_VOTERS`]).
-    pub voters: u64,
-    /// The state of every district, position and voter.
-    pub state: StateCode,
-    /// The seed of the voters' attributes; the same seed always gives the same voters.
-    pub rng_seed: u64,
-}
-
-impl SeedParams {
-    /// `voters` voters in `state` with the [`DEFAULT_RNG_SEED`].
-    pub fn new(voters: u64, state: StateCode) -> Self {
-        Self {
-            voters,
-            state,
-            rng_seed: DEFAULT_RNG_SEED,
-        }
-    }
-
-    /// The number of voters that will be generated: `voters`, capped at [`MAX_VOTERS`].
-    pub fn voter_count(&self) -> u64 {
-        self.voters.min(MAX_VOTERS)
-    }
-}
-
-/// A district of the plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeedDistrict {
-    /// Its L2 type (`County`, `City_Ward`, …, or `State` for the statewide district).
-    pub l2_type: L2Type,
-    /// Its L2 name (`LARAMIE`, `CHEYENNE CITY WARD 1`, …).
-    pub l2_name: L2Name,
-    /// How many of the generated voters it holds (to within a few voters).
-    pub expected_voters: u64,
-}
-
-/// A BallotReady-style position of the plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeedPosition {
-    /// Its global id: base64 of `gid://ballot-factory/Position/<n>`, stable for a given state and district
-    /// whatever the voter count or seed.
-    pub ballotready_position_id: BallotReadyId,
-    /// Its name, e.g. `Cheyenne City Council - Ward 1`.
-    pub name: String,
-    /// Its level.
-    pub level: PositionLevel,
-    /// Its natural district `(l2_type, l2_name)`, one of the plan's; `None` for a position without one.
-    pub district: Option<(L2Type, L2Name)>,
-}
-
-/// The districts and positions generated for some [`SeedParams`]; see [`plan()`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SeedPlan {
-    /// The state.
-    pub state: StateCode,
-    /// The number of voters the plan is sized for.
-    pub voters: u64,
-    /// Every district: the statewide one first, then counties, the city, its wards, school board, state
-    /// house, state senate and congressional districts.
-    pub districts: Vec<SeedDistrict>,
-    /// Every position.
-    pub positions: Vec<SeedPosition>,
-    /// How voters are placed in the districts.
-    layout: plan::Layout,
-}
-
-impl SeedPlan {
-    /// The districts of one L2 type, in plan order.
-    pub fn districts_of_type<'a>(
-        &'a self,
-        l2_type: &'a str,
-    ) -> impl Iterator<Item = &'a SeedDistrict> + 'a {
-        self.districts
-            .iter()
-            .filter(move |d| d.l2_type.as_str() == l2_type)
-    }
-}
 
 /// The district plan for `params`: districts of realistic sizes and the positions for them. It depends on
 /// the voter count and the state only, not on the seed.

@@ -9,9 +9,67 @@
 //! is equidistributed, the number of voters falling in an arc is its planned size to within a few voters.
 
 use super::data::{self, StateInfo};
-use super::{SeedDistrict, SeedParams, SeedPlan, SeedPosition};
+use super::params::SeedParams;
 use crate::seed::rng::{GOLDEN, mix64};
 use winserve_domain::{BallotReadyId, L2Name, L2Type, PositionLevel, StateCode};
+
+/// The district columns of the generated `voters.csv`, after the voter columns (`winserve_domain::L2_HEADERS`): one per L2 district type
+/// of the plan except the statewide `State` (see the module documentation). A voter outside the city has
+/// empty `City` and `City_Ward`.
+pub const DISTRICT_COLUMNS: [&str; 7] = [COUNTY, CITY, CITY_WARD, SCHOOL, HOUSE, SENATE, CONGRESS];
+
+/// A district of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedDistrict {
+    /// Its L2 type (`County`, `City_Ward`, …, or `State` for the statewide district).
+    pub l2_type: L2Type,
+    /// Its L2 name (`LARAMIE`, `CHEYENNE CITY WARD 1`, …).
+    pub l2_name: L2Name,
+    /// How many of the generated voters it holds (to within a few voters).
+    pub expected_voters: u64,
+}
+
+/// A BallotReady-style position of the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedPosition {
+    /// Its global id: base64 of `gid://ballot-factory/Position/<n>`, stable for a given state and district
+    /// whatever the voter count or seed.
+    pub ballotready_position_id: BallotReadyId,
+    /// Its name, e.g. `Cheyenne City Council - Ward 1`.
+    pub name: String,
+    /// Its level.
+    pub level: PositionLevel,
+    /// Its natural district `(l2_type, l2_name)`, one of the plan's; `None` for a position without one.
+    pub district: Option<(L2Type, L2Name)>,
+}
+
+/// The districts and positions generated for some [`SeedParams`]; see [`plan()`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedPlan {
+    /// The state.
+    pub state: StateCode,
+    /// The number of voters the plan is sized for.
+    pub voters: u64,
+    /// Every district: the statewide one first, then counties, the city, its wards, school board, state
+    /// house, state senate and congressional districts.
+    pub districts: Vec<SeedDistrict>,
+    /// Every position.
+    pub positions: Vec<SeedPosition>,
+    /// How voters are placed in the districts.
+    pub(super) layout: Layout,
+}
+
+impl SeedPlan {
+    /// The districts of one L2 type, in plan order.
+    pub fn districts_of_type<'a>(
+        &'a self,
+        l2_type: &'a str,
+    ) -> impl Iterator<Item = &'a SeedDistrict> + 'a {
+        self.districts
+            .iter()
+            .filter(move |d| d.l2_type.as_str() == l2_type)
+    }
+}
 
 /// Voters per county at the benchmark scale (about 5 counties at 2,000,000 voters).
 const VOTERS_PER_COUNTY: u64 = 400_000;

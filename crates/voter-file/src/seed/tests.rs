@@ -1,8 +1,8 @@
 use super::*;
 use std::collections::{HashMap, HashSet};
 use winserve_domain::{
-    Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, STATE_CODES,
-    VoterStatus, YesNo, YesUnknown,
+    BallotReadyId, Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup,
+    PositionLevel, STATE_CODES, VoterStatus, YesNo, YesUnknown,
 };
 
 fn params(voters: u64, state: &str, rng_seed: u64) -> SeedParams {

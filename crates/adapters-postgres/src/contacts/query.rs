@@ -4,10 +4,17 @@
 //! The hot filter columns (cell phone, landline, address, voter status, party, age bracket) live in
 //! `voter_districts` and in `district_facets`; the other criteria are bits of `voter_districts.attributes`
 //! (their totals remembered in `filter_counts`, ADR 0016); only the search needs the `voters` row.
+//!
+//! Statements name the state's partitions (`voters_wy`, …) so that PostgreSQL reuses their generic plans
+//! (ADR 0015).
 
-pub(crate) use crate::sql::Sql;
-use winserve_application::ContactFilter;
-use winserve_domain::{STATEWIDE_L2_TYPE, SegmentCriteria};
+use super::row::voter_columns;
+use crate::partitions::{self, StatePartitions};
+pub(super) use crate::sql::Sql;
+use winserve_application::{ContactCursor, ContactFilter};
+use winserve_domain::{
+    District, PartyPolicy, STATEWIDE_L2_TYPE, SegmentCriteria, StateCode, VoterId,
+};
 
 fn names<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> Vec<String> {
     values.iter().map(|v| name(*v).to_owned()).collect()
@@ -15,18 +22,18 @@ fn names<T: Copy>(values: &[T], name: impl Fn(T) -> &'static str) -> Vec<String>
 
 /// Whether the filter needs columns of `voters`: only a search does; every criterion is answered from
 /// the membership index.
-pub(crate) fn needs_voters(filter: &ContactFilter) -> bool {
+fn needs_voters(filter: &ContactFilter) -> bool {
     filter.search.is_some()
 }
 
 /// Whether the filter's total can be summed from `district_facets` (hot criteria only, no search).
-pub(crate) fn facets_suffice(filter: &ContactFilter) -> bool {
+pub(super) fn facets_suffice(filter: &ContactFilter) -> bool {
     filter.search.is_none() && filter.criteria.attribute_masks().is_empty()
 }
 
 /// Appends ` AND …` for the criteria outside the hot set: one bit test per criterion on
 /// `vd.attributes` (see `winserve_domain::attributes`).
-pub(crate) fn attribute_conditions(mut sql: Sql, criteria: &SegmentCriteria) -> Sql {
+fn attribute_conditions(mut sql: Sql, criteria: &SegmentCriteria) -> Sql {
     for mask in criteria.attribute_masks() {
         sql = sql
             .push(" AND (vd.attributes & ")
@@ -37,7 +44,7 @@ pub(crate) fn attribute_conditions(mut sql: Sql, criteria: &SegmentCriteria) -> 
 }
 
 /// Appends ` AND …` for the hot criteria, on the table aliased `alias` (`vd` or `f`).
-pub(crate) fn hot_conditions(mut sql: Sql, criteria: &SegmentCriteria, alias: &str) -> Sql {
+pub(super) fn hot_conditions(mut sql: Sql, criteria: &SegmentCriteria, alias: &str) -> Sql {
     let flags = [
         ("has_cell_phone", criteria.has_cell_phone),
         ("has_landline", criteria.has_landline),
@@ -71,7 +78,7 @@ pub(crate) fn hot_conditions(mut sql: Sql, criteria: &SegmentCriteria, alias: &s
 
 /// Whether the filter's exact total is remembered in `filter_counts` (ADR 0016): any filter without a
 /// search (searches are free text: too many to remember).
-pub(crate) fn total_remembered(filter: &ContactFilter) -> bool {
+pub(super) fn total_remembered(filter: &ContactFilter) -> bool {
     filter.search.is_none()
 }
 
@@ -124,7 +131,7 @@ fn like_escape(text: &str) -> String {
 }
 
 /// Appends ` AND …` for the search, on `voters` (aliased `v`).
-pub(crate) fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
+fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
     if let Some(search) = &filter.search {
         // The district once more, on `voters`: with the words it makes one condition of the
         // `voters_search` GIN index, which then yields only this district's matches (ADR 0013). Every
@@ -146,7 +153,7 @@ pub(crate) fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
 }
 
 /// The words of a folded search; a phone number (digits with punctuation) becomes its digits.
-pub(crate) fn search_words(search: &str) -> Vec<String> {
+fn search_words(search: &str) -> Vec<String> {
     let digits: String = search.chars().filter(char::is_ascii_digit).collect();
     let phone_like = digits.len() >= 3
         && search
@@ -160,6 +167,146 @@ pub(crate) fn search_words(search: &str) -> Vec<String> {
         .filter(|w| !w.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// `FROM <the state's voter_districts partition> vd [JOIN <its voters partition> v] WHERE <district>
+/// <filters>`; the join is made when the filter needs it or `with_voters` asks for the voters' columns.
+/// The partitions are named directly so that the statement's generic plan is reused (`partitions`).
+fn from_where_joined(sql: Sql, filter: &ContactFilter, with_voters: bool) -> Sql {
+    let parts = partitions::of(&filter.district.state);
+    let mut sql = sql.push(" FROM ").push(parts.memberships).push(" vd");
+    let join = with_voters || needs_voters(filter);
+    if join {
+        sql = join_voters(sql.push(" JOIN "), parts, &filter.district.state, "vd");
+    }
+    // The state as well, although the partition holds only its rows: distributed by state (ADR 0011),
+    // it is what routes the statement to one shard.
+    sql = sql
+        .push(" WHERE vd.state = ")
+        .text(filter.district.state.to_string())
+        .push(" AND vd.district_id = ")
+        .uuid(filter.district.id.as_uuid());
+    sql = hot_conditions(sql, &filter.criteria, "vd");
+    sql = attribute_conditions(sql, &filter.criteria);
+    if join {
+        sql = voter_conditions(sql, filter);
+    }
+    sql
+}
+
+/// `<voters partition> v ON v.state = $state AND v.id = <keys>.voter_id`: the state as a bound value, so
+/// the lookup uses both columns of the primary key `(state, id)`.
+pub(super) fn join_voters(sql: Sql, parts: StatePartitions, state: &StateCode, keys: &str) -> Sql {
+    sql.push(parts.voters)
+        .push(" v ON v.state = ")
+        .text(state.to_string())
+        .push(&format!(" AND v.id = {keys}.voter_id"))
+}
+
+/// Whether the filter is a search and nothing else: then `voters` alone answers it — the words, the
+/// district (`district_ids`) and the sort keys are all there — without the district's memberships.
+pub(super) fn search_only(filter: &ContactFilter) -> bool {
+    filter.search.is_some() && filter.criteria == SegmentCriteria::default()
+}
+
+/// `FROM <the state's voters partition> v WHERE <state> <district and words>`, for [`search_only`] filters.
+pub(super) fn search_from_where(sql: Sql, filter: &ContactFilter) -> Sql {
+    let sql = sql
+        .push(" FROM ")
+        .push(partitions::of(&filter.district.state).voters)
+        .push(" v WHERE v.state = ")
+        .text(filter.district.state.to_string());
+    voter_conditions(sql, filter)
+}
+
+/// [`from_where_joined`] joining voters only when the filter needs it.
+pub(super) fn from_where(sql: Sql, filter: &ContactFilter) -> Sql {
+    from_where_joined(sql, filter, false)
+}
+
+/// The exact number of contacts matching `filter`, appended to `sql` as a `SELECT` of `total` and
+/// `counted_version`:
+/// - without a search, the total remembered in `filter_counts` at the state's current data version is
+///   reused; otherwise it is counted — summed from the district's facets for a filter over hot columns
+///   only, counted live over the memberships for one over other criteria — and `counted_version` is that
+///   data version, for [`PgStore::remember_total`] (ADR 0016). The count is an InitPlan of `coalesce`,
+///   which PostgreSQL runs only when no total is remembered;
+/// - a search counts live (`counted_version` NULL: not remembered).
+pub(super) fn count_sql(sql: Sql, filter: &ContactFilter) -> Sql {
+    if !total_remembered(filter) {
+        let sql = sql.push("SELECT count(*)::bigint AS total, NULL::bigint AS counted_version");
+        return if search_only(filter) {
+            search_from_where(sql, filter)
+        } else {
+            from_where(sql, filter)
+        };
+    }
+    let sql = sql.push("SELECT coalesce(r.voters, (");
+    let sql = if facets_suffice(filter) {
+        let sql = sql
+            .push("SELECT coalesce(sum(f.voters), 0) FROM district_facets f WHERE f.district_id = ")
+            .uuid(filter.district.id.as_uuid());
+        hot_conditions(sql, &filter.criteria, "f")
+    } else {
+        from_where(sql.push("SELECT count(*) FROM (SELECT 1"), filter).push(") AS live")
+    };
+    let sql = sql.push(
+        "))::bigint AS total, CASE WHEN r.voters IS NULL THEN d.version END AS counted_version \
+         FROM (SELECT ",
+    );
+    current_version(sql, &filter.district.state)
+        .push("::bigint AS version) AS d LEFT JOIN filter_counts r ON r.district_id = ")
+        .uuid(filter.district.id.as_uuid())
+        .push(" AND r.filter_key = ")
+        .text(filter_key(&filter.criteria))
+        .push(" AND r.data_version = d.version")
+}
+
+/// `coalesce(<the current version of the state's voter data>, 0)` (ADR 0016), read in the statement's
+/// snapshot.
+pub(super) fn current_version(sql: Sql, state: &StateCode) -> Sql {
+    sql.push("coalesce((SELECT v.version FROM voter_data_versions v WHERE v.state = ")
+        .text(state.to_string())
+        .push("), 0)")
+}
+
+/// ` AND <the contacts order> > <cursor>`.
+pub(super) fn after(sql: Sql, c: &ContactCursor) -> Sql {
+    sql.push(" AND (vd.last_name_key, vd.first_name_key, vd.voter_id) > (")
+        .text(c.last_name_key.clone())
+        .push(", ")
+        .text(c.first_name_key.clone())
+        .push(", ")
+        .uuid(c.voter_id.as_uuid())
+        .push(")")
+}
+
+/// The contact `id` of `district`, if it is one: `SELECT <the row> FROM <memberships> vd JOIN <voters> v
+/// WHERE <district and voter>`.
+pub(super) fn find_sql(district: &District, policy: PartyPolicy, id: VoterId) -> Sql {
+    let parts = partitions::of(&district.state);
+    let sql = Sql::new("SELECT vd.last_name_key, vd.first_name_key, ")
+        .push(voter_columns(policy))
+        .push(" FROM ")
+        .push(parts.memberships)
+        .push(" vd JOIN ");
+    join_voters(sql, parts, &district.state, "vd")
+        .push(" WHERE vd.state = ")
+        .text(district.state.to_string())
+        .push(" AND vd.district_id = ")
+        .uuid(district.id.as_uuid())
+        .push(" AND vd.voter_id = ")
+        .uuid(id.as_uuid())
+}
+
+/// Every contact matching `filter`, in contacts order.
+pub(super) fn export_sql(filter: &ContactFilter) -> Sql {
+    let sql = from_where_joined(
+        Sql::new("SELECT vd.last_name_key, vd.first_name_key, ").push(voter_columns(filter.policy)),
+        filter,
+        true,
+    );
+    sql.push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id")
 }
 
 #[cfg(test)]
