@@ -4,8 +4,33 @@
 use crate::import::{ImportError, ImportReport, voters as voter_file};
 use crate::seed::{self, SeedParams, SeedPlan};
 use std::time::{Duration, Instant};
-use winserve_application::{ImportService, ImportSummary, NewPosition, VoterImport};
+use winserve_application::{ImportService, ImportSummary, NewPosition, StoreError, VoterImport};
 use winserve_domain::Voter;
+
+/// Why a load failed. Its message is the one the `winserve` command prints; the cause is kept as
+/// the [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The import could not be started; nothing was imported.
+    #[error("cannot start the import: {0}")]
+    CannotStart(#[source] StoreError),
+    /// Storage failed while staging or committing the voters; nothing was imported.
+    #[error("storage failed: {0}; nothing was imported")]
+    Storage(#[source] StoreError),
+    /// The file was rejected (unreadable, or a malformed row without a rejects file); nothing was
+    /// imported. The message is the parser's.
+    #[error("{0}")]
+    Rejected(#[source] ImportError),
+    /// The thread reading the file (or generating the voters) panicked or was cancelled.
+    #[error("the reading thread failed: {0}")]
+    ReadingThread(#[source] tokio::task::JoinError),
+    /// The import stopped taking voters before the generator was done.
+    #[error("the import stopped")]
+    Stopped,
+    /// The districts or positions of a seed plan could not be stored.
+    #[error("cannot store the seed plan: {0}")]
+    SeedPlan(#[source] StoreError),
+}
 
 /// Reports the progress of a long load (a terminal bar in the binary, nothing in tests).
 pub trait Progress: Send {
@@ -50,31 +75,33 @@ impl VoterLoad {
 
 /// Streams batches from `produce` (run on a blocking thread, sending into the channel) into one import,
 /// and commits it when `produce` succeeds; any failure aborts the import, so nothing is stored.
-async fn stream_into_import<R: Send + 'static>(
+async fn stream_into_import<R, P>(
     imports: &ImportService,
     progress: &mut dyn Progress,
-    produce: impl FnOnce(tokio::sync::mpsc::Sender<Vec<Voter>>) -> Result<R, String> + Send + 'static,
-) -> Result<(R, ImportSummary), String> {
+    produce: P,
+) -> Result<(R, ImportSummary), LoadError>
+where
+    R: Send + 'static,
+    P: FnOnce(tokio::sync::mpsc::Sender<Vec<Voter>>) -> Result<R, LoadError> + Send + 'static,
+{
     let mut import: Box<dyn VoterImport> = imports
         .begin_voter_import()
         .await
-        .map_err(|e| format!("cannot start the import: {e}"))?;
+        .map_err(LoadError::CannotStart)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Voter>>(BATCHES_IN_FLIGHT);
     let producer = tokio::task::spawn_blocking(move || produce(tx));
     let mut failure = None;
     while let Some(batch) = rx.recv().await {
         let n = batch.len() as u64;
         if let Err(e) = import.write(batch).await {
-            failure = Some(format!("storage failed: {e}; nothing was imported"));
+            failure = Some(LoadError::Storage(e));
             break;
         }
         progress.add(n);
     }
     // Stops the producer if the import failed.
     drop(rx);
-    let produced = producer
-        .await
-        .map_err(|e| format!("the reading thread failed: {e}"));
+    let produced = producer.await.map_err(LoadError::ReadingThread);
     progress.finish();
     let produced = match (failure, produced) {
         (Some(failure), _) => Err(failure),
@@ -83,10 +110,7 @@ async fn stream_into_import<R: Send + 'static>(
     };
     match produced {
         Ok(r) => {
-            let summary = import
-                .commit()
-                .await
-                .map_err(|e| format!("storage failed: {e}; nothing was imported"))?;
+            let summary = import.commit().await.map_err(LoadError::Storage)?;
             Ok((r, summary))
         }
         Err(e) => {
@@ -98,13 +122,14 @@ async fn stream_into_import<R: Send + 'static>(
 
 /// Loads the voter file `file` through one import: parsed and validated on a blocking thread, streamed in
 /// batches. Without `rejects`, the first invalid row aborts the import (nothing stored) with
-/// `line N, column NAME: reason`; with it, invalid rows are written there and skipped.
+/// [`LoadError::Rejected`] (`line N, column NAME: reason; nothing was imported`); with it, invalid
+/// rows are written there and skipped.
 pub async fn load_voter_file(
     imports: &ImportService,
     file: &str,
     rejects: Option<&str>,
     progress: &mut dyn Progress,
-) -> Result<VoterLoad, String> {
+) -> Result<VoterLoad, LoadError> {
     let started = Instant::now();
     let (file, rejects) = (file.to_owned(), rejects.map(str::to_owned));
     let (report, summary) = stream_into_import(imports, progress, move |tx| {
@@ -117,7 +142,7 @@ pub async fn load_voter_file(
             },
             VOTER_BATCH,
         )
-        .map_err(|e| e.to_string())
+        .map_err(LoadError::Rejected)
     })
     .await?;
     Ok(VoterLoad {
@@ -131,14 +156,13 @@ pub async fn load_voter_file(
 pub async fn store_seed_plan(
     reference: &ImportService,
     plan: &SeedPlan,
-) -> Result<(usize, usize), String> {
-    let failed = |e: winserve_application::StoreError| format!("cannot store the seed plan: {e}");
+) -> Result<(usize, usize), LoadError> {
     let mut ids = std::collections::HashMap::new();
     for d in &plan.districts {
         let district = reference
             .upsert_district(&plan.state, &d.l2_type, &d.l2_name)
             .await
-            .map_err(failed)?;
+            .map_err(LoadError::SeedPlan)?;
         ids.insert((d.l2_type.clone(), d.l2_name.clone()), district.id);
     }
     for p in &plan.positions {
@@ -149,7 +173,7 @@ pub async fn store_seed_plan(
                     reference
                         .upsert_district(&plan.state, &key.0, &key.1)
                         .await
-                        .map_err(failed)?
+                        .map_err(LoadError::SeedPlan)?
                         .id,
                 ),
             },
@@ -164,7 +188,7 @@ pub async fn store_seed_plan(
                 district_id,
             })
             .await
-            .map_err(failed)?;
+            .map_err(LoadError::SeedPlan)?;
     }
     Ok((plan.districts.len(), plan.positions.len()))
 }
@@ -174,7 +198,7 @@ pub async fn load_seed_voters(
     imports: &ImportService,
     params: &SeedParams,
     progress: &mut dyn Progress,
-) -> Result<VoterLoad, String> {
+) -> Result<VoterLoad, LoadError> {
     let started = Instant::now();
     let generator = seed::VoterGenerator::new(params);
     let total = generator.len();
@@ -184,7 +208,7 @@ pub async fn load_seed_voters(
             let end = (start + VOTER_BATCH as u64).min(total);
             let batch: Vec<Voter> = generator.range(start..end).collect();
             if tx.blocking_send(batch).is_err() {
-                return Err("the import stopped".to_owned());
+                return Err(LoadError::Stopped);
             }
             start = end;
         }

@@ -1,6 +1,8 @@
-//! The commands of the `winserve` binary. Each returns a message for the user on failure.
+//! The commands of the `winserve` binary. Each returns a [`CliError`] on failure, whose message is
+//! the one the user reads.
 
 use crate::config::Config;
+use crate::error::{CliError, TtlError};
 use crate::local_pg::{self, PrivateCluster};
 use crate::wiring;
 use std::io::IsTerminal;
@@ -13,7 +15,7 @@ use winserve_domain::StateCode;
 use winserve_http::auth::{Authenticator, Claims, now_ts};
 use winserve_http::router::router;
 use winserve_http::state::AppState;
-use winserve_voter_file::import::{ImportError, positions};
+use winserve_voter_file::import::positions;
 use winserve_voter_file::load::{self, VoterLoad};
 use winserve_voter_file::seed::{self, SeedParams};
 
@@ -27,45 +29,46 @@ pub fn init_tracing() {
 }
 
 /// Parses a lifetime such as `90s`, `30m`, `1h` or `7d` (a bare number is seconds).
-pub fn parse_ttl(value: &str) -> Result<Duration, String> {
+pub fn parse_ttl(value: &str) -> Result<Duration, TtlError> {
     let value = value.trim();
+    let not_a_lifetime = || TtlError::NotALifetime {
+        value: value.to_owned(),
+    };
     let (digits, unit) = value.split_at(
         value
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(value.len()),
     );
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{value}' is not a lifetime such as 30m, 1h or 7d"))?;
+    let n: u64 = digits.parse().map_err(|_| not_a_lifetime())?;
     let seconds = match unit {
         "" | "s" => n,
         "m" => n * 60,
         "h" => n * 3600,
         "d" => n * 86_400,
-        _ => return Err(format!("'{value}' is not a lifetime such as 30m, 1h or 7d")),
+        _ => return Err(not_a_lifetime()),
     };
     if seconds == 0 {
-        return Err("the lifetime must be positive".into());
+        return Err(TtlError::NotPositive);
     }
     Ok(Duration::from_secs(seconds))
 }
 
 /// Builds the authenticator from the configuration, or says which variable to set.
-pub fn authenticator(config: &Config) -> Result<Authenticator, String> {
+pub fn authenticator(config: &Config) -> Result<Authenticator, CliError> {
     Authenticator::new(
         config.jwt_secret.as_deref(),
         config.jwks_file.as_deref(),
         config.jwks_url.as_deref(),
         config.jwt_issuer.as_deref(),
     )
-    .map_err(|e| e.to_string())
+    .map_err(CliError::Authenticator)
 }
 
 /// `winserve token`.
-pub fn token(sub: &str, email: Option<&str>, ttl: &str) -> Result<(), String> {
+pub fn token(sub: &str, email: Option<&str>, ttl: &str) -> Result<(), CliError> {
     let config = Config::from_env();
     if config.jwt_secret.is_none() {
-        return Err("set WINSERVE_JWT_SECRET to mint tokens".into());
+        return Err(CliError::TokenSecretMissing);
     }
     let auth = authenticator(&config)?;
     let ttl = parse_ttl(ttl)?;
@@ -79,32 +82,35 @@ pub fn token(sub: &str, email: Option<&str>, ttl: &str) -> Result<(), String> {
         email: email.map(str::to_owned),
         ..Claims::default()
     };
-    println!("{}", auth.mint(&claims)?);
+    let token = auth
+        .mint(&claims)
+        .map_err(|reason| CliError::MintToken { reason })?;
+    println!("{token}");
     Ok(())
 }
 
-async fn prepare_database(url: &str) -> Result<(), String> {
+async fn prepare_database(url: &str) -> Result<(), CliError> {
     if pg::create_database_if_missing(url)
         .await
-        .map_err(|e| format!("cannot create the database: {e}"))?
+        .map_err(CliError::CreateDatabase)?
     {
         tracing::info!("created the database");
     }
     let applied = pg::run_migrations(url)
         .await
-        .map_err(|e| format!("cannot migrate the database: {e}"))?;
+        .map_err(CliError::MigrateDatabase)?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
     }
     Ok(())
 }
 
-fn services(url: &str) -> Result<Services, String> {
-    wiring::postgres_services(url).map_err(|e| format!("cannot configure the database pool: {e}"))
+fn services(url: &str) -> Result<Services, CliError> {
+    wiring::postgres_services(url).map_err(CliError::Pool)
 }
 
 /// `winserve migrate`.
-pub async fn migrate() -> Result<(), String> {
+pub async fn migrate() -> Result<(), CliError> {
     let config = Config::from_env();
     prepare_database(&config.database_url).await?;
     println!("database ready: migrations applied");
@@ -112,14 +118,14 @@ pub async fn migrate() -> Result<(), String> {
 }
 
 /// `winserve import positions`.
-pub async fn import_positions(file: &str, rejects: Option<&str>) -> Result<(), String> {
+pub async fn import_positions(file: &str, rejects: Option<&str>) -> Result<(), CliError> {
     let config = Config::from_env();
     prepare_database(&config.database_url).await?;
-    let (rows, mut report) = positions::read_file(file, rejects).map_err(|e| e.to_string())?;
+    let (rows, mut report) = positions::read_file(file, rejects).map_err(CliError::Positions)?;
     let services = services(&config.database_url)?;
     report.stored = positions::store(&services.imports, &rows)
         .await
-        .map_err(|e: ImportError| e.to_string())?;
+        .map_err(CliError::Positions)?;
     println!(
         "imported {} positions from {} rows ({} rejected)",
         report.stored, report.rows, report.rejected
@@ -213,7 +219,7 @@ fn print_summary(load: &VoterLoad) {
 }
 
 /// `winserve import voters`.
-pub async fn import_voters(file: &str, rejects: Option<&str>) -> Result<(), String> {
+pub async fn import_voters(file: &str, rejects: Option<&str>) -> Result<(), CliError> {
     let config = Config::from_env();
     prepare_database(&config.database_url).await?;
     let services = services(&config.database_url)?;
@@ -240,8 +246,8 @@ pub async fn seed(
     state: &str,
     rng_seed: u64,
     out: Option<&str>,
-) -> Result<(), String> {
-    let state = StateCode::new(state).map_err(|e| e.to_string())?;
+) -> Result<(), CliError> {
+    let state = StateCode::new(state).map_err(CliError::InvalidState)?;
     let params = SeedParams {
         voters,
         state,
@@ -263,20 +269,24 @@ pub async fn seed(
     if let Some(dir) = out {
         let started = Instant::now();
         let dir = std::path::Path::new(dir);
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| CliError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let cannot_write = |path: &std::path::Path| {
+            let path = path.to_path_buf();
+            move |source| CliError::WriteFile { path, source }
+        };
         let create = |name: &str| {
             let path = dir.join(name);
             std::fs::File::create(&path)
                 .map(|f| (std::io::BufWriter::with_capacity(1 << 20, f), path.clone()))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+                .map_err(cannot_write(&path))
         };
         let (file, path) = create("positions.csv")?;
-        seed::write_positions_csv(file, &plan)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        seed::write_positions_csv(file, &plan).map_err(cannot_write(&path))?;
         let (file, path) = create("voters.csv")?;
-        let written = seed::write_voters_csv(file, &params, &plan)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let written = seed::write_voters_csv(file, &params, &plan).map_err(cannot_write(&path))?;
         println!(
             "wrote positions.csv and voters.csv ({written} voters) to {} in {:.1} s",
             dir.display(),
@@ -310,7 +320,7 @@ async fn shutdown_signal() {
 
 /// Chooses the database: `DATABASE_URL`, else the default address when something answers there, else a
 /// private cluster started for this run (returned so it can be stopped on exit).
-fn choose_database(config: &mut Config) -> Result<Option<PrivateCluster>, String> {
+fn choose_database(config: &mut Config) -> Result<Option<PrivateCluster>, CliError> {
     if config.database_url_from_env || local_pg::answers("127.0.0.1:5432") {
         return Ok(None);
     }
@@ -336,7 +346,7 @@ fn choose_database(config: &mut Config) -> Result<Option<PrivateCluster>, String
 }
 
 /// `winserve serve`.
-pub async fn serve(demo: bool, migrate: bool) -> Result<(), String> {
+pub async fn serve(demo: bool, migrate: bool) -> Result<(), CliError> {
     let mut config = Config::from_env();
     let no_method =
         config.jwt_secret.is_none() && config.jwks_file.is_none() && config.jwks_url.is_none();
@@ -359,7 +369,7 @@ async fn run_server(
     auth: Authenticator,
     demo: bool,
     migrate: bool,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     if migrate {
         prepare_database(&config.database_url).await?;
     }
@@ -369,7 +379,10 @@ async fn run_server(
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+        .map_err(|source| CliError::Listen {
+            address: config.bind.clone(),
+            source,
+        })?;
     if demo {
         crate::demo::load_and_introduce(&state.services.imports, &state.auth, config).await?;
     }
@@ -377,7 +390,7 @@ async fn run_server(
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| format!("server error: {e}"))
+        .map_err(CliError::Server)
 }
 
 #[cfg(test)]
@@ -394,5 +407,12 @@ mod tests {
         assert!(parse_ttl("0s").is_err());
         assert!(parse_ttl("1w").is_err());
         assert!(parse_ttl("h").is_err());
+        let message = |value: &str| parse_ttl(value).unwrap_err().to_string();
+        assert_eq!(
+            message(" 1w "),
+            "'1w' is not a lifetime such as 30m, 1h or 7d"
+        );
+        assert_eq!(message("h"), "'h' is not a lifetime such as 30m, 1h or 7d");
+        assert_eq!(message("0"), "the lifetime must be positive");
     }
 }

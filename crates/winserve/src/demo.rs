@@ -5,6 +5,7 @@
 //! fixed seed, so every run loads the same world and a re-run changes nothing.
 
 use crate::config::Config;
+use crate::error::CliError;
 use winserve_application::{ImportService, NewPosition};
 use winserve_domain::{BallotReadyId, L2Name, L2Type, PositionLevel, StateCode};
 use winserve_http::auth::{Authenticator, Claims, now_ts};
@@ -59,37 +60,33 @@ const POSITIONS: &[DemoPosition] = &[
     },
 ];
 
-fn invalid(e: impl std::fmt::Display) -> String {
-    format!("demo data is invalid: {e}")
-}
-
 /// Loads the demo world (idempotent) and prints a token and example commands.
 pub async fn load_and_introduce(
     imports: &ImportService,
     auth: &Authenticator,
     config: &Config,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     let reference = imports;
-    let wy = StateCode::new("WY").map_err(invalid)?;
+    let wy = StateCode::new("WY").map_err(CliError::DemoData)?;
     for p in POSITIONS {
         let district = reference
             .upsert_district(
                 &wy,
-                &L2Type::new(p.l2_type).map_err(invalid)?,
-                &L2Name::new(p.l2_name).map_err(invalid)?,
+                &L2Type::new(p.l2_type).map_err(CliError::DemoData)?,
+                &L2Name::new(p.l2_name).map_err(CliError::DemoData)?,
             )
             .await
-            .map_err(|e| format!("cannot load the demo world: {e}"))?;
+            .map_err(CliError::DemoWorld)?;
         reference
             .upsert_position(&NewPosition {
-                ballotready_position_id: BallotReadyId::new(p.id).map_err(invalid)?,
+                ballotready_position_id: BallotReadyId::new(p.id).map_err(CliError::DemoData)?,
                 name: p.name.to_owned(),
                 state: wy.clone(),
                 level: p.level,
                 district_id: Some(district.id),
             })
             .await
-            .map_err(|e| format!("cannot load the demo world: {e}"))?;
+            .map_err(CliError::DemoWorld)?;
     }
     let params = SeedParams {
         voters: DEMO_VOTERS,
@@ -100,7 +97,7 @@ pub async fn load_and_introduce(
     load::store_seed_plan(imports, &plan).await?;
     let load = load::load_seed_voters(imports, &params, &mut load::Quiet)
         .await
-        .map_err(|e| format!("cannot load the demo voters: {e}"))?;
+        .map_err(CliError::DemoVoters)?;
     tracing::info!(
         voters = load.summary.voters_received,
         new = load.summary.voters_inserted,
@@ -120,7 +117,7 @@ pub async fn load_and_introduce(
             last_name: Some("Demo".into()),
             ..Claims::default()
         })
-        .map_err(|e| format!("cannot mint the demo token: {e}"))?;
+        .map_err(|reason| CliError::DemoToken { reason })?;
     let base = format!("http://{}", config.bind);
     println!(
         "\nwinserve demo is ready at {base}\n\n\

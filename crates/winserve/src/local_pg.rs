@@ -10,6 +10,54 @@ use std::time::Duration;
 /// The port of the private cluster (chosen to stay clear of a system cluster on 5432).
 pub const PRIVATE_PORT: u16 = 54329;
 
+/// Why the private cluster could not be started (or stopped).
+#[derive(Debug, thiserror::Error)]
+pub enum LocalPgError {
+    /// No PostgreSQL server binaries are installed.
+    #[error(
+        "no PostgreSQL is running on localhost:5432 and no PostgreSQL server is installed. \
+         Install one (Debian/Ubuntu: `apt-get install postgresql`), or set DATABASE_URL."
+    )]
+    NotInstalled,
+    /// The data directory could not be created.
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDataDir {
+        /// The data directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The data directory could not be resolved to an absolute path.
+    #[error("cannot use {}: {source}", path.display())]
+    UseDataDir {
+        /// The data directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A program (`chown`, `initdb`, `pg_ctl`) could not be run.
+    #[error("cannot run {program}: {source}")]
+    Run {
+        /// The program.
+        program: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A program ran and failed; its output says why.
+    #[error("{program} failed: {stdout}{stderr}")]
+    Failed {
+        /// The program.
+        program: String,
+        /// What it wrote to stdout.
+        stdout: String,
+        /// What it wrote to stderr.
+        stderr: String,
+    },
+}
+
 /// A running private cluster; stopping it is explicit ([`PrivateCluster::stop`]).
 #[derive(Debug)]
 pub struct PrivateCluster {
@@ -57,17 +105,18 @@ fn is_root() -> bool {
 impl PrivateCluster {
     /// Initialises (first time) and starts a cluster in `data`, listening on 127.0.0.1:[`PRIVATE_PORT`].
     /// PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` OS user.
-    pub fn start(data: &Path) -> Result<Self, String> {
-        let bin = find_server_binaries().ok_or_else(|| {
-            "no PostgreSQL is running on localhost:5432 and no PostgreSQL server is installed. \
-             Install one (Debian/Ubuntu: `apt-get install postgresql`), or set DATABASE_URL."
-                .to_owned()
+    pub fn start(data: &Path) -> Result<Self, LocalPgError> {
+        let bin = find_server_binaries().ok_or(LocalPgError::NotInstalled)?;
+        std::fs::create_dir_all(data).map_err(|source| LocalPgError::CreateDataDir {
+            path: data.to_path_buf(),
+            source,
         })?;
-        std::fs::create_dir_all(data)
-            .map_err(|e| format!("cannot create {}: {e}", data.display()))?;
         let data = data
             .canonicalize()
-            .map_err(|e| format!("cannot use {}: {e}", data.display()))?;
+            .map_err(|source| LocalPgError::UseDataDir {
+                path: data.to_path_buf(),
+                source,
+            })?;
         let cluster = Self {
             bin,
             data,
@@ -123,7 +172,7 @@ impl PrivateCluster {
         self.data.to_string_lossy().into_owned()
     }
 
-    fn run(&self, program: &str, args: &[&str], as_postgres: bool) -> Result<(), String> {
+    fn run(&self, program: &str, args: &[&str], as_postgres: bool) -> Result<(), LocalPgError> {
         let mut cmd = if as_postgres && self.as_postgres_user {
             let mut c = Command::new("runuser");
             c.args(["-u", "postgres", "--", program]);
@@ -134,15 +183,18 @@ impl PrivateCluster {
         let out = cmd
             .args(args)
             .output()
-            .map_err(|e| format!("cannot run {program}: {e}"))?;
+            .map_err(|source| LocalPgError::Run {
+                program: program.to_owned(),
+                source,
+            })?;
         if out.status.success() {
             Ok(())
         } else {
-            Err(format!(
-                "{program} failed: {}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ))
+            Err(LocalPgError::Failed {
+                program: program.to_owned(),
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            })
         }
     }
 

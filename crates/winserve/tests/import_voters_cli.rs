@@ -65,7 +65,8 @@ async fn a_malformed_file_stores_nothing_and_names_the_line() {
 
     let error = load::load_voter_file(&imports, file.path(), None, &mut load::Quiet)
         .await
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
     assert!(
         error.starts_with("line 25002, column Age_Int: "),
         "unexpected error: {error}"
