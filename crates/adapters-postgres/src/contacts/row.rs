@@ -3,7 +3,6 @@
 //!
 //! When the policy hides party, the party columns are never selected: the value cannot leak.
 
-use crate::errors::corrupt;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::pg::Pg;
 use diesel::row::{Field, Row};
@@ -11,8 +10,7 @@ use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text, Untyped, Uuid
 use std::sync::LazyLock;
 use winserve_application::{ContactCursor, StoreError};
 use winserve_domain::{
-    ColumnKind, ColumnType, Mode, PartyPolicy, StoredValue, VOTER_COLUMNS, Voter, VoterColumn,
-    VoterId, VoterValue,
+    ColumnKind, Mode, PartyPolicy, VOTER_COLUMNS, Voter, VoterColumn, VoterValue,
 };
 
 /// The SQL types of a contact row: `last_name_key, first_name_key, ` + [`voter_columns`]. The voter's
@@ -72,36 +70,58 @@ pub(super) fn voter_columns(policy: PartyPolicy) -> &'static str {
     }
 }
 
-/// The voter's columns of a row, as stored, in the registry's order: read by position, each by its
-/// column's SQL type, into a fixed array (no lookup by name, no allocation beyond the values' own).
-pub(super) struct VoterColumns([StoredValue; VOTER_COLUMNS.len()]);
+/// The voter of a row, decoded by position in the registry's order straight into its fields: each
+/// column by its kind, criteria values parsed from the row's bytes without an intermediate string, no
+/// lookup by name. A stored value the domain refuses fails the row as corrupt.
+pub(super) struct VoterColumns(Voter);
+
+/// The error of a stored value the domain refuses (the application never writes one).
+fn corrupt_value(
+    column: &VoterColumn,
+    detail: impl std::fmt::Display,
+) -> Box<dyn std::error::Error + Send + Sync> {
+    format!("unreadable {} in the database: {detail}", column.name).into()
+}
 
 impl FromSqlRow<Untyped, Pg> for VoterColumns {
     fn build_from_row<'a>(row: &impl Row<'a, Pg>) -> deserialize::Result<Self> {
-        let mut values: [StoredValue; VOTER_COLUMNS.len()] =
-            std::array::from_fn(|_| StoredValue::Text(None));
-        for (index, (column, value)) in VOTER_COLUMNS.iter().zip(&mut values).enumerate() {
+        let mut voter = Voter::unset();
+        for (index, column) in VOTER_COLUMNS.iter().enumerate() {
             let field = row.get(index).ok_or(diesel::result::UnexpectedEndOfRow)?;
             let raw = field.value();
-            let read = match column.column_type() {
-                ColumnType::Uuid => <uuid::Uuid as FromSql<SqlUuid, Pg>>::from_nullable_sql(raw)
-                    .map(StoredValue::Uuid),
-                ColumnType::Text => {
-                    <Option<String> as FromSql<Nullable<Text>, Pg>>::from_nullable_sql(raw)
-                        .map(StoredValue::Text)
+            match column.kind {
+                ColumnKind::Id { set, .. } => {
+                    set(
+                        &mut voter,
+                        <uuid::Uuid as FromSql<SqlUuid, Pg>>::from_nullable_sql(raw)?,
+                    );
                 }
-                ColumnType::SmallInt => {
-                    <Option<i16> as FromSql<Nullable<SmallInt>, Pg>>::from_nullable_sql(raw)
-                        .map(StoredValue::SmallInt)
+                ColumnKind::Key { set, .. } => {
+                    let text = <String as FromSql<Text, Pg>>::from_nullable_sql(raw)?;
+                    set(&mut voter, text).map_err(|e| corrupt_value(column, e))?;
                 }
-                ColumnType::Integer => {
-                    <Option<i32> as FromSql<Nullable<Integer>, Pg>>::from_nullable_sql(raw)
-                        .map(StoredValue::Integer)
+                ColumnKind::Text { get_mut, .. } => {
+                    *get_mut(&mut voter) =
+                        <Option<String> as FromSql<Nullable<Text>, Pg>>::from_nullable_sql(raw)?;
                 }
-            };
-            *value = read.map_err(|e| format!("column {}: {e}", column.name))?;
+                ColumnKind::Category { set, .. } => {
+                    let value = raw.ok_or_else(|| corrupt_value(column, "NULL"))?;
+                    let name = std::str::from_utf8(value.as_bytes())?;
+                    if !set(&mut voter, name) {
+                        return Err(corrupt_value(column, name));
+                    }
+                }
+                ColumnKind::SmallInt { set, .. } => set(
+                    &mut voter,
+                    <Option<i16> as FromSql<Nullable<SmallInt>, Pg>>::from_nullable_sql(raw)?,
+                ),
+                ColumnKind::Integer { set, .. } => set(
+                    &mut voter,
+                    <Option<i32> as FromSql<Nullable<Integer>, Pg>>::from_nullable_sql(raw)?,
+                ),
+            }
         }
-        Ok(Self(values))
+        Ok(Self(voter))
     }
 }
 
@@ -125,32 +145,16 @@ impl From<ContactTuple> for ContactRow {
 impl ContactRow {
     /// The row's key in the contacts order.
     pub(super) fn cursor(&self) -> ContactCursor {
-        // The voter's id column, wherever the registry lists it.
-        let id = VOTER_COLUMNS
-            .iter()
-            .zip(&self.voter.0)
-            .find_map(|(column, value)| match (column.kind, value) {
-                (ColumnKind::Id { .. }, StoredValue::Uuid(id)) => Some(*id),
-                _ => None,
-            })
-            .unwrap_or_default();
         ContactCursor {
             last_name_key: self.last_name_key.clone(),
             first_name_key: self.first_name_key.clone(),
-            voter_id: VoterId::from_uuid(id),
+            voter_id: self.voter.0.id,
         }
     }
 
-    /// The voter, each column written through the registry; a stored value the domain refuses is
-    /// reported as corrupt.
+    /// The voter (decoding already refused corrupt values).
     pub(super) fn into_voter(self) -> Result<Voter, StoreError> {
-        let mut voter = Voter::unset();
-        for (column, value) in VOTER_COLUMNS.iter().zip(self.voter.0) {
-            column
-                .set(&mut voter, value)
-                .map_err(|detail| corrupt(column.name, detail))?;
-        }
-        Ok(voter)
+        Ok(self.voter.0)
     }
 }
 
