@@ -2,7 +2,7 @@
 //! where an office came from is recorded in the lifecycle log.
 
 use crate::{CampaignId, ElectedOfficeId, InvalidValue, OrganizationId, UserId};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// The status of a campaign: `draft → active → won | lost`, and `draft | active → withdrawn`.
@@ -76,6 +76,30 @@ impl CampaignOutcome {
     }
 }
 
+/// The years a campaign's or an office's date may fall in: election, primary, sworn-in and term-end
+/// dates outside them are refused (a date like `-0001-01-01` is a typing error, not an election).
+pub const DATE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2199;
+
+/// Refuses a date outside [`DATE_YEARS`], naming `field`.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use winserve_domain::check_date;
+/// let ok = NaiveDate::from_ymd_opt(2026, 11, 3);
+/// assert!(check_date("election_date", ok).is_ok());
+/// let typo = NaiveDate::from_ymd_opt(-1, 1, 1);
+/// assert_eq!(check_date("election_date", typo).unwrap_err().field, "election_date");
+/// ```
+pub fn check_date(field: &'static str, date: Option<NaiveDate>) -> Result<(), InvalidValue> {
+    match date {
+        Some(d) if !DATE_YEARS.contains(&d.year()) => Err(InvalidValue::new(
+            field,
+            "must be a date between 1900-01-01 and 2199-12-31",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The editable details of a campaign.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CampaignDetails {
@@ -92,9 +116,11 @@ pub struct CampaignDetails {
 }
 
 impl CampaignDetails {
-    /// Checks the free-text fields: each at most 200 characters without control characters, and the
-    /// primary not after the general election.
+    /// Checks the dates (within [`DATE_YEARS`], the primary not after the general election) and the
+    /// free-text fields (each at most 200 characters without control characters).
     pub fn validate(&self) -> Result<(), InvalidValue> {
+        check_date("election_date", self.election_date)?;
+        check_date("primary_election_date", self.primary_election_date)?;
         let fields = [
             ("ballotready_race_id", &self.ballotready_race_id),
             ("ballotready_election_id", &self.ballotready_election_id),
@@ -186,8 +212,11 @@ pub struct OfficeDates {
 }
 
 impl OfficeDates {
-    /// Checks that the term does not end before it starts.
+    /// Checks that both dates are within [`DATE_YEARS`] and that the term does not end before it
+    /// starts.
     pub fn validate(&self) -> Result<(), InvalidValue> {
+        check_date("sworn_in_date", self.sworn_in_date)?;
+        check_date("term_end_date", self.term_end_date)?;
         match (self.sworn_in_date, self.term_end_date) {
             (Some(start), Some(end)) if end < start => Err(InvalidValue::new(
                 "term_end_date",

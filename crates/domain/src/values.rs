@@ -107,7 +107,9 @@ impl Slug {
             .map(|c| c.to_ascii_lowercase())
             .take(12)
             .collect();
-        let raw = match year {
+        // A year outside the accepted dates (stored before they were checked) is left out, so that such a
+        // campaign still gets a valid slug for its office and can be closed.
+        let raw = match year.filter(|y| crate::DATE_YEARS.contains(y)) {
             Some(y) => format!("{prefix}-{y}-{suffix}"),
             None => format!("{prefix}-{suffix}"),
         };
@@ -347,6 +349,12 @@ mod tests {
         assert!(Slug::new(s.as_str()).is_ok());
         let s = Slug::generate(crate::Mode::Serve, None, "ffee");
         assert_eq!(s.as_str(), "office-ffee");
+        // A year outside the accepted dates (stored before dates were checked) is left out.
+        for year in [-1, 0, 1, 1899, 2200, 10_000] {
+            let s = Slug::generate(crate::Mode::Serve, Some(year), "ffee");
+            assert_eq!(s.as_str(), "office-ffee", "{year}");
+            assert!(Slug::new(s.as_str()).is_ok());
+        }
     }
 
     #[test]

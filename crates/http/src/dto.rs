@@ -359,6 +359,47 @@ impl PageMeta {
     }
 }
 
+/// A date as the contract writes it, exactly `YYYY-MM-DD`: chrono alone also reads `+10000-01-01`,
+/// `-0001-01-01` or `1-01-01`, which are typing errors, not dates anyone means.
+fn strict_date(text: &str) -> Result<NaiveDate, &'static str> {
+    const MESSAGE: &str = "must be a date written YYYY-MM-DD";
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                *b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    if !shaped {
+        return Err(MESSAGE);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| MESSAGE)
+}
+
+/// Deserializes an optional date field strictly (`YYYY-MM-DD`, see [`strict_date`]); use with
+/// `#[serde(default)]`.
+pub fn date_field<'de, D>(deserializer: D) -> Result<Option<NaiveDate>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Option::<String>::deserialize(deserializer)?
+        .map(|text| strict_date(&text).map_err(serde::de::Error::custom))
+        .transpose()
+}
+
+/// Deserializes a PATCH date field strictly: absent keeps, `null` clears, a `YYYY-MM-DD` date sets.
+pub fn patch_date_field<'de, D>(deserializer: D) -> Result<Patch<NaiveDate>, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    Ok(match date_field(deserializer)? {
+        None => Patch::Clear,
+        Some(d) => Patch::Set(d),
+    })
+}
+
 /// Deserializes a PATCH field: absent keeps (`Patch::Keep`, via `#[serde(default)]`), `null` clears,
 /// a value sets.
 pub fn patch_field<'de, D, T>(deserializer: D) -> Result<Patch<T>, D::Error>

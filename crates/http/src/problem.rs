@@ -389,6 +389,7 @@ answers!(LaunchCampaignError {
     CampaignNotFound => ApiError::not_found("campaign"),
 });
 answers!(RecordResultError {
+    Invalid(v) => v.into(),
     CampaignNotFound => ApiError::not_found("campaign"),
     Refused(e) => e.into(),
 });

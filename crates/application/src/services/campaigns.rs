@@ -12,7 +12,7 @@ use std::sync::Arc;
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignOutcome, CreateCampaign,
     CustomPositionName, DistrictId, ElectedOffice, ElectedOfficeId, InvalidValue, LifecycleError,
-    Mode, OrganizationDraft, RecordResult, RemovedPartyCriteria, Slug, UserId,
+    Mode, OrganizationDraft, RecordResult, RemovedPartyCriteria, Slug, UserId, check_date,
     decide_create_campaign, decide_launch, decide_result,
 };
 
@@ -109,6 +109,9 @@ pub enum LaunchCampaignError {
 /// Why a result was not recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordResultError {
+    /// The sworn-in date is out of range.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
     /// No campaign of the caller's has this id.
     #[error("campaign not found")]
     CampaignNotFound,
@@ -286,6 +289,7 @@ impl CampaignService {
         id: CampaignId,
         result: NewResult,
     ) -> Result<ResultRecorded, RecordResultError> {
+        check_date("sworn_in_date", result.sworn_in_date)?;
         let (campaign, _) = self
             .campaigns
             .find(owner, id)

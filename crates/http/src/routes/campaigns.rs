@@ -1,7 +1,9 @@
 //! Campaigns: create, list, read, update, launch, record the result, and the current one (Win only).
 
 use crate::context::{AuthUser, WinOrg};
-use crate::dto::{CampaignDto, ElectedOfficeDto, OrganizationDto, patch_field};
+use crate::dto::{
+    CampaignDto, ElectedOfficeDto, OrganizationDto, date_field, patch_date_field, patch_field,
+};
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
@@ -31,8 +33,10 @@ pub struct CreateCampaignBody {
     /// Start from this office's position and district (copied).
     pub from_elected_office_id: Option<Uuid>,
     /// General election date.
+    #[serde(default, deserialize_with = "date_field")]
     pub election_date: Option<NaiveDate>,
     /// Primary election date.
+    #[serde(default, deserialize_with = "date_field")]
     pub primary_election_date: Option<NaiveDate>,
     /// BallotReady race id.
     pub ballotready_race_id: Option<String>,
@@ -157,11 +161,11 @@ pub async fn get_campaign(
 #[serde(deny_unknown_fields)]
 pub struct CampaignPatchBody {
     /// General election date.
-    #[serde(default, deserialize_with = "patch_field")]
+    #[serde(default, deserialize_with = "patch_date_field")]
     #[schema(value_type = Option<NaiveDate>)]
     pub election_date: Patch<NaiveDate>,
     /// Primary election date.
-    #[serde(default, deserialize_with = "patch_field")]
+    #[serde(default, deserialize_with = "patch_date_field")]
     #[schema(value_type = Option<NaiveDate>)]
     pub primary_election_date: Patch<NaiveDate>,
     /// BallotReady race id.
@@ -231,6 +235,7 @@ pub struct ResultBody {
     #[schema(value_type = String, example = "won")]
     pub outcome: CampaignOutcome,
     /// On a win, the start of the term.
+    #[serde(default, deserialize_with = "date_field")]
     pub sworn_in_date: Option<NaiveDate>,
     /// On a win, copy the campaign's custom segments into the new Serve organization (party criteria
     /// removed).

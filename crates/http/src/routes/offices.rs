@@ -1,7 +1,7 @@
 //! Elected offices: list, read, update the dates, end, and the current one (Serve only).
 
 use crate::context::{AuthUser, ServeOrg};
-use crate::dto::{ElectedOfficeDto, patch_field};
+use crate::dto::{ElectedOfficeDto, patch_date_field};
 use crate::extract::{ApiJson, ApiPath};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -72,11 +72,11 @@ pub async fn get_elected_office(
 #[serde(deny_unknown_fields)]
 pub struct ElectedOfficePatchBody {
     /// Sworn-in date.
-    #[serde(default, deserialize_with = "patch_field")]
+    #[serde(default, deserialize_with = "patch_date_field")]
     #[schema(value_type = Option<NaiveDate>)]
     pub sworn_in_date: Patch<NaiveDate>,
     /// Term end date.
-    #[serde(default, deserialize_with = "patch_field")]
+    #[serde(default, deserialize_with = "patch_date_field")]
     #[schema(value_type = Option<NaiveDate>)]
     pub term_end_date: Patch<NaiveDate>,
 }
