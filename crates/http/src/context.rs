@@ -22,10 +22,11 @@ pub struct AuthUser {
     pub claims: Claims,
 }
 
+/// A profile claim worth storing: trimmed, 1 to 320 characters, no control characters (else ignored).
 fn clean(value: Option<&String>) -> Option<String> {
     value
         .map(|v| v.trim())
-        .filter(|v| !v.is_empty() && v.chars().count() <= 320)
+        .filter(|v| !v.is_empty() && v.chars().count() <= 320 && !v.chars().any(char::is_control))
         .map(str::to_owned)
 }
 

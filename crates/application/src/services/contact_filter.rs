@@ -22,7 +22,8 @@ pub(super) enum FilterRefused {
 /// The filter of a contacts request in `scope`: the organization's effective district, the segment's and
 /// ad-hoc criteria (ANDed), the folded search, and the party policy of the mode — which refuses any
 /// party criterion where party is hidden. `None` when the criteria contradict each other (nothing
-/// matches). The checks run in this order: party rule, district, search.
+/// matches). The checks run in this order: party rule, district, search (no control characters, at most
+/// [`MAX_SEARCH_CHARS`]).
 pub(super) fn contact_filter(
     scope: &OrgScope,
     segment: &SegmentCriteria,
@@ -39,6 +40,13 @@ pub(super) fn contact_filter(
         .organization()
         .effective_district()
         .ok_or(FilterRefused::DistrictNotSet)?;
+    // PostgreSQL refuses a NUL in text, and no one searches for control characters.
+    if search.is_some_and(|s| s.chars().any(char::is_control)) {
+        return Err(FilterRefused::Invalid(InvalidValue::new(
+            "search",
+            "must not contain control characters",
+        )));
+    }
     let search = match search.map(fold).filter(|s| !s.is_empty()) {
         Some(s) if s.chars().count() > MAX_SEARCH_CHARS => {
             return Err(FilterRefused::Invalid(InvalidValue::new(

@@ -66,7 +66,8 @@ pub fn decode_cursor(text: &str) -> Option<ContactCursor> {
     let raw = String::from_utf8(bytes).ok()?;
     let mut parts = raw.split(SEPARATOR);
     let (last, first, id) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
+    // No stored key holds a NUL (PostgreSQL refuses one in text): such a cursor was not made here.
+    if parts.next().is_some() || last.contains('\0') || first.contains('\0') {
         return None;
     }
     Some(ContactCursor {

@@ -47,6 +47,13 @@ fn query_text(value: Option<String>) -> Result<Option<String>, ApiError> {
     if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::validation("q", "must be at most 100 characters"));
     }
+    // PostgreSQL refuses a NUL in text, and no name holds control characters.
+    if q.as_ref().is_some_and(|q| q.chars().any(char::is_control)) {
+        return Err(ApiError::validation(
+            "q",
+            "must not contain control characters",
+        ));
+    }
     Ok(q)
 }
 
