@@ -22,9 +22,9 @@ use uuid::Uuid;
 use winserve_application::{
     Bucket, ContactFilter, ContactPage, ContactQuery, ContactStats, ContactWindow, ContactsError,
     CountSegmentError, CreateSegmentError, CurrentCampaignError, CurrentOfficeError,
-    EnterOrganizationError, NewSegment, OrgScope, OrganizationDetails, OrganizationNamed,
-    OrganizationPatch, OrganizationSelector, Patch, ProfileUpdate, SegmentChanges, Services,
-    StoreError, UpdateOrganizationError, UpdateSegmentError, WrongMode,
+    EnterOrganizationError, FindContactError, NewSegment, OrgScope, OrganizationDetails,
+    OrganizationNamed, OrganizationPatch, OrganizationSelector, Patch, ProfileUpdate,
+    SegmentChanges, Services, StoreError, UpdateOrganizationError, UpdateSegmentError, WrongMode,
 };
 use winserve_domain::{
     Campaign, CampaignDetails, CampaignId, CampaignStatus, ClerkOrganizationId, ElectedOffice,
@@ -696,6 +696,25 @@ async fn contacts_of_an_org_without_a_district_are_district_not_set() {
     let sc = scope(organization(Mode::Win, None, None, Some(custom("Mayor"))));
     for err in refusals(&services, &sc, &ContactQuery::default()).await {
         assert!(matches!(err, ContactsError::DistrictNotSet), "{err:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_archived_org_serves_no_contacts_on_any_channel() {
+    for mode in [Mode::Win, Mode::Serve] {
+        let mut m = Mocks::default();
+        contacts_never(&mut m);
+        let services = m.services();
+        let sc = scope(archived(org_with_district(mode)));
+        for err in refusals(&services, &sc, &ContactQuery::default()).await {
+            assert!(matches!(err, ContactsError::Archived), "{mode:?}: {err:?}");
+        }
+        let err = services
+            .contacts
+            .get(&sc, winserve_domain::VoterId::from_uuid(Uuid::from_u128(7)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, FindContactError::Archived), "{err:?}");
     }
 }
 

@@ -434,18 +434,21 @@ answers!(DeleteSegmentError {
     Archived => ApiError::organization_archived(),
 });
 answers!(CountSegmentError {
+    Archived => ApiError::organization_archived(),
     NotFound => ApiError::segment_not_found(),
     PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
     DistrictNotSet => ApiError::district_not_set(),
     Invalid(v) => v.into(),
 });
 answers!(ContactsError {
+    Archived => ApiError::organization_archived(),
     SegmentNotFound => ApiError::segment_not_found(),
     PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
     DistrictNotSet => ApiError::district_not_set(),
     Invalid(v) => v.into(),
 });
 answers!(FindContactError {
+    Archived => ApiError::organization_archived(),
     DistrictNotSet => ApiError::district_not_set(),
     NotFound => ApiError::not_found("contact"),
 });

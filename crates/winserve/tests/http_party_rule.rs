@@ -105,6 +105,10 @@ async fn serve_answers_never_carry_party_and_win_answers_do() {
         win_segments.push((name, str_of(&r.2["id"])));
     }
 
+    // The same channels in the Win org while the campaign runs: party everywhere (checked below).
+    let win_ids: Vec<String> = win_segments.iter().map(|(_, id)| id.clone()).collect();
+    let win_answers = channels(&w, &w.win, &win_ids).await;
+
     // The win: the copied segments lose their party criteria, and the removal is reported.
     let (serve, result) = w.win_it(true).await;
     let removed: BTreeSet<(String, Vec<String>)> = result["removed_party_criteria"]
@@ -190,9 +194,7 @@ async fn serve_answers_never_carry_party_and_win_answers_do() {
         "header and one line per contact"
     );
 
-    // The same channels of the Win org (archived, still readable): party everywhere.
-    let win_ids: Vec<String> = win_segments.iter().map(|(_, id)| id.clone()).collect();
-    let win_answers = channels(&w, &w.win, &win_ids).await;
+    // The Win org's answers from before the win: party everywhere.
     for needle in PARTY_DESCRIPTIONS {
         let lists = found_in(&win_answers, needle);
         assert!(
@@ -230,6 +232,29 @@ async fn serve_answers_never_carry_party_and_win_answers_do() {
     let seg_list = found_in(&win_answers, "democratic");
     assert!(seg_list.contains(&"/v1/segments".to_owned()));
     assert!(seg_list.contains(&format!("/v1/segments/{}", win_ids[0])));
+
+    // Once archived, the Win org serves no contacts on any channel (no back door to party data for the
+    // official, issue 12), while its segments' definitions stay readable.
+    let mut archived = vec![
+        "/v1/contacts".to_owned(),
+        "/v1/contacts?search=smith".to_owned(),
+        "/v1/contacts/stats".to_owned(),
+        "/v1/contacts/export".to_owned(),
+        format!("/v1/contacts/{}", fixture_voter(0).id.as_uuid()),
+    ];
+    for id in &win_ids {
+        archived.push(format!("/v1/segments/{id}/count"));
+        archived.push(format!("/v1/contacts?segment={id}"));
+        archived.push(format!("/v1/contacts/export?segment={id}"));
+        archived.push(format!("/v1/contacts/stats?segment={id}"));
+    }
+    for path in &archived {
+        let r = w.app.get_in(path, &w.t, &w.win).await;
+        assert_problem(&r, StatusCode::CONFLICT, "organization_archived");
+    }
+    w.get_ok("/v1/segments", &w.win).await;
+    w.get_ok(&format!("/v1/segments/{}", win_ids[0]), &w.win)
+        .await;
     w.app.cleanup().await;
 }
 

@@ -453,16 +453,24 @@ async fn a_users_campaign_and_office_organizations_never_share_segments() {
         (&w.win, &rerun_seg),
     ] {
         let id = str_of(&foreign["id"]);
-        // The archived campaign org answers reads like any other; its writes are refused first by
-        // the missing segment.
+        // In the archived campaign org too, a foreign segment is not found, before anything else.
         assert_segment_not_found_everywhere(&w.app, &w.t, slug, &id).await;
     }
-    // Each still works at home.
-    for (slug, seg) in [
-        (&serve, &office_seg),
-        (&rerun, &rerun_seg),
-        (&w.win, &campaign_seg),
+    // Each still works at home; the archived campaign org keeps its segment readable but serves no
+    // contacts, so no count (issue 12).
+    let id = str_of(&campaign_seg["id"]);
+    assert_eq!(
+        w.get_ok(&format!("/v1/segments/{id}"), &w.win).await,
+        campaign_seg
+    );
+    for path in [
+        format!("/v1/segments/{id}/count"),
+        format!("/v1/contacts?segment={id}&per_page=1"),
     ] {
+        let r = w.get(&path, &w.win).await;
+        assert_problem(&r, StatusCode::CONFLICT, "organization_archived");
+    }
+    for (slug, seg) in [(&serve, &office_seg), (&rerun, &rerun_seg)] {
         let id = str_of(&seg["id"]);
         assert_eq!(w.get_ok(&format!("/v1/segments/{id}"), slug).await, *seg);
         let count = w.get_ok(&format!("/v1/segments/{id}/count"), slug).await;
@@ -480,7 +488,7 @@ async fn an_archived_organizations_segments_are_read_only() {
     let seg = create(&w, &w.win, "Kept", json!({ "has_cell_phone": true })).await;
     let id = str_of(&seg["id"]);
     let (serve, _) = w.win_it(false).await;
-    // The campaign org is archived: reads work, writes are 409.
+    // The campaign org is archived: its segments can be read, writes are 409.
     let org = w
         .get_ok(&format!("/v1/organizations/{}", w.win), &w.win)
         .await;
@@ -511,9 +519,9 @@ async fn an_archived_organizations_segments_are_read_only() {
         custom_names(&w.get_ok("/v1/segments", &w.win).await),
         ["Kept"]
     );
-    let count = w.get_ok(&format!("{path}/count"), &w.win).await;
-    let expected = w.ward().iter().filter(|v| v.cell_phone.is_some()).count();
-    assert_eq!(count["count"], expected);
+    // Its contacts, and so its segments' counts, are no longer served (issue 12).
+    let r = w.get(&format!("{path}/count"), &w.win).await;
+    assert_problem(&r, StatusCode::CONFLICT, "organization_archived");
 
     // An ended office's org too.
     let office_seg = create(&w, &serve, "Office", json!({ "has_landline": true })).await;

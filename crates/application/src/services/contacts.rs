@@ -1,6 +1,6 @@
 //! [`ContactService`]: the voters of the organization's effective district — pages with exact totals,
 //! one contact, the CSV export stream and statistics — always seen through the party policy of the
-//! organization's mode.
+//! organization's mode, and never for an archived organization.
 
 use super::contact_filter::{FilterRefused, contact_filter};
 use super::{OrgScope, Ports};
@@ -28,6 +28,10 @@ pub struct ContactQuery {
 /// Why contacts were not served.
 #[derive(Debug, thiserror::Error)]
 pub enum ContactsError {
+    /// The organization is archived: its contacts are no longer served (a closed campaign is no back
+    /// door to party data).
+    #[error("the organization is archived")]
+    Archived,
     /// The segment is neither built in nor one of the organization's.
     #[error("segment not found")]
     SegmentNotFound,
@@ -58,6 +62,9 @@ impl From<FilterRefused> for ContactsError {
 /// Why one contact was not served.
 #[derive(Debug, thiserror::Error)]
 pub enum FindContactError {
+    /// The organization is archived: its contacts are no longer served.
+    #[error("the organization is archived")]
+    Archived,
     /// The organization has no effective district.
     #[error("the organization has no district")]
     DistrictNotSet,
@@ -111,6 +118,9 @@ impl ContactService {
 
     /// One contact of the organization's district; any other voter is `NotFound`.
     pub async fn get(&self, scope: &OrgScope, id: VoterId) -> Result<Voter, FindContactError> {
+        if scope.organization().is_archived() {
+            return Err(FindContactError::Archived);
+        }
         let (district, _) = scope
             .organization()
             .effective_district()
@@ -154,9 +164,14 @@ impl ContactService {
         scope: &OrgScope,
         query: &ContactQuery,
     ) -> Result<Option<ContactFilter>, ContactsError> {
+        // A segment that is not the organization's is not found, archived or not; then an archived
+        // organization serves no contacts.
         let segment = self
             .segment_criteria(scope, query.segment.as_deref())
             .await?;
+        if scope.organization().is_archived() {
+            return Err(ContactsError::Archived);
+        }
         Ok(contact_filter(
             scope,
             &segment,

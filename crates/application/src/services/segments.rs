@@ -94,6 +94,9 @@ pub enum DeleteSegmentError {
 /// Why a segment was not counted.
 #[derive(Debug, thiserror::Error)]
 pub enum CountSegmentError {
+    /// The organization is archived: its contacts (and so its counts) are no longer served.
+    #[error("the organization is archived")]
+    Archived,
     /// No segment of the organization has this id.
     #[error("segment not found")]
     NotFound,
@@ -263,6 +266,9 @@ impl SegmentService {
     /// The number of contacts of the organization's district in one of its segments, counted now.
     pub async fn count(&self, scope: &OrgScope, id: &str) -> Result<u64, CountSegmentError> {
         let segment = self.get(scope, id).await?;
+        if scope.organization().is_archived() {
+            return Err(CountSegmentError::Archived);
+        }
         let filter = contact_filter(scope, &segment.criteria, &SegmentCriteria::default(), None)
             .map_err(|e| match e {
                 FilterRefused::PartyFilterNotAllowed => CountSegmentError::PartyFilterNotAllowed,
