@@ -65,6 +65,46 @@ fn field_of(message: &str) -> String {
         .unwrap_or_else(|| "body".into())
 }
 
+/// The body of an action that takes no input (launch a campaign, end an office): empty or `{}`. Anything
+/// else is refused rather than silently ignored — 400 `bad_request` for text that is not JSON, 422
+/// `validation_failed` for JSON with fields — and bodies over the limit are 413 `payload_too_large`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBody;
+
+impl<S> FromRequest<S> for NoBody
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::payload_too_large()
+                } else {
+                    ApiError::bad_request(rejection.body_text())
+                }
+            })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self);
+        }
+        let value: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|_| ApiError::bad_request("the body is not valid JSON"))?;
+        match value {
+            serde_json::Value::Object(fields) => match fields.keys().next() {
+                None => Ok(Self),
+                Some(key) => Err(ApiError::validation(
+                    key.as_str(),
+                    "unknown field: this action takes no input",
+                )),
+            },
+            _ => Err(ApiError::validation("body", "must be empty or {}")),
+        }
+    }
+}
+
 /// Query parameters; any problem is 422 `validation_failed`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ApiQuery<T>(pub T);

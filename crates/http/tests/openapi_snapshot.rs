@@ -64,3 +64,17 @@ fn the_snapshot_is_valid_json_with_paths() {
     let value: serde_json::Value = serde_json::from_str(&committed).unwrap();
     assert!(value["paths"].as_object().is_some_and(|p| !p.is_empty()));
 }
+
+/// Query parameters are declared `in: query` (a document that said `in: path` for the filters of the
+/// reference-data searches misled generated clients and schema-driven fuzzers; issue 12).
+#[test]
+fn query_parameters_are_declared_in_the_query() {
+    let doc = serde_json::to_value(winserve_http::router::openapi()).unwrap();
+    for path in ["/v1/positions", "/v1/districts"] {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        assert!(!params.is_empty(), "{path}");
+        for p in params {
+            assert_eq!(p["in"], "query", "{path}: {p}");
+        }
+    }
+}

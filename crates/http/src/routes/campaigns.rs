@@ -4,7 +4,7 @@ use crate::context::{AuthUser, WinOrg};
 use crate::dto::{
     CampaignDto, ElectedOfficeDto, OrganizationDto, date_field, patch_date_field, patch_field,
 };
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, NoBody};
 use crate::problem::{ApiError, ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -218,6 +218,7 @@ pub async fn launch_campaign(
     State(state): State<AppState>,
     me: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
+    _: NoBody,
 ) -> ApiResult<Json<CampaignDto>> {
     let (c, org) = state
         .services

@@ -2,7 +2,7 @@
 
 use crate::context::{AuthUser, ServeOrg};
 use crate::dto::{ElectedOfficeDto, patch_date_field};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, NoBody};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 use axum::Json;
@@ -112,6 +112,7 @@ pub async fn end_elected_office(
     State(state): State<AppState>,
     me: AuthUser,
     ApiPath(id): ApiPath<Uuid>,
+    _: NoBody,
 ) -> ApiResult<Json<ElectedOfficeDto>> {
     let (o, slug) = state
         .services

@@ -59,6 +59,7 @@ fn query_text(value: Option<String>) -> Result<Option<String>, ApiError> {
 
 /// Query of `GET /v1/positions`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PositionQuery {
     /// Two-letter state code.
@@ -132,6 +133,7 @@ pub async fn list_positions(
 
 /// Query of `GET /v1/districts`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DistrictQuery {
     /// Two-letter state code.
