@@ -2,7 +2,7 @@
 //! from an office's position and district), update, launch, record the result.
 
 use super::{Clock, IdSource, OrgScope, Patch, Ports, WrongMode};
-use crate::error::{LifecycleStoreError, StoreError, UpdateError};
+use crate::error::{LifecycleStoreError, StoreError};
 use crate::ports::{
     CampaignRepository, Decision, LifecycleStore, OfficeRepository, OrganizationDetails,
     OrganizationRepository, ReferenceRepository,
@@ -153,6 +153,8 @@ pub enum UpdateCampaignError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+from_update_error!(UpdateCampaignError);
 
 /// Why the organization has no current campaign to show.
 #[derive(Debug, thiserror::Error)]
@@ -361,13 +363,7 @@ impl CampaignService {
         self.campaigns
             .update_details(owner, id, &details)
             .await
-            .map_err(|e| match e {
-                UpdateError::NotFound => UpdateCampaignError::NotFound,
-                UpdateError::Archived => UpdateCampaignError::Archived,
-                UpdateError::Invalid(v) => UpdateCampaignError::Invalid(v),
-                UpdateError::Conflict(m) => UpdateCampaignError::Conflict(m),
-                UpdateError::Store(s) => UpdateCampaignError::Store(s),
-            })
+            .map_err(Into::into)
     }
 
     /// The new campaign's organization profile: the office's (when starting from one) overridden by the

@@ -15,6 +15,25 @@
 //! | [`ImportService`] | loading reference data and voter files |
 //! | [`HealthService`] | readiness |
 
+/// `From<UpdateError>` for the error enum of an update operation, whose variants carry the port's outcomes
+/// under the same names (`NotFound`, `Archived`, `Invalid`, `Conflict`, `Store`).
+macro_rules! from_update_error {
+    ($($error:ident),* $(,)?) => {$(
+        impl From<crate::error::UpdateError> for $error {
+            fn from(e: crate::error::UpdateError) -> Self {
+                use crate::error::UpdateError;
+                match e {
+                    UpdateError::NotFound => Self::NotFound,
+                    UpdateError::Archived => Self::Archived,
+                    UpdateError::Invalid(v) => Self::Invalid(v),
+                    UpdateError::Conflict(m) => Self::Conflict(m),
+                    UpdateError::Store(s) => Self::Store(s),
+                }
+            }
+        }
+    )*};
+}
+
 mod accounts;
 mod campaigns;
 mod contact_filter;

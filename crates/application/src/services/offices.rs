@@ -2,7 +2,7 @@
 //! term (the Serve side of the lifecycle; offices only start by winning a campaign).
 
 use super::{Clock, OrgScope, Patch, Ports, WrongMode};
-use crate::error::{LifecycleStoreError, StoreError, UpdateError};
+use crate::error::{LifecycleStoreError, StoreError};
 use crate::ports::{Decision, LifecycleStore, OfficeRepository};
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -50,6 +50,8 @@ pub enum UpdateOfficeError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+from_update_error!(UpdateOfficeError);
 
 /// Why an office was not ended.
 #[derive(Debug, thiserror::Error)]
@@ -150,13 +152,7 @@ impl OfficeService {
         self.offices
             .update_dates(owner, id, &dates)
             .await
-            .map_err(|e| match e {
-                UpdateError::NotFound => UpdateOfficeError::NotFound,
-                UpdateError::Archived => UpdateOfficeError::Archived,
-                UpdateError::Invalid(v) => UpdateOfficeError::Invalid(v),
-                UpdateError::Conflict(m) => UpdateOfficeError::Conflict(m),
-                UpdateError::Store(s) => UpdateOfficeError::Store(s),
-            })
+            .map_err(Into::into)
     }
 
     /// `active → ended`; the office's organization is archived. Ending an ended office answers it.

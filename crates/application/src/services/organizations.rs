@@ -2,7 +2,7 @@
 //! effective-district rules (product.md §3), and the navigation of their mode.
 
 use super::Ports;
-use crate::error::{StoreError, UpdateError};
+use crate::error::StoreError;
 use crate::ports::{
     OrganizationDetails, OrganizationRepository, ProfileUpdate, ReferenceRepository,
 };
@@ -91,6 +91,8 @@ pub enum UpdateOrganizationError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+from_update_error!(UpdateOrganizationError);
 
 impl From<FindOrganizationError> for UpdateOrganizationError {
     fn from(e: FindOrganizationError) -> Self {
@@ -194,12 +196,6 @@ impl OrganizationService {
         self.organizations
             .update_profile(owner, org.id, &update)
             .await
-            .map_err(|e| match e {
-                UpdateError::NotFound => UpdateOrganizationError::NotFound,
-                UpdateError::Archived => UpdateOrganizationError::Archived,
-                UpdateError::Invalid(v) => UpdateOrganizationError::Invalid(v),
-                UpdateError::Conflict(m) => UpdateOrganizationError::Conflict(m),
-                UpdateError::Store(s) => UpdateOrganizationError::Store(s),
-            })
+            .map_err(Into::into)
     }
 }
