@@ -229,8 +229,14 @@ pub struct SegmentCriteria {
     /// Turnout categories.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voter_status: Option<Vec<VoterStatus>>,
-    /// Party groups — never allowed in Serve mode (see [`crate::PartyPolicy`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Party groups — never allowed in Serve mode (see [`crate::PartyPolicy`]). A `null` names the key
+    /// all the same (an empty list, refused like one), so that `{"party": null}` is no silent way past
+    /// the party rule.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "named_party"
+    )]
     pub party: Option<Vec<PartyGroup>>,
     /// Age brackets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,6 +280,17 @@ pub struct SegmentCriteria {
     /// Income brackets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub income_ranges: Option<Vec<IncomeRange>>,
+}
+
+/// Reads the `party` key when it is present: a list, or `null` as an empty list (see
+/// [`SegmentCriteria::party`]).
+fn named_party<'de, D>(deserializer: D) -> Result<Option<Vec<PartyGroup>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(Some(
+        Option::<Vec<PartyGroup>>::deserialize(deserializer)?.unwrap_or_default(),
+    ))
 }
 
 impl SegmentCriteria {
@@ -494,6 +511,17 @@ impl BuiltInSegment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_null_party_names_the_key() {
+        let c: SegmentCriteria = serde_json::from_str(r#"{"party": null}"#).unwrap();
+        assert_eq!(c.party, Some(vec![]));
+        assert!(c.normalized().is_err());
+        let c: SegmentCriteria = serde_json::from_str("{}").unwrap();
+        assert_eq!(c.party, None);
+        let c: SegmentCriteria = serde_json::from_str(r#"{"party": ["other"]}"#).unwrap();
+        assert_eq!(c.party, Some(vec![PartyGroup::Other]));
+    }
 
     #[test]
     fn criteria_reject_unknown_keys_and_values() {

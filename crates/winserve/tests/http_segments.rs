@@ -555,3 +555,52 @@ async fn an_archived_organizations_segments_are_read_only() {
     assert_eq!(w.get_ok(&office_path, &serve).await, office_seg);
     w.app.cleanup().await;
 }
+
+/// A party key in a Serve organization is refused as the party rule, whatever its value — a list, an
+/// empty list or `null` (which was once stored as `{}` without a word, issue 12) — and nothing is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_key_in_a_serve_organization_is_refused_even_null_or_empty() {
+    let w = World::new().await;
+    let (serve, _) = w.win_it(false).await;
+    let kept = create(&w, &serve, "Kept", json!({ "has_cell_phone": true })).await;
+    let path = format!("/v1/segments/{}", str_of(&kept["id"]));
+    for criteria in [
+        json!({ "party": null }),
+        json!({ "party": [] }),
+        json!({ "party": ["democratic"] }),
+        json!({ "has_cell_phone": true, "party": null }),
+    ] {
+        let r = w
+            .send(
+                Method::POST,
+                "/v1/segments",
+                &serve,
+                Some(json!({ "name": "Sneaky", "criteria": criteria })),
+            )
+            .await;
+        assert_problem(
+            &r,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "party_filter_not_allowed",
+        );
+        let r = w
+            .send(
+                Method::PATCH,
+                &path,
+                &serve,
+                Some(json!({ "criteria": criteria })),
+            )
+            .await;
+        assert_problem(
+            &r,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "party_filter_not_allowed",
+        );
+    }
+    assert_eq!(
+        custom_names(&w.get_ok("/v1/segments", &serve).await),
+        ["Kept"]
+    );
+    assert_eq!(w.get_ok(&path, &serve).await, kept);
+    w.app.cleanup().await;
+}

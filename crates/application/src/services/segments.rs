@@ -150,15 +150,15 @@ pub struct SegmentService {
     ids: IdSource,
 }
 
-/// Criteria from a client: known keys and values, no empty lists (normalised), and the party policy.
+/// Criteria from a client: the party policy, then known keys and values and no empty lists (normalised).
 /// `Err(None)` is the party rule, `Err(Some(_))` an invalid value.
 fn checked_criteria(
     criteria: SegmentCriteria,
     policy: PartyPolicy,
 ) -> Result<SegmentCriteria, Option<InvalidValue>> {
-    let criteria = criteria.normalized().map_err(Some)?;
+    // The party rule first: a party key where party is hidden is refused as such, even empty or null.
     policy.check_criteria(&criteria).map_err(|_| None)?;
-    Ok(criteria)
+    criteria.normalized().map_err(Some)
 }
 
 impl SegmentService {
