@@ -2,7 +2,7 @@
 //! from an office's position and district), update, launch, record the result.
 
 use super::{Clock, IdSource, OrgScope, Patch, Ports, WrongMode};
-use crate::error::{LifecycleStoreError, StoreError};
+use crate::error::StoreError;
 use crate::ports::{
     CampaignRepository, Decision, LifecycleStore, OfficeRepository, OrganizationDetails,
     OrganizationRepository, ReferenceRepository,
@@ -167,32 +167,7 @@ pub enum CurrentCampaignError {
     NotFound,
 }
 
-impl From<LifecycleStoreError> for CreateCampaignError {
-    fn from(e: LifecycleStoreError) -> Self {
-        match e {
-            LifecycleStoreError::Rejected(e) => Self::Refused(e),
-            LifecycleStoreError::Store(e) => Self::Store(e),
-        }
-    }
-}
-
-impl From<LifecycleStoreError> for LaunchCampaignError {
-    fn from(e: LifecycleStoreError) -> Self {
-        match e {
-            LifecycleStoreError::Rejected(e) => Self::Refused(e),
-            LifecycleStoreError::Store(e) => Self::Store(e),
-        }
-    }
-}
-
-impl From<LifecycleStoreError> for RecordResultError {
-    fn from(e: LifecycleStoreError) -> Self {
-        match e {
-            LifecycleStoreError::Rejected(e) => Self::Refused(e),
-            LifecycleStoreError::Store(e) => Self::Store(e),
-        }
-    }
-}
+from_lifecycle_store_error!(CreateCampaignError, LaunchCampaignError, RecordResultError);
 
 /// Campaigns, scoped by owner.
 #[derive(Clone)]

@@ -34,6 +34,36 @@ macro_rules! from_update_error {
     )*};
 }
 
+/// `From<LifecycleStoreError>` for the error enum of a lifecycle operation: the domain's refusal becomes
+/// its `Refused` variant, a storage failure its `Store` variant.
+macro_rules! from_lifecycle_store_error {
+    ($($error:ident),* $(,)?) => {$(
+        impl From<crate::error::LifecycleStoreError> for $error {
+            fn from(e: crate::error::LifecycleStoreError) -> Self {
+                match e {
+                    crate::error::LifecycleStoreError::Rejected(e) => Self::Refused(e),
+                    crate::error::LifecycleStoreError::Store(e) => Self::Store(e),
+                }
+            }
+        }
+    )*};
+}
+
+/// `From<$found>` (a lookup's error: `NotFound` or `Store`) for the error enums of operations that look
+/// the record up first, which name those outcomes the same way.
+macro_rules! from_lookup_error {
+    ($found:ident => $($error:ident),* $(,)?) => {$(
+        impl From<$found> for $error {
+            fn from(e: $found) -> Self {
+                match e {
+                    $found::NotFound => Self::NotFound,
+                    $found::Store(e) => Self::Store(e),
+                }
+            }
+        }
+    )*};
+}
+
 mod accounts;
 mod campaigns;
 mod contact_filter;

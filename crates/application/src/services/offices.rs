@@ -2,7 +2,7 @@
 //! term (the Serve side of the lifecycle; offices only start by winning a campaign).
 
 use super::{Clock, OrgScope, Patch, Ports, WrongMode};
-use crate::error::{LifecycleStoreError, StoreError};
+use crate::error::StoreError;
 use crate::ports::{Decision, LifecycleStore, OfficeRepository};
 use chrono::NaiveDate;
 use std::sync::Arc;
@@ -78,14 +78,7 @@ pub enum CurrentOfficeError {
     NotFound,
 }
 
-impl From<LifecycleStoreError> for EndOfficeError {
-    fn from(e: LifecycleStoreError) -> Self {
-        match e {
-            LifecycleStoreError::Rejected(e) => Self::Refused(e),
-            LifecycleStoreError::Store(e) => Self::Store(e),
-        }
-    }
-}
+from_lifecycle_store_error!(EndOfficeError);
 
 /// Elected offices, scoped by owner.
 #[derive(Clone)]

@@ -94,14 +94,7 @@ pub enum UpdateOrganizationError {
 
 from_update_error!(UpdateOrganizationError);
 
-impl From<FindOrganizationError> for UpdateOrganizationError {
-    fn from(e: FindOrganizationError) -> Self {
-        match e {
-            FindOrganizationError::NotFound => Self::NotFound,
-            FindOrganizationError::Store(e) => Self::Store(e),
-        }
-    }
-}
+from_lookup_error!(FindOrganizationError => UpdateOrganizationError);
 
 /// Organizations, always the caller's own.
 #[derive(Clone)]

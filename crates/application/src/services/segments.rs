@@ -114,32 +114,7 @@ pub enum CountSegmentError {
     Store(#[from] StoreError),
 }
 
-impl From<FindSegmentError> for UpdateSegmentError {
-    fn from(e: FindSegmentError) -> Self {
-        match e {
-            FindSegmentError::NotFound => Self::NotFound,
-            FindSegmentError::Store(e) => Self::Store(e),
-        }
-    }
-}
-
-impl From<FindSegmentError> for DeleteSegmentError {
-    fn from(e: FindSegmentError) -> Self {
-        match e {
-            FindSegmentError::NotFound => Self::NotFound,
-            FindSegmentError::Store(e) => Self::Store(e),
-        }
-    }
-}
-
-impl From<FindSegmentError> for CountSegmentError {
-    fn from(e: FindSegmentError) -> Self {
-        match e {
-            FindSegmentError::NotFound => Self::NotFound,
-            FindSegmentError::Store(e) => Self::Store(e),
-        }
-    }
-}
+from_lookup_error!(FindSegmentError => UpdateSegmentError, DeleteSegmentError, CountSegmentError);
 
 /// Custom segments of the organization a request acts in.
 #[derive(Clone)]
