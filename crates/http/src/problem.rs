@@ -221,6 +221,48 @@ impl ApiError {
         )
     }
 
+    /// 429 `too_many_requests` with `Retry-After` (a rate or concurrency limit is full).
+    pub fn too_many_requests(detail: impl Into<String>, retry_after_seconds: u32) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            "Too many requests",
+            detail,
+        );
+        e.retry_after = Some(retry_after_seconds.max(1));
+        e
+    }
+
+    /// 408 `request_timeout`: the client did not send its request (headers or body) in time.
+    pub fn request_timeout(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "Request timeout",
+            detail,
+        )
+    }
+
+    /// 414 `uri_too_long`.
+    pub fn uri_too_long(limit: usize) -> Self {
+        Self::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            "URI too long",
+            format!("request targets are limited to {limit} bytes"),
+        )
+    }
+
+    /// 431 `header_fields_too_large`.
+    pub fn header_fields_too_large(detail: impl Into<String>) -> Self {
+        Self::new(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "header_fields_too_large",
+            "Request header fields too large",
+            detail,
+        )
+    }
+
     /// 503 `unavailable` with `Retry-After`.
     pub fn unavailable() -> Self {
         let mut e = Self::new(
