@@ -35,15 +35,20 @@ async fn load_one(
 #[async_trait]
 impl CampaignRepository for PgStore {
     async fn list_for_owner(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError> {
-        let mut conn = self.conn().await?;
-        let rows = campaigns::table
-            .inner_join(organizations::table.on(organizations::id.eq(campaigns::organization_id)))
-            .filter(campaigns::owner_id.eq(owner.as_uuid()))
-            .order((campaigns::created_at.desc(), campaigns::id.desc()))
-            .select((CampaignRow::as_select(), organizations::slug))
-            .load::<Loaded>(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let rows = self
+            .read(async |conn| {
+                campaigns::table
+                    .inner_join(
+                        organizations::table.on(organizations::id.eq(campaigns::organization_id)),
+                    )
+                    .filter(campaigns::owner_id.eq(owner.as_uuid()))
+                    .order((campaigns::created_at.desc(), campaigns::id.desc()))
+                    .select((CampaignRow::as_select(), organizations::slug))
+                    .load::<Loaded>(conn)
+                    .await
+                    .map_err(db_error)
+            })
+            .await?;
         rows.into_iter().map(map).collect()
     }
 
@@ -52,10 +57,8 @@ impl CampaignRepository for PgStore {
         owner: UserId,
         id: CampaignId,
     ) -> Result<Option<(Campaign, Slug)>, StoreError> {
-        let mut conn = self.conn().await?;
-        load_one(&mut conn, owner, id)
-            .await
-            .map_err(db_error)?
+        self.read(async |conn| load_one(conn, owner, id).await.map_err(db_error))
+            .await?
             .map(map)
             .transpose()
     }

@@ -40,6 +40,7 @@ mod organizations;
 mod partitions;
 mod pool;
 mod reference;
+mod retry;
 mod rows;
 mod schema;
 mod segments;

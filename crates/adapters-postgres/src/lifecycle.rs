@@ -232,7 +232,7 @@ async fn apply(conn: &mut AsyncPgConnection, user: UserId, change: &Change) -> R
                 return Err(not_owned("an event"));
             }
             diesel::insert_into(lifecycle_events::table)
-                .values(EventRow::from_domain(event))
+                .values(EventRow::from_domain(event).map_err(TxError::Store)?)
                 .execute(conn)
                 .await
                 .map_err(wrap)?;

@@ -38,20 +38,24 @@ impl OfficeRepository for PgStore {
         &self,
         owner: UserId,
     ) -> Result<Vec<(ElectedOffice, Slug)>, StoreError> {
-        let mut conn = self.conn().await?;
-        let rows = elected_offices::table
-            .inner_join(
-                organizations::table.on(organizations::id.eq(elected_offices::organization_id)),
-            )
-            .filter(elected_offices::owner_id.eq(owner.as_uuid()))
-            .order((
-                elected_offices::created_at.desc(),
-                elected_offices::id.desc(),
-            ))
-            .select((OfficeRow::as_select(), organizations::slug))
-            .load::<Loaded>(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let rows = self
+            .read(async |conn| {
+                elected_offices::table
+                    .inner_join(
+                        organizations::table
+                            .on(organizations::id.eq(elected_offices::organization_id)),
+                    )
+                    .filter(elected_offices::owner_id.eq(owner.as_uuid()))
+                    .order((
+                        elected_offices::created_at.desc(),
+                        elected_offices::id.desc(),
+                    ))
+                    .select((OfficeRow::as_select(), organizations::slug))
+                    .load::<Loaded>(conn)
+                    .await
+                    .map_err(db_error)
+            })
+            .await?;
         rows.into_iter().map(map).collect()
     }
 
@@ -60,10 +64,8 @@ impl OfficeRepository for PgStore {
         owner: UserId,
         id: ElectedOfficeId,
     ) -> Result<Option<(ElectedOffice, Slug)>, StoreError> {
-        let mut conn = self.conn().await?;
-        load_one(&mut conn, owner, id)
-            .await
-            .map_err(db_error)?
+        self.read(async |conn| load_one(conn, owner, id).await.map_err(db_error))
+            .await?
             .map(map)
             .transpose()
     }

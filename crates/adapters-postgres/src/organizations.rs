@@ -269,19 +269,21 @@ impl PgStore {
         column: &'static str,
         value: &str,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
-        let mut conn = self.conn().await?;
-        Sql::new(ORG_SELECT)
-            .uuid(owner.as_uuid())
-            .push(" AND ")
-            .push(column)
-            .push(" = ")
-            .text(value)
-            .get_result::<OrgRow>(&mut conn)
-            .await
-            .optional()
-            .map_err(db_error)?
-            .map(OrgRow::into_domain)
-            .transpose()
+        self.read(async |conn| {
+            Sql::new(ORG_SELECT)
+                .uuid(owner.as_uuid())
+                .push(" AND ")
+                .push(column)
+                .push(" = ")
+                .text(value)
+                .get_result::<OrgRow>(conn)
+                .await
+                .optional()
+                .map_err(db_error)
+        })
+        .await?
+        .map(OrgRow::into_domain)
+        .transpose()
     }
 
     /// The caller and their organization with `slug` in one statement — the fast path of
@@ -294,19 +296,20 @@ impl PgStore {
         claims: &UserClaims,
         slug: &Slug,
     ) -> Result<Option<(User, OrganizationDetails)>, StoreError> {
-        let row = {
-            let mut conn = self.conn().await?;
-            Sql::new(USER_ORG_SELECT_HEAD)
-                .push(ORG_SELECT)
-                .push("u.id AND o.slug = ")
-                .text(slug.as_str())
-                .push(") AS org WHERE u.sub = ")
-                .text(claims.sub.as_str())
-                .get_result::<UserOrgRow>(&mut conn)
-                .await
-                .optional()
-                .map_err(db_error)?
-        };
+        let row = self
+            .read(async |conn| {
+                Sql::new(USER_ORG_SELECT_HEAD)
+                    .push(ORG_SELECT)
+                    .push("u.id AND o.slug = ")
+                    .text(slug.as_str())
+                    .push(") AS org WHERE u.sub = ")
+                    .text(claims.sub.as_str())
+                    .get_result::<UserOrgRow>(conn)
+                    .await
+                    .optional()
+                    .map_err(db_error)
+            })
+            .await?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -367,8 +370,9 @@ struct UserOrgRow {
 #[async_trait]
 impl OrganizationRepository for PgStore {
     async fn list_for_owner(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError> {
-        let mut conn = self.conn().await?;
-        let rows = load_all(&mut conn, owner).await.map_err(db_error)?;
+        let rows = self
+            .read(async |conn| load_all(conn, owner).await.map_err(db_error))
+            .await?;
         map_all(rows)
     }
 

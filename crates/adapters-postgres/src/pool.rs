@@ -64,8 +64,9 @@ pub fn build_pool(
 /// Builds a pool with every setting of `config`. Each new connection gets `statement_timeout` and
 /// `application_name = 'winserve'` from a `post_create` hook.
 pub fn build_pool_with(database_url: &str, config: PoolConfig) -> Result<PgPool, PoolBuildError> {
-    // `Fast` recycling: a connection that broke while pooled fails its next query, which the store
-    // reports as `Unavailable` (503); the default check runs an extra `SELECT 1` round trip per checkout.
+    // `Fast` recycling: no `SELECT 1` round trip per checkout. A connection whose socket closed is still
+    // dropped at checkout (diesel-async's `is_broken`); one that dies under a query fails it as
+    // `Unavailable` (503), and reads then retry once on a fresh connection (`retry.rs`).
     let mut manager_config = ManagerConfig::default();
     manager_config.recycling_method = RecyclingMethod::Fast;
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(

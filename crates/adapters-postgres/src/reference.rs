@@ -206,21 +206,23 @@ impl ReferenceRepository for PgStore {
     }
 
     async fn find_position(&self, id: &BallotReadyId) -> Result<Option<Position>, StoreError> {
-        let mut conn = self.conn().await?;
-        find_position(&mut conn, id.as_str()).await
+        self.read(async |conn| find_position(conn, id.as_str()).await)
+            .await
     }
 
     async fn find_district(&self, id: DistrictId) -> Result<Option<District>, StoreError> {
-        let mut conn = self.conn().await?;
-        districts::table
-            .find(id.as_uuid())
-            .select(DistrictRow::as_select())
-            .first::<DistrictRow>(&mut conn)
-            .await
-            .optional()
-            .map_err(db_error)?
-            .map(DistrictRow::into_domain)
-            .transpose()
+        self.read(async |conn| {
+            districts::table
+                .find(id.as_uuid())
+                .select(DistrictRow::as_select())
+                .first::<DistrictRow>(conn)
+                .await
+                .optional()
+                .map_err(db_error)
+        })
+        .await?
+        .map(DistrictRow::into_domain)
+        .transpose()
     }
 
     async fn search_positions<'a>(
@@ -229,16 +231,16 @@ impl ReferenceRepository for PgStore {
         query: Option<&'a str>,
         page: PageRequest,
     ) -> Result<Page<Position>, StoreError> {
-        let mut conn = self.conn().await?;
         let state = state.map(StateCode::as_str);
         let pattern = query.map(contains_pattern);
         let (limit, offset) = offset(page);
+        let (total, rows) = self.read(async |conn| {
         let total = diesel::sql_query(format!(
             "SELECT count(*) AS count FROM positions p{POSITION_FILTER}"
         ))
         .bind::<Nullable<Text>, _>(state)
         .bind::<Nullable<Text>, _>(pattern.as_deref())
-        .get_result::<Count>(&mut conn)
+        .get_result::<Count>(conn)
         .await
         .map_err(db_error)?;
         let rows = diesel::sql_query(format!(
@@ -248,9 +250,11 @@ impl ReferenceRepository for PgStore {
         .bind::<Nullable<Text>, _>(pattern.as_deref())
         .bind::<BigInt, _>(limit)
         .bind::<BigInt, _>(offset)
-        .load::<PositionJoinRow>(&mut conn)
+        .load::<PositionJoinRow>(conn)
         .await
         .map_err(db_error)?;
+        Ok((total, rows))
+        }).await?;
         Ok(Page {
             items: rows
                 .into_iter()
@@ -267,18 +271,18 @@ impl ReferenceRepository for PgStore {
         query: Option<&'a str>,
         page: PageRequest,
     ) -> Result<Page<DistrictSummary>, StoreError> {
-        let mut conn = self.conn().await?;
         let state = state.map(StateCode::as_str);
         let l2_type = l2_type.map(L2Type::as_str);
         let pattern = query.map(contains_pattern);
         let (limit, offset) = offset(page);
+        let (total, rows) = self.read(async |conn| {
         let total = diesel::sql_query(format!(
             "SELECT count(*) AS count FROM districts d{DISTRICT_FILTER}"
         ))
         .bind::<Nullable<Text>, _>(state)
         .bind::<Nullable<Text>, _>(l2_type)
         .bind::<Nullable<Text>, _>(pattern.as_deref())
-        .get_result::<Count>(&mut conn)
+        .get_result::<Count>(conn)
         .await
         .map_err(db_error)?;
         let rows = diesel::sql_query(format!(
@@ -292,9 +296,11 @@ impl ReferenceRepository for PgStore {
         .bind::<Nullable<Text>, _>(pattern.as_deref())
         .bind::<BigInt, _>(limit)
         .bind::<BigInt, _>(offset)
-        .load::<DistrictCountRow>(&mut conn)
+        .load::<DistrictCountRow>(conn)
         .await
         .map_err(db_error)?;
+        Ok((total, rows))
+        }).await?;
         let items = rows
             .into_iter()
             .map(|r| {

@@ -220,18 +220,32 @@ pub(crate) struct EventRow {
     pub organization_id: Uuid,
     pub campaign_id: Option<Uuid>,
     pub elected_office_id: Option<Uuid>,
+    pub removed_party_criteria: Option<serde_json::Value>,
 }
 
 impl EventRow {
-    pub fn from_domain(e: &LifecycleEvent) -> Self {
-        Self {
+    pub fn from_domain(e: &LifecycleEvent) -> Result<Self, StoreError> {
+        // A win always stores its (maybe empty) list; other kinds store none, and a list on them is left
+        // for the CHECK constraint to refuse rather than silently dropped.
+        let removed =
+            if e.kind == LifecycleEventKind::CampaignWon || !e.removed_party_criteria.is_empty() {
+                Some(
+                    serde_json::to_value(&e.removed_party_criteria).map_err(|err| {
+                        StoreError::internal(format!("cannot encode removed party criteria: {err}"))
+                    })?,
+                )
+            } else {
+                None
+            };
+        Ok(Self {
             user_id: e.user_id.as_uuid(),
             kind: e.kind.as_str().to_owned(),
             at: e.at,
             organization_id: e.organization_id.as_uuid(),
             campaign_id: e.campaign_id.map(|c| c.as_uuid()),
             elected_office_id: e.elected_office_id.map(|o| o.as_uuid()),
-        }
+            removed_party_criteria: removed,
+        })
     }
 
     pub fn into_domain(self) -> Result<LifecycleEvent, StoreError> {
@@ -243,6 +257,11 @@ impl EventRow {
             organization_id: OrganizationId::from_uuid(self.organization_id),
             campaign_id: self.campaign_id.map(CampaignId::from_uuid),
             elected_office_id: self.elected_office_id.map(ElectedOfficeId::from_uuid),
+            removed_party_criteria: match self.removed_party_criteria {
+                Some(json) => serde_json::from_value(json)
+                    .map_err(|e| corrupt("removed party criteria", e))?,
+                None => Vec::new(),
+            },
         })
     }
 }

@@ -161,6 +161,8 @@ diesel::table! {
         campaign_id -> Nullable<Uuid>,
         /// Office.
         elected_office_id -> Nullable<Uuid>,
+        /// On `campaign_won`: the party criteria removed from the copied segments, as a JSON array.
+        removed_party_criteria -> Nullable<Jsonb>,
     }
 }
 

@@ -62,14 +62,17 @@ fn map(row: SegmentRow) -> Result<Segment, StoreError> {
 #[async_trait]
 impl SegmentRepository for PgStore {
     async fn list(&self, organization: OrganizationId) -> Result<Vec<Segment>, StoreError> {
-        let mut conn = self.conn().await?;
-        let rows = segments::table
-            .filter(segments::organization_id.eq(organization.as_uuid()))
-            .order((segments::name.asc(), segments::id.asc()))
-            .select(SegmentRow::as_select())
-            .load(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let rows = self
+            .read(async |conn| {
+                segments::table
+                    .filter(segments::organization_id.eq(organization.as_uuid()))
+                    .order((segments::name.asc(), segments::id.asc()))
+                    .select(SegmentRow::as_select())
+                    .load(conn)
+                    .await
+                    .map_err(db_error)
+            })
+            .await?;
         rows.into_iter().map(map).collect()
     }
 
@@ -78,17 +81,19 @@ impl SegmentRepository for PgStore {
         organization: OrganizationId,
         id: SegmentId,
     ) -> Result<Option<Segment>, StoreError> {
-        let mut conn = self.conn().await?;
-        segments::table
-            .filter(segments::organization_id.eq(organization.as_uuid()))
-            .filter(segments::id.eq(id.as_uuid()))
-            .select(SegmentRow::as_select())
-            .first(&mut conn)
-            .await
-            .optional()
-            .map_err(db_error)?
-            .map(map)
-            .transpose()
+        self.read(async |conn| {
+            segments::table
+                .filter(segments::organization_id.eq(organization.as_uuid()))
+                .filter(segments::id.eq(id.as_uuid()))
+                .select(SegmentRow::as_select())
+                .first(conn)
+                .await
+                .optional()
+                .map_err(db_error)
+        })
+        .await?
+        .map(map)
+        .transpose()
     }
 
     async fn create(&self, segment: &Segment) -> Result<Segment, SegmentError> {

@@ -68,19 +68,24 @@ fn user_by_sub(sub: &str) -> Sql {
 #[async_trait]
 impl UserRepository for PgStore {
     async fn upsert_from_claims(&self, claims: &UserClaims) -> Result<User, StoreError> {
-        let mut conn = self.conn().await?;
-        // The common case — a known user whose token says nothing new — is a read: an upsert that
-        // changes nothing still takes a row lock and a transaction id and flushes WAL on every request.
-        let known = user_by_sub(claims.sub.as_str())
-            .get_result::<UserRow>(&mut conn)
-            .await
-            .optional()
-            .map_err(db_error)?;
+        // The common case — a known user whose token says nothing new — is a read (retried once if the
+        // database went away): an upsert that changes nothing still takes a row lock and a transaction
+        // id and flushes WAL on every request.
+        let known = self
+            .read(async |conn| {
+                user_by_sub(claims.sub.as_str())
+                    .get_result::<UserRow>(conn)
+                    .await
+                    .optional()
+                    .map_err(db_error)
+            })
+            .await?;
         if let Some(row) = known
             && claims_unchanged(claims, &row)
         {
             return row.into_domain();
         }
+        let mut conn = self.conn().await?;
         // One statement, safe under concurrent first requests: the unique subject makes the losers of the
         // race update (or leave alone) the winner's row. Names and email are refreshed only when the token
         // carries them, and the row is written only when something changed.

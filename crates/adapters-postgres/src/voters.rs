@@ -58,14 +58,15 @@ impl VoterRepository for PgStore {
     }
 
     async fn count_in_district(&self, district: DistrictId) -> Result<u64, StoreError> {
-        let mut conn = self.conn().await?;
-        let row = diesel::sql_query(
+        let row = self.read(async |conn| {
+        diesel::sql_query(
             "SELECT coalesce(sum(voters), 0)::bigint AS count FROM district_facets WHERE district_id = $1",
         )
         .bind::<SqlUuid, _>(district.as_uuid())
-        .get_result::<Count>(&mut conn)
+        .get_result::<Count>(conn)
         .await
-        .map_err(db_error)?;
+        .map_err(db_error)
+        }).await?;
         Ok(u64::try_from(row.count).unwrap_or(0))
     }
 }

@@ -298,10 +298,14 @@ impl UserLifecycle {
 
     /// The office that came from `campaign` (its provenance, from the log).
     pub fn office_won_by(&self, campaign: CampaignId) -> Option<ElectedOfficeId> {
+        self.won_event(campaign).and_then(|e| e.elected_office_id)
+    }
+
+    /// The `campaign_won` event of `campaign`, if it was won.
+    pub fn won_event(&self, campaign: CampaignId) -> Option<&LifecycleEvent> {
         self.events
             .iter()
             .find(|e| e.kind == LifecycleEventKind::CampaignWon && e.campaign_id == Some(campaign))
-            .and_then(|e| e.elected_office_id)
     }
 
     /// Applies `changes` in memory, as storage would.
@@ -392,14 +396,33 @@ fn event(
     campaign_id: Option<CampaignId>,
     elected_office_id: Option<ElectedOfficeId>,
 ) -> Change {
-    Change::AppendEvent(LifecycleEvent {
+    Change::AppendEvent(log_entry(
+        kind,
+        state,
+        at,
+        organization_id,
+        campaign_id,
+        elected_office_id,
+    ))
+}
+
+fn log_entry(
+    kind: LifecycleEventKind,
+    state: &UserLifecycle,
+    at: DateTime<Utc>,
+    organization_id: OrganizationId,
+    campaign_id: Option<CampaignId>,
+    elected_office_id: Option<ElectedOfficeId>,
+) -> LifecycleEvent {
+    LifecycleEvent {
         kind,
         at,
         user_id: state.user_id,
         organization_id,
         campaign_id,
         elected_office_id,
-    })
+        removed_party_criteria: Vec::new(),
+    }
 }
 
 fn new_organization(
@@ -560,8 +583,10 @@ pub fn decide_result(
                 campaign.status.as_str(),
             ));
         }
-        // The same result again: report what happened the first time, change nothing.
-        let office = state.office_won_by(campaign.id);
+        // The same result again: report what happened the first time — read from the log, whatever
+        // this call's `sworn_in_date` or `copy_segments` say — and change nothing (ADR 0004).
+        let won = state.won_event(campaign.id);
+        let office = won.and_then(|e| e.elected_office_id);
         let organization_id = office
             .and_then(|o| state.office(o))
             .map_or(record.organization.id, |o| o.organization.id);
@@ -571,7 +596,9 @@ pub fn decide_result(
                 campaign_id: campaign.id,
                 elected_office_id: office,
                 organization_id,
-                removed_party_criteria: vec![],
+                removed_party_criteria: won
+                    .map(|e| e.removed_party_criteria.clone())
+                    .unwrap_or_default(),
             },
         });
     }
@@ -650,14 +677,42 @@ pub fn decide_result(
         created_at: now,
         updated_at: now,
     };
-    let mut events = vec![event(
-        kind,
-        state,
-        now,
-        campaign_org,
-        Some(campaign.id),
-        Some(office.id),
-    )];
+
+    let mut removed_party_criteria = vec![];
+    let mut copies = vec![];
+    if cmd.copy_segments {
+        let policy = PartyPolicy::for_mode(Mode::Serve);
+        for segment in state
+            .segments
+            .iter()
+            .filter(|s| s.organization_id == campaign_org)
+        {
+            let copy = Segment {
+                id: SegmentId::from_uuid(new_id()),
+                organization_id: serve_org.id,
+                created_at: now,
+                updated_at: now,
+                ..segment.clone()
+            };
+            let (copy, removed) = policy.strip(copy);
+            removed_party_criteria.extend(removed);
+            copies.push(Change::InsertSegment(copy));
+        }
+    }
+
+    // The win's event records the removed criteria: a repeated result answers them from the log.
+    let won = LifecycleEvent {
+        removed_party_criteria: removed_party_criteria.clone(),
+        ..log_entry(
+            kind,
+            state,
+            now,
+            campaign_org,
+            Some(campaign.id),
+            Some(office.id),
+        )
+    };
+    let mut events = vec![Change::AppendEvent(won)];
 
     // Re-election: the previous term in the same position ends in the same transaction, before the new
     // one starts (storage allows one active office per user and position).
@@ -683,28 +738,6 @@ pub fn decide_result(
                 None,
                 Some(prev.office.id),
             ));
-        }
-    }
-
-    let mut removed_party_criteria = vec![];
-    let mut copies = vec![];
-    if cmd.copy_segments {
-        let policy = PartyPolicy::for_mode(Mode::Serve);
-        for segment in state
-            .segments
-            .iter()
-            .filter(|s| s.organization_id == campaign_org)
-        {
-            let copy = Segment {
-                id: SegmentId::from_uuid(new_id()),
-                organization_id: serve_org.id,
-                created_at: now,
-                updated_at: now,
-                ..segment.clone()
-            };
-            let (copy, removed) = policy.strip(copy);
-            removed_party_criteria.extend(removed);
-            copies.push(Change::InsertSegment(copy));
         }
     }
 
@@ -770,4 +803,89 @@ pub fn decide_end_office(
         ],
         outcome,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PartyGroup, SegmentCriteria, SegmentName};
+    use chrono::TimeZone;
+
+    /// A user with an active campaign whose organization has a segment with a party criterion.
+    fn launched_with_partisan_segment(
+        now: DateTime<Utc>,
+        ids: &mut dyn FnMut() -> Uuid,
+    ) -> (UserLifecycle, CampaignId) {
+        let mut state = UserLifecycle::new(UserId::from_uuid(Uuid::from_u128(1)));
+        let create = CreateCampaign {
+            organization: OrganizationDraft {
+                custom_position_name: Some(CustomPositionName::new("Mayor").unwrap()),
+                ..Default::default()
+            },
+            details: CampaignDetails::default(),
+        };
+        let created = decide_create_campaign(&state, &create, now, ids).unwrap();
+        state.apply(&created.changes);
+        let CampaignDecided {
+            campaign_id,
+            organization_id,
+        } = created.outcome;
+        state.apply(&decide_launch(&state, campaign_id, now).unwrap().changes);
+        state.segments.push(Segment {
+            id: SegmentId::from_uuid(ids()),
+            organization_id,
+            name: SegmentName::new("Base").unwrap(),
+            criteria: SegmentCriteria {
+                party: Some(vec![PartyGroup::Republican]),
+                ..Default::default()
+            },
+            created_at: now,
+            updated_at: now,
+        });
+        (state, campaign_id)
+    }
+
+    #[test]
+    fn a_repeated_win_answers_exactly_the_first_answer_whatever_its_options() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 4, 12, 0, 0).unwrap();
+        let mut next = 0x100_u128;
+        let mut ids = move || {
+            next += 1;
+            Uuid::from_u128(next)
+        };
+        let (mut state, campaign_id) = launched_with_partisan_segment(now, &mut ids);
+        let win = RecordResult {
+            campaign_id,
+            outcome: CampaignOutcome::Won,
+            sworn_in_date: NaiveDate::from_ymd_opt(2027, 1, 2),
+            copy_segments: true,
+        };
+        let first = decide_result(&state, &win, now, &mut ids).unwrap();
+        assert_eq!(first.outcome.removed_party_criteria.len(), 1);
+        assert_eq!(first.outcome.removed_party_criteria[0].name, "Base");
+        state.apply(&first.changes);
+
+        let later = now + chrono::Duration::minutes(5);
+        let replays = [
+            win.clone(),
+            RecordResult {
+                copy_segments: false,
+                ..win.clone()
+            },
+            RecordResult {
+                sworn_in_date: NaiveDate::from_ymd_opt(2027, 2, 3),
+                ..win.clone()
+            },
+            RecordResult {
+                sworn_in_date: None,
+                copy_segments: false,
+                ..win
+            },
+        ];
+        for replay in replays {
+            let again = decide_result(&state, &replay, later, &mut ids).unwrap();
+            assert!(again.changes.is_empty(), "{:?}", again.changes);
+            assert_eq!(again.outcome, first.outcome, "replay of {replay:?}");
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Users and the lifecycle log.
 
-use crate::{CampaignId, ElectedOfficeId, OrganizationId, Subject, UserId};
+use crate::{CampaignId, ElectedOfficeId, OrganizationId, RemovedPartyCriteria, Subject, UserId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +103,11 @@ pub struct LifecycleEvent {
     pub campaign_id: Option<CampaignId>,
     /// The office involved.
     pub elected_office_id: Option<ElectedOfficeId>,
+    /// On `campaign_won`: the party criteria removed from the segments copied into the new Serve
+    /// organization — part of the win's answer, kept so that recording the win again answers exactly
+    /// what the first call did. Empty on every other kind.
+    #[serde(default)]
+    pub removed_party_criteria: Vec<RemovedPartyCriteria>,
 }
 
 #[cfg(test)]

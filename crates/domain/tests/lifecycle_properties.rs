@@ -390,11 +390,24 @@ fn check_copied_segments(
         prop_assert!(inserted.is_empty(), "segments inserted outside a win");
         return Ok(());
     };
-    if t.changes.is_empty() || !r.copy_segments {
-        prop_assert!(
-            inserted.is_empty(),
-            "segments copied without copy_segments or on a repeat"
-        );
+    if t.changes.is_empty() {
+        prop_assert!(inserted.is_empty(), "segments copied on a repeat");
+        // A repeat answers the first win's removals, as recorded with its `campaign_won` event.
+        let first = before.won_event(r.campaign_id).unwrap();
+        prop_assert_eq!(removed_party_criteria, &first.removed_party_criteria);
+        return Ok(());
+    }
+    // The first win records its removals with its `campaign_won` event, for repeats to answer.
+    let won = t.changes.iter().find_map(|c| match c {
+        Change::AppendEvent(e) if e.kind == LifecycleEventKind::CampaignWon => Some(e),
+        _ => None,
+    });
+    prop_assert_eq!(
+        won.map(|e| &e.removed_party_criteria),
+        Some(removed_party_criteria)
+    );
+    if !r.copy_segments {
+        prop_assert!(inserted.is_empty(), "segments copied without copy_segments");
         prop_assert!(removed_party_criteria.is_empty());
         return Ok(());
     }

@@ -52,6 +52,7 @@ async fn verified_claims(
             ApiError::unauthorized("the Authorization header must be 'Bearer <token>'")
         })?;
     let claims = state.auth.verify(token).await?;
+    state.limits.check_rate(&claims.sub)?;
     let sub = Subject::new(&claims.sub)
         .map_err(|_| ApiError::unauthorized("the token's subject is not valid"))?;
     let user_claims = UserClaims {

@@ -22,9 +22,13 @@ where
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         // Two steps, so that only real syntax errors are 400: a value of the wrong JSON type (`[1]` where
         // a list of names is expected) is a validation error of a well-formed body.
-        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(req, state)
-            .await
-            .map_err(json_rejection)?;
+        let deadline = body_deadline(&req);
+        let axum::Json(value) = within(
+            deadline,
+            axum::Json::<serde_json::Value>::from_request(req, state),
+        )
+        .await?
+        .map_err(json_rejection)?;
         serde_path_to_error::deserialize(value)
             .map(Self)
             .map_err(|e| {
@@ -38,6 +42,30 @@ where
                 ApiError::validation(field, message)
             })
     }
+}
+
+/// The deadline by which a request's body must have arrived (read by the body extractors, which answer
+/// 408 `request_timeout` past it).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyDeadline(pub tokio::time::Instant);
+
+fn body_deadline(req: &Request) -> Option<tokio::time::Instant> {
+    req.extensions().get::<BodyDeadline>().map(|d| d.0)
+}
+
+/// Reads a body by `deadline` (set by the router from `WINSERVE_BODY_TIMEOUT`), else 408
+/// `request_timeout`.
+async fn within<T>(
+    deadline: Option<tokio::time::Instant>,
+    read: impl std::future::Future<Output = T>,
+) -> Result<T, ApiError> {
+    let Some(deadline) = deadline else {
+        return Ok(read.await);
+    };
+    tokio::time::timeout_at(deadline, read).await.map_err(|_| {
+        metrics::counter!("winserve_http_rejected_total", "reason" => "body_timeout").increment(1);
+        ApiError::request_timeout("the request body did not arrive in time")
+    })
 }
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
@@ -78,8 +106,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
+        let deadline = body_deadline(&req);
+        let bytes = within(deadline, axum::body::Bytes::from_request(req, state))
+            .await?
             .map_err(|rejection| {
                 if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
                     ApiError::payload_too_large()

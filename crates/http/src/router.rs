@@ -1,6 +1,7 @@
 //! The router: every endpoint, the OpenAPI document generated from the handlers, and the production
 //! layers (request ids, tracing, timeout, body limit, panic catching).
 
+use crate::extract::BodyDeadline;
 use crate::problem::ApiError;
 use crate::routes::{campaigns, contacts, health, me, offices, organizations, reference, segments};
 use crate::state::AppState;
@@ -22,8 +23,18 @@ use utoipa_axum::routes;
 /// The largest request body accepted.
 pub const BODY_LIMIT: usize = 1024 * 1024;
 
-/// Requests taking longer than this are answered with 503 `unavailable`.
+/// Requests taking longer than this (besides the time their body may take to arrive) are answered with
+/// 503 `unavailable`.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The longest request target (path and query) accepted; longer is 414 `uri_too_long`.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// The most header lines accepted; more is 431 `header_fields_too_large`.
+pub const MAX_HEADERS: usize = 100;
+
+/// The largest header section accepted (names, values and separators); larger is 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -101,7 +112,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
 
 /// The OpenAPI document of every endpoint.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_routes().into_openapi()
+    let mut doc = api_routes().into_openapi();
+    crate::openapi_responses::document_errors(&mut doc);
+    doc
 }
 
 async fn not_found() -> ApiError {
@@ -112,8 +125,27 @@ async fn method_not_allowed() -> ApiError {
     ApiError::method_not_allowed()
 }
 
-async fn timeout(request: Request, next: Next) -> Response {
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+/// Whether a request announces a body (a length above zero, or chunks).
+fn has_body(request: &Request) -> bool {
+    let headers = request.headers();
+    headers.contains_key(axum::http::header::TRANSFER_ENCODING)
+        || headers
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0")
+}
+
+async fn timeout(body_timeout: Duration, mut request: Request, next: Next) -> Response {
+    // The handler's time starts once the body is in: a slow body is the client's 408, not our 503.
+    let limit = if has_body(&request) {
+        request
+            .extensions_mut()
+            .insert(BodyDeadline(tokio::time::Instant::now() + body_timeout));
+        REQUEST_TIMEOUT + body_timeout
+    } else {
+        REQUEST_TIMEOUT
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!("request timed out");
@@ -122,13 +154,72 @@ async fn timeout(request: Request, next: Next) -> Response {
     }
 }
 
+/// 414 and 431 as problem+json, for targets and header sections that hyper's own (larger) limits let
+/// through.
+async fn header_limits(request: Request, next: Next) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |p| p.as_str().len());
+    if target > MAX_URI_BYTES {
+        metrics::counter!("winserve_http_rejected_total", "reason" => "uri_too_long").increment(1);
+        return ApiError::uri_too_long(MAX_URI_BYTES).into_response();
+    }
+    let headers = request.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        metrics::counter!("winserve_http_rejected_total", "reason" => "header_fields_too_large")
+            .increment(1);
+        return ApiError::header_fields_too_large(format!(
+            "requests are limited to {MAX_HEADERS} header lines and {MAX_HEADER_BYTES} bytes of headers"
+        ))
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// Request count, latency and in-flight gauge by route template, method and status class.
+async fn record_metrics(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().as_str().to_owned();
+    let in_flight = metrics::gauge!("winserve_http_requests_in_flight");
+    in_flight.increment(1.0);
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    in_flight.decrement(1.0);
+    let status = match response.status().as_u16() {
+        100..=199 => "1xx",
+        200..=299 => "2xx",
+        300..=399 => "3xx",
+        400..=499 => "4xx",
+        _ => "5xx",
+    };
+    let labels = [
+        ("route", route),
+        ("method", method),
+        ("status", status.to_owned()),
+    ];
+    metrics::counter!("winserve_http_requests_total", &labels).increment(1);
+    metrics::histogram!("winserve_http_request_duration_seconds", &labels)
+        .record(started.elapsed().as_secs_f64());
+    response
+}
+
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::internal("a handler panicked").into_response()
 }
 
 /// The complete application: routes, the OpenAPI document at `/v1/openapi.json`, and the layers.
 pub fn router(state: AppState) -> axum::Router {
-    let (router, doc) = api_routes().split_for_parts();
+    let body_timeout = state.limits.config().body_timeout;
+    let (router, mut doc) = api_routes().split_for_parts();
+    crate::openapi_responses::document_errors(&mut doc);
     let doc = std::sync::Arc::new(doc);
     router
         .route(
@@ -142,7 +233,11 @@ pub fn router(state: AppState) -> axum::Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(timeout))
+        .layer(middleware::from_fn(record_metrics))
+        .layer(middleware::from_fn(move |request, next| {
+            timeout(body_timeout, request, next)
+        }))
+        .layer(middleware::from_fn(header_limits))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(

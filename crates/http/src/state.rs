@@ -1,6 +1,7 @@
 //! The state shared by every handler.
 
 use crate::auth::Authenticator;
+use crate::limits::Limits;
 use std::sync::Arc;
 use winserve_application::Services;
 
@@ -12,4 +13,6 @@ pub struct AppState {
     pub services: Services,
     /// Verifies bearer tokens.
     pub auth: Arc<Authenticator>,
+    /// The per-user rate limit, the export slots and the body timeout.
+    pub limits: Arc<Limits>,
 }

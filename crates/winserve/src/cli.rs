@@ -1,8 +1,8 @@
 //! The commands of the `winserve` binary. Each returns a [`CliError`] on failure, whose message is
 //! the one the user reads.
 
-use crate::config::Config;
-use crate::error::{CliError, TtlError};
+use crate::config::{Config, ServeSettings, parse_ttl};
+use crate::error::CliError;
 use crate::local_pg::{self, PrivateCluster};
 use crate::wiring;
 use std::io::IsTerminal;
@@ -13,6 +13,7 @@ use winserve_adapters_postgres as pg;
 use winserve_application::Services;
 use winserve_domain::StateCode;
 use winserve_http::auth::{Authenticator, Claims, now_ts};
+use winserve_http::limits::{Limits, LimitsConfig};
 use winserve_http::router::router;
 use winserve_http::state::AppState;
 use winserve_voter_file::import::positions;
@@ -26,31 +27,6 @@ pub fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .try_init();
-}
-
-/// Parses a lifetime such as `90s`, `30m`, `1h` or `7d` (a bare number is seconds).
-pub fn parse_ttl(value: &str) -> Result<Duration, TtlError> {
-    let value = value.trim();
-    let not_a_lifetime = || TtlError::NotALifetime {
-        value: value.to_owned(),
-    };
-    let (digits, unit) = value.split_at(
-        value
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(value.len()),
-    );
-    let n: u64 = digits.parse().map_err(|_| not_a_lifetime())?;
-    let seconds = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
-        _ => return Err(not_a_lifetime()),
-    };
-    if seconds == 0 {
-        return Err(TtlError::NotPositive);
-    }
-    Ok(Duration::from_secs(seconds))
 }
 
 /// Builds the authenticator from the configuration, or says which variable to set.
@@ -356,8 +332,9 @@ pub async fn serve(demo: bool, migrate: bool) -> Result<(), CliError> {
         eprintln!("WINSERVE_JWT_SECRET is unset: using a random secret for this demo run.");
     }
     let auth = authenticator(&config)?;
+    let settings = ServeSettings::from_env()?;
     let cluster = choose_database(&mut config)?;
-    let result = run_server(&config, auth, demo, migrate).await;
+    let result = run_server(&config, &settings, auth, demo, migrate).await;
     if let Some(cluster) = cluster {
         cluster.stop();
     }
@@ -366,6 +343,7 @@ pub async fn serve(demo: bool, migrate: bool) -> Result<(), CliError> {
 
 async fn run_server(
     config: &Config,
+    settings: &ServeSettings,
     auth: Authenticator,
     demo: bool,
     migrate: bool,
@@ -373,9 +351,24 @@ async fn run_server(
     if migrate {
         prepare_database(&config.database_url).await?;
     }
+    let (services, pool) =
+        wiring::postgres_services_and_pool(&config.database_url).map_err(CliError::Pool)?;
+    if let Some(bind) = &settings.metrics_bind {
+        crate::observability::serve(bind, crate::observability::install()?, pool).await?;
+    }
+    let limits = if demo {
+        // The demo is one person trying things out: no rate limit in the way.
+        LimitsConfig {
+            rate_per_minute: 0,
+            ..settings.limits
+        }
+    } else {
+        settings.limits
+    };
     let state = AppState {
-        services: services(&config.database_url)?,
+        services,
         auth: Arc::new(auth),
+        limits: Arc::new(Limits::new(limits)),
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await
@@ -387,10 +380,8 @@ async fn run_server(
         crate::demo::load_and_introduce(&state.services.imports, &state.auth, config).await?;
     }
     tracing::info!(address = %config.bind, "winserve is listening");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(CliError::Server)
+    crate::server::serve(listener, router(state), settings.server, shutdown_signal()).await;
+    Ok(())
 }
 
 #[cfg(test)]

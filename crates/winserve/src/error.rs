@@ -11,7 +11,19 @@ use winserve_http::auth::AuthConfigError;
 use winserve_voter_file::import::ImportError;
 use winserve_voter_file::load::LoadError;
 
-/// Why a token lifetime such as `30m` was rejected ([`crate::cli::parse_ttl`]).
+/// A setting that cannot be read: the variable, its value and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}={value:?} is not valid: expected {expected}")]
+pub struct SettingError {
+    /// The environment variable.
+    pub variable: &'static str,
+    /// Its value.
+    pub value: String,
+    /// What it should look like.
+    pub expected: &'static str,
+}
+
+/// Why a token lifetime such as `30m` was rejected ([`crate::config::parse_ttl`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TtlError {
     /// Not a number followed by `s`, `m`, `h` or `d`.
@@ -88,9 +100,12 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
-    /// The server stopped with an error.
-    #[error("server error: {0}")]
-    Server(#[source] std::io::Error),
+    /// A setting of `serve` in the environment is malformed.
+    #[error(transparent)]
+    Setting(#[from] SettingError),
+    /// The metrics recorder could not be installed.
+    #[error("cannot install the metrics recorder: {0}")]
+    Metrics(String),
     /// A value of the demo world is invalid (a bug in the demo data).
     #[error("demo data is invalid: {0}")]
     DemoData(#[source] InvalidValue),
@@ -191,7 +206,18 @@ mod tests {
                 },
                 "cannot listen on 127.0.0.1:8080: denied",
             ),
-            (CliError::Server(io()), "server error: denied"),
+            (
+                CliError::Setting(SettingError {
+                    variable: "WINSERVE_RATE_LIMIT",
+                    value: "x".into(),
+                    expected: "a number",
+                }),
+                "WINSERVE_RATE_LIMIT=\"x\" is not valid: expected a number",
+            ),
+            (
+                CliError::Metrics("already installed".into()),
+                "cannot install the metrics recorder: already installed",
+            ),
             (
                 CliError::DemoData(InvalidValue::new("state", "bad")),
                 "demo data is invalid: state: bad",

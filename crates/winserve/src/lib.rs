@@ -10,4 +10,6 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod local_pg;
+pub mod observability;
+pub mod server;
 pub mod wiring;

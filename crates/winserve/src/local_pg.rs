@@ -63,6 +63,7 @@ pub enum LocalPgError {
 pub struct PrivateCluster {
     bin: PathBuf,
     data: PathBuf,
+    port: u16,
     as_postgres_user: bool,
 }
 
@@ -106,6 +107,11 @@ impl PrivateCluster {
     /// Initialises (first time) and starts a cluster in `data`, listening on 127.0.0.1:[`PRIVATE_PORT`].
     /// PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` OS user.
     pub fn start(data: &Path) -> Result<Self, LocalPgError> {
+        Self::start_on(data, PRIVATE_PORT)
+    }
+
+    /// [`PrivateCluster::start`] on another port (the fault tests run clusters of their own).
+    pub fn start_on(data: &Path, port: u16) -> Result<Self, LocalPgError> {
         let bin = find_server_binaries().ok_or(LocalPgError::NotInstalled)?;
         std::fs::create_dir_all(data).map_err(|source| LocalPgError::CreateDataDir {
             path: data.to_path_buf(),
@@ -120,6 +126,7 @@ impl PrivateCluster {
         let cluster = Self {
             bin,
             data,
+            port,
             as_postgres_user: is_root(),
         };
         if cluster.as_postgres_user {
@@ -146,7 +153,7 @@ impl PrivateCluster {
             )?;
         }
         let options = format!(
-            "-p {PRIVATE_PORT} -c listen_addresses=127.0.0.1 -k {}",
+            "-p {port} -c listen_addresses=127.0.0.1 -k {}",
             cluster.data_str()
         );
         let log = cluster.data.join("server.log");
@@ -200,7 +207,33 @@ impl PrivateCluster {
 
     /// The database URL of the cluster's `winserve` database.
     pub fn database_url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{PRIVATE_PORT}/winserve")
+        format!("postgres://postgres@127.0.0.1:{}/winserve", self.port)
+    }
+
+    /// The port the cluster listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Restarts the cluster with a fast shutdown (`pg_ctl restart -m fast`, waiting until it accepts
+    /// connections again): every backend is terminated (SQLSTATE 57P01), as in a real restart.
+    pub fn restart(&self) -> Result<(), LocalPgError> {
+        let pg_ctl = self.bin.join("pg_ctl");
+        let log = self.data.join("server.log");
+        self.run(
+            &pg_ctl.to_string_lossy(),
+            &[
+                "-D",
+                &self.data_str(),
+                "-m",
+                "fast",
+                "-l",
+                &log.to_string_lossy(),
+                "-w",
+                "restart",
+            ],
+            true,
+        )
     }
 
     /// The data directory.

@@ -52,12 +52,15 @@ impl PgStore {
         .push(" AND a.data_version = ");
         let sql =
             current_version(sql, &filter.district.state).push(" ORDER BY a.position DESC LIMIT 1");
-        let mut conn = self.conn().await?;
-        let rows: Vec<(String, String, uuid::Uuid, i64, i64)> = sql
-            .typed::<(Text, Text, SqlUuid, BigInt, BigInt)>()
-            .load(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let rows: Vec<(String, String, uuid::Uuid, i64, i64)> = self
+            .read(async |conn| {
+                sql.clone()
+                    .typed::<(Text, Text, SqlUuid, BigInt, BigInt)>()
+                    .load(conn)
+                    .await
+                    .map_err(db_error)
+            })
+            .await?;
         Ok(rows.into_iter().next().map(
             |(last_name_key, first_name_key, voter_id, version, position)| Anchor {
                 cursor: ContactCursor {

@@ -115,12 +115,15 @@ impl ContactRepository for PgStore {
         policy: PartyPolicy,
         id: VoterId,
     ) -> Result<Option<Voter>, StoreError> {
-        let mut conn = self.conn().await?;
-        let rows: Vec<ContactTuple> = find_sql(district, policy, id)
-            .typed::<ContactSql>()
-            .load(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let rows: Vec<ContactTuple> = self
+            .read(async |conn| {
+                find_sql(district, policy, id)
+                    .typed::<ContactSql>()
+                    .load(conn)
+                    .await
+                    .map_err(db_error)
+            })
+            .await?;
         rows.into_iter()
             .next()
             .map(|row| ContactRow::from(row).into_voter())

@@ -114,12 +114,15 @@ impl PgStore {
         per_page: u32,
         start: &PageStart<'_>,
     ) -> Result<Vec<(i64, Option<i64>, ContactRow)>, StoreError> {
-        let mut conn = self.conn().await?;
-        let rows: Vec<PageTuple> = Self::page_query(filter, per_page, start)
-            .typed::<PageSql>()
-            .load(&mut conn)
-            .await
-            .map_err(db_error)?;
+        let rows: Vec<PageTuple> = self
+            .read(async |conn| {
+                Self::page_query(filter, per_page, start)
+                    .typed::<PageSql>()
+                    .load(conn)
+                    .await
+                    .map_err(db_error)
+            })
+            .await?;
         Ok(rows
             .into_iter()
             .map(

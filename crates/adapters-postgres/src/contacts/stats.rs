@@ -89,8 +89,8 @@ impl PgStore {
                 .uuid(filter.district.id.as_uuid());
                 hot_conditions(sql, &filter.criteria, "f").push(" GROUP BY 1, 2, 3, 4, 5")
             };
-            let mut conn = self.conn().await?;
-            sql.build().load(&mut conn).await.map_err(db_error)?
+            self.read(async |conn| sql.clone().build().load(conn).await.map_err(db_error))
+                .await?
         };
         // Gender is one of the attribute bits: group the district's index entries by those bits.
         let gender_masks: Vec<(Gender, i64)> = Gender::ALL
@@ -111,12 +111,9 @@ impl PgStore {
                     .push(") AS bits, count(*)::bigint AS n"),
                 filter,
             );
-            let mut conn = self.conn().await?;
-            sql.push(" GROUP BY 1")
-                .build()
-                .load(&mut conn)
-                .await
-                .map_err(db_error)?
+            let sql = sql.push(" GROUP BY 1").build();
+            self.read(async |conn| sql.clone().load(conn).await.map_err(db_error))
+                .await?
         };
         let total = facets.iter().map(|r| count_u64(r.n)).sum();
         let pick = |f: &dyn Fn(&FacetRow) -> String| -> Vec<(String, u64)> {

@@ -30,14 +30,15 @@ pub(super) fn count_u64(n: i64) -> u64 {
 impl PgStore {
     /// The exact number of contacts matching `filter`, remembered when counted.
     pub(super) async fn count_filter(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
-        let row: Total = {
-            let mut conn = self.conn().await?;
-            count_sql(Sql::new(""), filter)
-                .build()
-                .get_result(&mut conn)
-                .await
-                .map_err(db_error)?
-        };
+        let row: Total = self
+            .read(async |conn| {
+                count_sql(Sql::new(""), filter)
+                    .build()
+                    .get_result(conn)
+                    .await
+                    .map_err(db_error)
+            })
+            .await?;
         self.remember_total(filter, &row).await;
         Ok(count_u64(row.total))
     }

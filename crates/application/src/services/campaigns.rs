@@ -259,7 +259,8 @@ impl CampaignService {
     }
 
     /// Records a campaign's outcome; on a win the office and its Serve organization start. Recording
-    /// the same result again answers the same outcome.
+    /// the same outcome again changes nothing and answers what the first call answered, whatever its
+    /// `sworn_in_date` or `copy_segments` (the removed party criteria come from the log; ADR 0004).
     pub async fn record_result(
         &self,
         owner: UserId,

@@ -18,7 +18,9 @@ impl HealthService {
         }
     }
 
-    /// Succeeds when storage answers.
+    /// Succeeds when storage answers now: every call asks the store (a round trip to the database, with
+    /// a short timeout, in the PostgreSQL adapter), never a remembered state, so readiness follows the
+    /// database down and back up.
     pub async fn ready(&self) -> Result<(), StoreError> {
         self.health.ping().await
     }

@@ -5,7 +5,7 @@ use crate::dto::{
     CampaignDto, ElectedOfficeDto, OrganizationDto, date_field, patch_date_field, patch_field,
 };
 use crate::extract::{ApiJson, ApiPath, NoBody};
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -25,8 +25,12 @@ use winserve_domain::{
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaignBody {
     /// The BallotReady position to run for.
+    #[schema(pattern = r"^[A-Za-z0-9+/=_:-]{1,128}$")]
     pub ballotready_position_id: Option<String>,
     /// A free-text position name.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub custom_position_name: Option<String>,
     /// An L2 district to use instead of the position's.
     pub override_district_id: Option<Uuid>,
@@ -34,15 +38,26 @@ pub struct CreateCampaignBody {
     pub from_elected_office_id: Option<Uuid>,
     /// General election date.
     #[serde(default, deserialize_with = "date_field")]
+    #[schema(pattern = r"^(19\d\d|2[01]\d\d)-\d\d-\d\d$")]
     pub election_date: Option<NaiveDate>,
     /// Primary election date.
     #[serde(default, deserialize_with = "date_field")]
+    #[schema(pattern = r"^(19\d\d|2[01]\d\d)-\d\d-\d\d$")]
     pub primary_election_date: Option<NaiveDate>,
     /// BallotReady race id.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub ballotready_race_id: Option<String>,
     /// BallotReady election id.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub ballotready_election_id: Option<String>,
     /// The candidate's party.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub party: Option<String>,
 }
 
@@ -85,8 +100,10 @@ pub struct CampaignCreated {
 /// is draft or active; allowed while serving.
 #[utoipa::path(post, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
     request_body = CreateCampaignBody,
-    responses((status = 201, body = CampaignCreated), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "the draft campaign and its Win organization", body = CampaignCreated),
+        (status = 404, description = "`not_found`: `from_elected_office_id` names no office of the caller"),
+        (status = 409, description = "`open_campaign_exists`: another campaign is draft or active"),
+        (status = 422, description = "`validation_failed`: also an unknown position or district, or a primary after the general election")))]
 pub async fn create_campaign(
     State(state): State<AppState>,
     me: AuthUser,
@@ -112,7 +129,7 @@ pub struct CampaignList {
 
 /// All of the caller's campaigns, any status, newest first.
 #[utoipa::path(get, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
-    responses((status = 200, body = CampaignList), (status = 401, body = Problem)))]
+    responses((status = 200, description = "the caller's campaigns", body = CampaignList)))]
 pub async fn list_campaigns(
     State(state): State<AppState>,
     me: AuthUser,
@@ -128,9 +145,10 @@ pub async fn list_campaigns(
 
 /// The campaign of the selected organization; a Serve organization is 403 `wrong_mode`.
 #[utoipa::path(get, path = "/v1/campaigns/current", tag = "campaigns", security(("bearer" = [])),
-    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
-    responses((status = 200, body = CampaignDto), (status = 400, body = Problem),
-        (status = 403, body = Problem), (status = 404, body = Problem)))]
+    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the campaign of the selected organization", body = CampaignDto),
+        (status = 403, description = "`wrong_mode`: the selected organization is a Serve organization"),
+        (status = 404, description = "`not_found`: the organization has no campaign")))]
 pub async fn get_current_campaign(
     State(state): State<AppState>,
     WinOrg(scope): WinOrg,
@@ -141,8 +159,9 @@ pub async fn get_current_campaign(
 
 /// One of the caller's campaigns.
 #[utoipa::path(get, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path, description = "the campaign's id")),
+    responses((status = 200, description = "the campaign", body = CampaignDto),
+        (status = 404, description = "`not_found`: the caller has no campaign with this id"), (status = 422, description = "`validation_failed`: the id is not a UUID")))]
 pub async fn get_campaign(
     State(state): State<AppState>,
     me: AuthUser,
@@ -162,31 +181,33 @@ pub async fn get_campaign(
 pub struct CampaignPatchBody {
     /// General election date.
     #[serde(default, deserialize_with = "patch_date_field")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(value_type = Option<NaiveDate>, pattern = r"^(19\d\d|2[01]\d\d)-\d\d-\d\d$")]
     pub election_date: Patch<NaiveDate>,
     /// Primary election date.
     #[serde(default, deserialize_with = "patch_date_field")]
-    #[schema(value_type = Option<NaiveDate>)]
+    #[schema(value_type = Option<NaiveDate>, pattern = r"^(19\d\d|2[01]\d\d)-\d\d-\d\d$")]
     pub primary_election_date: Patch<NaiveDate>,
     /// BallotReady race id.
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub ballotready_race_id: Patch<String>,
     /// BallotReady election id.
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub ballotready_election_id: Patch<String>,
     /// The candidate's party.
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub party: Patch<String>,
 }
 
 /// Updates a campaign's dates, race ids or party. 409 `organization_archived` once it is closed.
 #[utoipa::path(patch, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = CampaignPatchBody,
-    responses((status = 200, body = CampaignDto), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path, description = "the campaign's id")), request_body = CampaignPatchBody,
+    responses((status = 200, description = "the updated campaign", body = CampaignDto),
+        (status = 404, description = "`not_found`: the caller has no campaign with this id"),
+        (status = 409, description = "`organization_archived`: the campaign is closed"),
+        (status = 422, description = "`validation_failed`: also a malformed id, or a primary after the general election")))]
 pub async fn patch_campaign(
     State(state): State<AppState>,
     me: AuthUser,
@@ -211,9 +232,12 @@ pub async fn patch_campaign(
 /// Launches a draft campaign (`draft → active`); 422 `office_not_set` without a position or custom
 /// position name.
 #[utoipa::path(post, path = "/v1/campaigns/{id}/launch", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = Uuid, Path)),
-    responses((status = 200, body = CampaignDto), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path, description = "the campaign's id")),
+    responses((status = 200, description = "the active campaign", body = CampaignDto),
+        (status = 404, description = "`not_found`: the caller has no campaign with this id"),
+        (status = 409, description = "`invalid_transition`: the campaign is not a draft"),
+        (status = 422, description = "`office_not_set`: neither a position nor a custom position name is set; or `validation_failed`: a malformed id, or a body other than empty or `{}`"),
+        (status = 400, description = "`bad_request`: the body is not JSON"), (status = 408, description = "`request_timeout`: the client did not send the whole body in time"), (status = 413, description = "`payload_too_large`: the body is over 1 MiB")))]
 pub async fn launch_campaign(
     State(state): State<AppState>,
     me: AuthUser,
@@ -233,10 +257,11 @@ pub async fn launch_campaign(
 #[serde(deny_unknown_fields)]
 pub struct ResultBody {
     /// won, lost or withdrawn.
-    #[schema(value_type = String, example = "won")]
+    #[schema(value_type = crate::openapi_schemas::CampaignOutcomeSchema, example = "won")]
     pub outcome: CampaignOutcome,
     /// On a win, the start of the term.
     #[serde(default, deserialize_with = "date_field")]
+    #[schema(pattern = r"^(19\d\d|2[01]\d\d)-\d\d-\d\d$")]
     pub sworn_in_date: Option<NaiveDate>,
     /// On a win, copy the campaign's custom segments into the new Serve organization (party criteria
     /// removed).
@@ -285,9 +310,11 @@ pub struct ResultDto {
 /// Records a campaign's result. `won` starts an office in a new Serve organization; the same result
 /// again answers the same outcome; a different one is 409 `result_already_recorded`.
 #[utoipa::path(post, path = "/v1/campaigns/{id}/result", tag = "campaigns", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), request_body = ResultBody,
-    responses((status = 200, body = ResultDto), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    params(("id" = Uuid, Path, description = "the campaign's id")), request_body = ResultBody,
+    responses((status = 200, description = "the closed campaign, the office on a win, the organization", body = ResultDto),
+        (status = 404, description = "`not_found`: the caller has no campaign with this id"),
+        (status = 409, description = "`result_already_recorded`: another result was recorded; `invalid_transition`: the campaign is not active; or `organization_archived`"),
+        (status = 422, description = "`validation_failed`: also a malformed id")))]
 pub async fn record_campaign_result(
     State(state): State<AppState>,
     me: AuthUser,

@@ -4,13 +4,13 @@
 use crate::contact_dto::{ContactDto, csv_header, csv_rows};
 use crate::context::OrgContext;
 use crate::extract::{ApiPath, ApiQuery};
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiError, ApiResult};
 use crate::routes::reference::{DEFAULT_PER_PAGE, MAX_PER_PAGE};
 use crate::state::AppState;
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -188,15 +188,17 @@ impl ContactParams {
 /// exact total.
 #[utoipa::path(get, path = "/v1/contacts", tag = "contacts", security(("bearer" = [])),
     params(
-        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in"),
+        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$"),
         ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
-        ("search" = Option<String>, Query, description = "name, phone or address; case- and accent-insensitive"),
-        ("page" = Option<u32>, Query, description = "1-based page"),
-        ("per_page" = Option<u32>, Query, description = "1..=100, default 50"),
-        ("cursor" = Option<String>, Query, description = "the next_cursor of the previous page"),
+        ("search" = Option<String>, Query, description = "name, phone or address; case- and accent-insensitive; at most 100 characters once blanks are collapsed and accents folded", max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
+        ("page" = Option<u64>, Query, description = "1-based page (not with `cursor`)", minimum = 1, maximum = 4294967295_f64),
+        ("per_page" = Option<u32>, Query, description = "page size, default 50", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "the `next_cursor` of the previous page (not with `page`)", pattern = r"^(?:[0-9A-Fa-f]{2}){0,1024}$"),
     ),
-    responses((status = 200, body = ContactList), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 200, description = "a page of contacts", body = ContactList),
+        (status = 404, description = "`segment_not_found`: `segment` names no built-in segment and no segment of this organization"),
+        (status = 409, description = "`organization_archived`: the organization is archived; or `district_not_set`: it has no district"),
+        (status = 422, description = "`validation_failed`: a parameter out of range or an unknown criterion; or `party_filter_not_allowed`: a party criterion in a Serve organization")))]
 pub async fn list_contacts(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
@@ -232,8 +234,11 @@ pub async fn list_contacts(
 
 /// One contact of the organization's district; any other voter is 404.
 #[utoipa::path(get, path = "/v1/contacts/{id}", tag = "contacts", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
-    responses((status = 200, body = ContactDto), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    params(("id" = Uuid, Path, description = "the contact's id"), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the contact", body = ContactDto),
+        (status = 404, description = "`not_found`: no voter of the organization's district has this id"),
+        (status = 409, description = "`organization_archived`: the organization is archived; or `district_not_set`: it has no district"),
+        (status = 422, description = "`validation_failed`: the id is not a UUID")))]
 pub async fn get_contact(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
@@ -250,37 +255,63 @@ pub async fn get_contact(
 /// Every matching contact as CSV with a header row, streamed from the database (memory stays flat).
 #[utoipa::path(get, path = "/v1/contacts/export", tag = "contacts", security(("bearer" = [])),
     params(
-        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in"),
+        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$"),
         ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
-        ("search" = Option<String>, Query, description = "name, phone or address"),
+        ("search" = Option<String>, Query, description = "name, phone or address; at most 100 characters once blanks are collapsed and accents folded", max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
     ),
-    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "every matching contact as CSV with a header row", content_type = "text/csv", body = String),
+        (status = 404, description = "`segment_not_found`: `segment` names no built-in segment and no segment of this organization"),
+        (status = 409, description = "`organization_archived`: the organization is archived; or `district_not_set`: it has no district"),
+        (status = 422, description = "`validation_failed`: a parameter out of range or an unknown criterion; or `party_filter_not_allowed`: a party criterion in a Serve organization"),
+        (status = 429, description = "`too_many_requests`: the organization or the server already runs as many exports as allowed")))]
 pub async fn export_contacts(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
+    headers: HeaderMap,
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let params = ContactParams::parse(pairs, false)?;
     let policy = scope.party_policy();
-    let header = csv_header(policy).map_err(ApiError::internal)?;
-    let head = futures_util::stream::once(async move { Ok::<Bytes, std::io::Error>(header) });
+    let header_row = csv_header(policy).map_err(ApiError::internal)?;
+    // The slot is held by the body until its last row is sent or the client goes away.
+    let permit = state
+        .limits
+        .start_export(scope.organization().id.as_uuid())?;
     let export = state
         .services
         .contacts
         .export(&scope, &params.query())
         .await?;
     let body = match export.rows {
-        None => Body::from_stream(head),
+        None => Body::from(header_row),
         Some(rows) => {
-            let chunks = rows.ready_chunks(256).map(move |chunk| {
+            let mut chunks = rows.ready_chunks(256);
+            // The first rows arrive once the query ran: a query that fails is answered with a problem
+            // (logged with the request id by the trace span) before any byte of CSV is sent.
+            let first = match chunks.next().await {
+                Some(chunk) => chunk.into_iter().collect::<Result<Vec<_>, _>>()?,
+                None => Vec::new(),
+            };
+            let mut head = header_row.to_vec();
+            head.extend_from_slice(&csv_rows(&first, policy).map_err(ApiError::internal)?);
+            let request_id = request_id(&headers);
+            let rest = chunks.map(move |chunk| {
+                let _slot = &permit;
                 let voters = chunk
                     .into_iter()
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
+                    .map_err(|e| {
+                        // Headers and rows are out: the only honest signal left is to abort the
+                        // chunked transfer, which the client sees as a truncated body.
+                        tracing::error!(%request_id, cause = %e.chain(), "export failed mid-stream; aborting the transfer");
+                        std::io::Error::other(e.to_string())
+                    })?;
                 csv_rows(&voters, policy).map_err(std::io::Error::other)
             });
-            Body::from_stream(head.chain(chunks))
+            let head = futures_util::stream::once(async move {
+                Ok::<Bytes, std::io::Error>(Bytes::from(head))
+            });
+            Body::from_stream(head.chain(rest))
         }
     };
     let filename = format!(
@@ -295,6 +326,16 @@ pub async fn export_contacts(
         body,
     )
         .into_response())
+}
+
+/// The request id the router's layers assigned (`x-request-id`), for log lines written outside the
+/// request's span.
+fn request_id(headers: &HeaderMap) -> String {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned()
 }
 
 /// A breakdown bucket.
@@ -346,11 +387,14 @@ fn bucket_dtos(buckets: Vec<Bucket>) -> Vec<BucketDto> {
 /// Totals and breakdowns of the organization's contacts (party only in Win mode).
 #[utoipa::path(get, path = "/v1/contacts/stats", tag = "contacts", security(("bearer" = [])),
     params(
-        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in"),
+        ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$"),
         ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
+        ("search" = Option<String>, Query, description = "name, phone or address; at most 100 characters once blanks are collapsed and accents folded", max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
     ),
-    responses((status = 200, body = StatsDto), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 200, description = "totals and breakdowns", body = StatsDto),
+        (status = 404, description = "`segment_not_found`: `segment` names no built-in segment and no segment of this organization"),
+        (status = 409, description = "`organization_archived`: the organization is archived; or `district_not_set`: it has no district"),
+        (status = 422, description = "`validation_failed`: a parameter out of range or an unknown criterion; or `party_filter_not_allowed`: a party criterion in a Serve organization")))]
 pub async fn get_contact_stats(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,

@@ -16,14 +16,15 @@ pub struct Health {
 
 /// Liveness: the process answers.
 #[utoipa::path(get, path = "/v1/health/live", tag = "health",
-    responses((status = 200, body = Health)))]
+    responses((status = 200, description = "the process answers", body = Health)))]
 pub async fn get_live() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers.
 #[utoipa::path(get, path = "/v1/health/ready", tag = "health",
-    responses((status = 200, body = Health), (status = 503, body = crate::problem::Problem)))]
+    responses((status = 200, description = "the database answers", body = Health),
+        (status = 503, description = "`unavailable`: the database does not answer")))]
 pub async fn get_ready(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state
         .services

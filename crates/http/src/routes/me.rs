@@ -3,7 +3,7 @@
 use crate::context::AuthUser;
 use crate::dto::{EventDto, HistoryDto, MeDto, OrganizationDto, UserDto};
 use crate::extract::ApiJson;
-use crate::problem::{ApiResult, Problem};
+use crate::problem::ApiResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -21,7 +21,7 @@ fn me_dto(me: Me) -> MeDto {
 
 /// The caller, their organizations and their default organization.
 #[utoipa::path(get, path = "/v1/me", tag = "me", security(("bearer" = [])),
-    responses((status = 200, body = MeDto), (status = 401, body = Problem)))]
+    responses((status = 200, description = "the caller", body = MeDto)))]
 pub async fn get_me(State(state): State<AppState>, me: AuthUser) -> ApiResult<Json<MeDto>> {
     Ok(Json(me_dto(state.services.accounts.me(me.user).await?)))
 }
@@ -37,7 +37,8 @@ pub struct ActiveOrganizationBody {
 /// Saves the caller's default organization.
 #[utoipa::path(put, path = "/v1/me/active-organization", tag = "me", security(("bearer" = [])),
     request_body = ActiveOrganizationBody,
-    responses((status = 200, body = MeDto), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "the caller, with the new default", body = MeDto),
+        (status = 404, description = "`organization_not_found`: the caller has no organization with this slug")))]
 pub async fn put_active_organization(
     State(state): State<AppState>,
     me: AuthUser,
@@ -53,7 +54,7 @@ pub async fn put_active_organization(
 
 /// The caller's lifecycle log, in the order it was appended.
 #[utoipa::path(get, path = "/v1/me/history", tag = "me", security(("bearer" = [])),
-    responses((status = 200, body = HistoryDto), (status = 401, body = Problem)))]
+    responses((status = 200, description = "the lifecycle log", body = HistoryDto)))]
 pub async fn get_history(
     State(state): State<AppState>,
     me: AuthUser,

@@ -3,7 +3,7 @@
 use crate::context::AuthUser;
 use crate::dto::{NavDto, OrganizationDto, OrganizationList, patch_field};
 use crate::extract::{ApiJson, ApiPath};
-use crate::problem::{ApiResult, Problem};
+use crate::problem::ApiResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -15,7 +15,7 @@ use winserve_domain::DistrictId;
 
 /// The caller's organizations, open ones first, newest first.
 #[utoipa::path(get, path = "/v1/organizations", tag = "organizations", security(("bearer" = [])),
-    responses((status = 200, body = OrganizationList), (status = 401, body = Problem)))]
+    responses((status = 200, description = "the caller's organizations", body = OrganizationList)))]
 pub async fn list_organizations(
     State(state): State<AppState>,
     me: AuthUser,
@@ -28,8 +28,9 @@ pub async fn list_organizations(
 
 /// One of the caller's organizations.
 #[utoipa::path(get, path = "/v1/organizations/{slug}", tag = "organizations", security(("bearer" = [])),
-    params(("slug" = String, Path, description = "the organization's slug")),
-    responses((status = 200, body = OrganizationDto), (status = 404, body = Problem)))]
+    params(("slug" = String, Path, description = "the organization's slug", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the organization (also when archived)", body = OrganizationDto),
+        (status = 404, description = "`organization_not_found`: the caller has no organization with this slug")))]
 pub async fn get_organization(
     State(state): State<AppState>,
     me: AuthUser,
@@ -45,7 +46,7 @@ pub async fn get_organization(
 pub struct OrganizationPatchBody {
     /// A BallotReady position id; unknown ids are 422.
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z0-9+/=_:-]{1,128}$")]
     pub ballotready_position_id: Patch<String>,
     /// An L2 district id to use instead of the position's; unknown ids are 422.
     #[serde(default, deserialize_with = "patch_field")]
@@ -53,11 +54,11 @@ pub struct OrganizationPatchBody {
     pub override_district_id: Patch<Uuid>,
     /// A free-text position name.
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub custom_position_name: Patch<String>,
     /// The Clerk organization to link 1:1.
     #[serde(default, deserialize_with = "patch_field")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Za-z0-9_]{1,64}$")]
     pub clerk_organization_id: Patch<String>,
 }
 
@@ -79,10 +80,12 @@ impl OrganizationPatchBody {
 /// Updates an organization's position, override district, custom position name or Clerk link. An
 /// archived organization is 409 `organization_archived`.
 #[utoipa::path(patch, path = "/v1/organizations/{slug}", tag = "organizations", security(("bearer" = [])),
-    params(("slug" = String, Path, description = "the organization's slug")),
+    params(("slug" = String, Path, description = "the organization's slug", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
     request_body = OrganizationPatchBody,
-    responses((status = 200, body = OrganizationDto), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, description = "the updated organization", body = OrganizationDto),
+        (status = 404, description = "`organization_not_found`: the caller has no organization with this slug"),
+        (status = 409, description = "`organization_archived`: the organization is read-only; or `conflict`: the Clerk organization is linked to another organization"),
+        (status = 422, description = "`validation_failed`: also an unknown position or district")))]
 pub async fn patch_organization(
     State(state): State<AppState>,
     me: AuthUser,
@@ -99,8 +102,9 @@ pub async fn patch_organization(
 
 /// The navigation of the organization's mode and its landing path.
 #[utoipa::path(get, path = "/v1/organizations/{slug}/nav", tag = "organizations", security(("bearer" = [])),
-    params(("slug" = String, Path, description = "the organization's slug")),
-    responses((status = 200, body = NavDto), (status = 404, body = Problem)))]
+    params(("slug" = String, Path, description = "the organization's slug", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the navigation of the organization's mode", body = NavDto),
+        (status = 404, description = "`organization_not_found`: the caller has no organization with this slug")))]
 pub async fn get_organization_nav(
     State(state): State<AppState>,
     me: AuthUser,

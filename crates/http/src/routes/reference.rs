@@ -3,7 +3,7 @@
 use crate::context::AuthUser;
 use crate::dto::{DistrictDto, PageMeta};
 use crate::extract::ApiQuery;
-use crate::problem::{ApiError, ApiResult, Problem};
+use crate::problem::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -62,13 +62,21 @@ fn query_text(value: Option<String>) -> Result<Option<String>, ApiError> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PositionQuery {
-    /// Two-letter state code.
+    /// Two-letter state code, any case (empty means any state).
+    #[param(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[Aa][Ll]|[Aa][Kk]|[Aa][Zz]|[Aa][Rr]|[Cc][Aa]|[Cc][Oo]|[Cc][Tt]|[Dd][Ee]|[Ff][Ll]|[Gg][Aa]|[Hh][Ii]|[Ii][Dd]|[Ii][Ll]|[Ii][Nn]|[Ii][Aa]|[Kk][Ss]|[Kk][Yy]|[Ll][Aa]|[Mm][Ee]|[Mm][Dd]|[Mm][Aa]|[Mm][Ii]|[Mm][Nn]|[Mm][Ss]|[Mm][Oo]|[Mm][Tt]|[Nn][Ee]|[Nn][Vv]|[Nn][Hh]|[Nn][Jj]|[Nn][Mm]|[Nn][Yy]|[Nn][Cc]|[Nn][Dd]|[Oo][Hh]|[Oo][Kk]|[Oo][Rr]|[Pp][Aa]|[Rr][Ii]|[Ss][Cc]|[Ss][Dd]|[Tt][Nn]|[Tt][Xx]|[Uu][Tt]|[Vv][Tt]|[Vv][Aa]|[Ww][Aa]|[Ww][Vv]|[Ww][Ii]|[Ww][Yy]|[Dd][Cc]|[Pp][Rr]|[Gg][Uu]|[Vv][Ii]|[Aa][Ss]|[Mm][Pp])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub state: Option<String>,
-    /// Case-insensitive name fragment.
+    /// Case-insensitive name fragment: at most 100 printable characters once trimmed.
+    #[param(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,98}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?)?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub q: Option<String>,
     /// 1-based page.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_f64)]
     pub page: Option<u32>,
-    /// 1..=100, default 50.
+    /// Page size, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -111,7 +119,8 @@ pub struct PositionList {
 /// Searches BallotReady positions.
 #[utoipa::path(get, path = "/v1/positions", tag = "reference data", security(("bearer" = [])),
     params(PositionQuery),
-    responses((status = 200, body = PositionList), (status = 422, body = Problem)))]
+    responses((status = 200, description = "a page of positions", body = PositionList),
+        (status = 422, description = "`validation_failed`: an unknown parameter, or one out of range")))]
 pub async fn list_positions(
     State(state): State<AppState>,
     _me: AuthUser,
@@ -136,15 +145,24 @@ pub async fn list_positions(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DistrictQuery {
-    /// Two-letter state code.
+    /// Two-letter state code, any case (empty means any state).
+    #[param(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[Aa][Ll]|[Aa][Kk]|[Aa][Zz]|[Aa][Rr]|[Cc][Aa]|[Cc][Oo]|[Cc][Tt]|[Dd][Ee]|[Ff][Ll]|[Gg][Aa]|[Hh][Ii]|[Ii][Dd]|[Ii][Ll]|[Ii][Nn]|[Ii][Aa]|[Kk][Ss]|[Kk][Yy]|[Ll][Aa]|[Mm][Ee]|[Mm][Dd]|[Mm][Aa]|[Mm][Ii]|[Mm][Nn]|[Mm][Ss]|[Mm][Oo]|[Mm][Tt]|[Nn][Ee]|[Nn][Vv]|[Nn][Hh]|[Nn][Jj]|[Nn][Mm]|[Nn][Yy]|[Nn][Cc]|[Nn][Dd]|[Oo][Hh]|[Oo][Kk]|[Oo][Rr]|[Pp][Aa]|[Rr][Ii]|[Ss][Cc]|[Ss][Dd]|[Tt][Nn]|[Tt][Xx]|[Uu][Tt]|[Vv][Tt]|[Vv][Aa]|[Ww][Aa]|[Ww][Vv]|[Ww][Ii]|[Ww][Yy]|[Dd][Cc]|[Pp][Rr]|[Gg][Uu]|[Vv][Ii]|[Aa][Ss]|[Mm][Pp])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub state: Option<String>,
-    /// L2 type, e.g. `City_Ward`.
+    /// L2 type, e.g. `City_Ward` (empty means any type).
+    #[param(pattern = r"^(?:[A-Za-z][A-Za-z0-9_]{0,63})?$")]
     pub l2_type: Option<String>,
-    /// Case-insensitive name fragment.
+    /// Case-insensitive name fragment: at most 100 printable characters once trimmed.
+    #[param(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,98}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?)?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub q: Option<String>,
     /// 1-based page.
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 4294967295_f64)]
     pub page: Option<u32>,
-    /// 1..=100, default 50.
+    /// Page size, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 
@@ -175,7 +193,8 @@ pub struct DistrictList {
 /// Searches L2 districts.
 #[utoipa::path(get, path = "/v1/districts", tag = "reference data", security(("bearer" = [])),
     params(DistrictQuery),
-    responses((status = 200, body = DistrictList), (status = 422, body = Problem)))]
+    responses((status = 200, description = "a page of districts", body = DistrictList),
+        (status = 422, description = "`validation_failed`: an unknown parameter, or one out of range")))]
 pub async fn list_districts(
     State(state): State<AppState>,
     _me: AuthUser,

@@ -3,7 +3,7 @@
 
 use crate::context::OrgContext;
 use crate::extract::ApiJson;
-use crate::problem::{ApiResult, Problem};
+use crate::problem::ApiResult;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -23,7 +23,7 @@ pub struct BuiltInSegmentDto {
     /// Its name.
     pub name: String,
     /// Its filter.
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi_schemas::SegmentCriteriaSchema)]
     pub criteria: SegmentCriteria,
 }
 
@@ -35,7 +35,7 @@ pub struct SegmentDto {
     /// Its name.
     pub name: String,
     /// Its filter (keys of the segment criteria table; AND across keys, OR within a list).
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi_schemas::SegmentCriteriaSchema)]
     pub criteria: SegmentCriteria,
     /// When created.
     pub created_at: DateTime<Utc>,
@@ -66,8 +66,8 @@ pub struct SegmentList {
 
 /// The built-in segments and this organization's custom segments.
 #[utoipa::path(get, path = "/v1/segments", tag = "segments", security(("bearer" = [])),
-    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
-    responses((status = 200, body = SegmentList), (status = 400, body = Problem), (status = 404, body = Problem)))]
+    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the built-in segments and the organization's own (also when archived)", body = SegmentList)))]
 pub async fn list_segments(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
@@ -91,19 +91,24 @@ pub async fn list_segments(
 #[serde(deny_unknown_fields)]
 pub struct CreateSegmentBody {
     /// 1 to 100 characters.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,98}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub name: String,
     /// The filter; unknown keys or values are 422, a party criterion in a Serve organization is 422
     /// `party_filter_not_allowed`.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = crate::openapi_schemas::SegmentCriteriaSchema)]
     pub criteria: SegmentCriteria,
 }
 
 /// Creates a custom segment in this organization.
 #[utoipa::path(post, path = "/v1/segments", tag = "segments", security(("bearer" = [])),
-    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
     request_body = CreateSegmentBody,
-    responses((status = 201, body = SegmentDto), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, description = "the new segment", body = SegmentDto),
+        (status = 409, description = "`organization_archived`: the organization is read-only"),
+        (status = 422, description = "`party_filter_not_allowed`: a party criterion in a Serve organization")))]
 pub async fn create_segment(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
@@ -119,8 +124,9 @@ pub async fn create_segment(
 
 /// One of this organization's segments.
 #[utoipa::path(get, path = "/v1/segments/{id}", tag = "segments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
-    responses((status = 200, body = SegmentDto), (status = 404, body = Problem)))]
+    params(("id" = String, Path, description = "the segment's id (any other text is `segment_not_found`)"), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the segment (also when the organization is archived)", body = SegmentDto),
+        (status = 404, description = "`segment_not_found`: the organization has no segment with this id")))]
 pub async fn get_segment(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
@@ -135,18 +141,23 @@ pub async fn get_segment(
 #[serde(deny_unknown_fields)]
 pub struct SegmentPatchBody {
     /// A new name.
+    #[schema(
+        pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,98}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub name: Option<String>,
     /// A new filter (replaces the old one).
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<crate::openapi_schemas::SegmentCriteriaSchema>)]
     pub criteria: Option<SegmentCriteria>,
 }
 
 /// Renames or refilters one of this organization's segments.
 #[utoipa::path(patch, path = "/v1/segments/{id}", tag = "segments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
+    params(("id" = String, Path, description = "the segment's id (any other text is `segment_not_found`)"), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
     request_body = SegmentPatchBody,
-    responses((status = 200, body = SegmentDto), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    responses((status = 200, description = "the updated segment", body = SegmentDto),
+        (status = 404, description = "`segment_not_found`: the organization has no segment with this id"),
+        (status = 409, description = "`organization_archived`: the organization is read-only"),
+        (status = 422, description = "`party_filter_not_allowed`: a party criterion in a Serve organization")))]
 pub async fn patch_segment(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
@@ -163,8 +174,10 @@ pub async fn patch_segment(
 
 /// Deletes one of this organization's segments.
 #[utoipa::path(delete, path = "/v1/segments/{id}", tag = "segments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+    params(("id" = String, Path, description = "the segment's id (any other text is `segment_not_found`)"), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 204, description = "deleted"),
+        (status = 404, description = "`segment_not_found`: the organization has no segment with this id"),
+        (status = 409, description = "`organization_archived`: the organization is read-only")))]
 pub async fn delete_segment(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
@@ -183,9 +196,11 @@ pub struct SegmentCount {
 
 /// The live count of one of this organization's segments.
 #[utoipa::path(get, path = "/v1/segments/{id}/count", tag = "segments", security(("bearer" = [])),
-    params(("id" = Uuid, Path), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in")),
-    responses((status = 200, body = SegmentCount), (status = 404, body = Problem), (status = 409, body = Problem),
-        (status = 422, body = Problem)))]
+    params(("id" = String, Path, description = "the segment's id (any other text is `segment_not_found`)"), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the live count", body = SegmentCount),
+        (status = 404, description = "`segment_not_found`: the organization has no segment with this id"),
+        (status = 409, description = "`organization_archived`: the organization is archived; or `district_not_set`: it has no district"),
+        (status = 422, description = "`party_filter_not_allowed`: a party criterion in a Serve organization")))]
 pub async fn count_segment(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,

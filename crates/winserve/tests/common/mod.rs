@@ -14,9 +14,10 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::{self, TestDatabase};
-use winserve_application::Services;
+use winserve_application::{Ports, Services};
 use winserve_domain::District;
 use winserve_http::auth::Authenticator;
+use winserve_http::limits::{Limits, LimitsConfig};
 use winserve_http::router::router;
 use winserve_http::state::AppState;
 
@@ -89,11 +90,27 @@ impl TestApp {
 
     /// The router with the given authenticator.
     pub async fn with_auth(auth: Authenticator) -> Self {
+        Self::build(auth, LimitsConfig::without_rate_limit(), |ports| ports).await
+    }
+
+    /// The router with HS256 tokens, the given limits, and the PostgreSQL ports passed through `wrap`
+    /// (to put a decorator in front of one, e.g. to inject failures).
+    pub async fn with_options(limits: LimitsConfig, wrap: impl FnOnce(Ports) -> Ports) -> Self {
+        let auth = Authenticator::new(Some(SECRET), None, None, None).unwrap();
+        Self::build(auth, limits, wrap).await
+    }
+
+    async fn build(
+        auth: Authenticator,
+        limits: LimitsConfig,
+        wrap: impl FnOnce(Ports) -> Ports,
+    ) -> Self {
         let db = TestDatabase::create().await;
         let store = db.store();
         let state = AppState {
-            services: Services::new(store.clone().ports()),
+            services: Services::new(wrap(store.clone().ports())),
             auth: Arc::new(auth),
+            limits: Arc::new(Limits::new(limits)),
         };
         Self {
             router: router(state),

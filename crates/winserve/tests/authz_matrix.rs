@@ -1,0 +1,580 @@
+//! The authorization matrix: every route the router serves (read from the OpenAPI document, so a new
+//! route without an expectation here fails) × callers {owner, another user, no token, expired token} ×
+//! targets {the owner's open Win organization, an archived one, a Serve one, another user's}, each cell
+//! with the status written in [`TABLE`]. Another user gets 404 (never 403, never data); a missing or
+//! expired token gets 401; the owner gets what the contract says for the target's state.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use axum::http::{Method, StatusCode, header};
+use common::contacts_fixture::fixture_voters;
+use common::*;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use winserve_application::VoterRepository;
+
+/// What a cell acts on: a resource of the owner in some state, or one of another user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Target {
+    /// The owner's open Win organization (a draft campaign on ward 1) and its resources.
+    Open,
+    /// The owner's Win organization whose campaign was lost (archived) and its resources.
+    Archived,
+    /// The owner's Serve organization (a won campaign) and its office.
+    Serve,
+    /// A resource of another user (a stranger's organization, campaign, office or segment).
+    Foreign,
+}
+
+use Target::{Archived, Foreign, Open, Serve};
+
+/// How a route is scoped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// No token needed: every caller gets the owner's answer.
+    Public,
+    /// The caller's own data, no target: another user gets their own (empty) data.
+    User,
+    /// Names an organization or a resource: one cell per target.
+    Targeted,
+}
+
+use Scope::{Public, Targeted, User};
+
+/// One route: `METHOD /path` as in the OpenAPI document, its scope, and the owner's expected status per
+/// target (for `Public` and `User` routes, the single entry's target is ignored).
+struct Row {
+    route: &'static str,
+    scope: Scope,
+    owner: &'static [(Target, u16)],
+}
+
+const fn row(route: &'static str, scope: Scope, owner: &'static [(Target, u16)]) -> Row {
+    Row {
+        route,
+        scope,
+        owner,
+    }
+}
+
+/// The expectations. Reading the organization itself and segments' definitions works in an archived
+/// organization; contacts, counts and every change answer 409 `organization_archived`; the mode guards
+/// answer 403 `wrong_mode`; another user's resource is 404 for the owner too.
+const TABLE: &[Row] = &[
+    row("GET /v1/health/live", Public, &[(Open, 200)]),
+    row("GET /v1/health/ready", Public, &[(Open, 200)]),
+    row("GET /v1/me", User, &[(Open, 200)]),
+    row("GET /v1/me/history", User, &[(Open, 200)]),
+    row("GET /v1/organizations", User, &[(Open, 200)]),
+    row("GET /v1/campaigns", User, &[(Open, 200)]),
+    // The owner already has an open (draft) campaign.
+    row("POST /v1/campaigns", User, &[(Open, 409)]),
+    row("GET /v1/elected-offices", User, &[(Open, 200)]),
+    row("GET /v1/positions", User, &[(Open, 200)]),
+    row("GET /v1/districts", User, &[(Open, 200)]),
+    row(
+        "PUT /v1/me/active-organization",
+        Targeted,
+        &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/organizations/{slug}",
+        Targeted,
+        &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "PATCH /v1/organizations/{slug}",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/organizations/{slug}/nav",
+        Targeted,
+        &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/campaigns/current",
+        Targeted,
+        &[(Open, 200), (Archived, 200), (Serve, 403), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/campaigns/{id}",
+        Targeted,
+        &[(Open, 200), (Archived, 200), (Foreign, 404)],
+    ),
+    row(
+        "PATCH /v1/campaigns/{id}",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Foreign, 404)],
+    ),
+    // Launching the open draft is harmless to the other cells; the lost campaign is closed.
+    row(
+        "POST /v1/campaigns/{id}/launch",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Foreign, 404)],
+    ),
+    // The same result again answers the same outcome (a different one would be 409); the open campaign
+    // is left alone so that it stays open for the other cells.
+    row(
+        "POST /v1/campaigns/{id}/result",
+        Targeted,
+        &[(Archived, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/elected-offices/current",
+        Targeted,
+        &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/elected-offices/{id}",
+        Targeted,
+        &[(Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "PATCH /v1/elected-offices/{id}",
+        Targeted,
+        &[(Serve, 200), (Foreign, 404)],
+    ),
+    // Run last: ending the office archives the Serve organization.
+    row(
+        "POST /v1/elected-offices/{id}/end",
+        Targeted,
+        &[(Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/contacts",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/contacts/export",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/contacts/stats",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/contacts/{id}",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/segments",
+        Targeted,
+        &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
+    ),
+    row(
+        "POST /v1/segments",
+        Targeted,
+        &[(Open, 201), (Archived, 409), (Serve, 201), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/segments/{id}",
+        Targeted,
+        &[(Open, 200), (Archived, 200), (Foreign, 404)],
+    ),
+    row(
+        "PATCH /v1/segments/{id}",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Foreign, 404)],
+    ),
+    row(
+        "DELETE /v1/segments/{id}",
+        Targeted,
+        &[(Open, 204), (Archived, 409), (Foreign, 404)],
+    ),
+    row(
+        "GET /v1/segments/{id}/count",
+        Targeted,
+        &[(Open, 200), (Archived, 409), (Foreign, 404)],
+    ),
+];
+
+/// Routes whose owner cells change what other cells see; they run after all the others.
+const LAST: &[&str] = &["POST /v1/elected-offices/{id}/end"];
+
+/// The world the cells act on.
+struct World {
+    owner: String,
+    /// Slugs of the owner's open Win, archived Win and Serve organizations, and of a stranger's.
+    open: String,
+    archived: String,
+    serve: String,
+    foreign: String,
+    /// Campaigns: the owner's open draft, the owner's lost one, a stranger's.
+    c_open: String,
+    c_lost: String,
+    c_foreign: String,
+    /// Offices: the owner's, a stranger's.
+    office: String,
+    office_foreign: String,
+    /// Segments: in the open org (one more to delete), in the archived org, a stranger's.
+    seg_open: String,
+    seg_delete: String,
+    seg_archived: String,
+    seg_foreign: String,
+    /// A voter of ward 1 (so of the county too).
+    voter: String,
+}
+
+async fn segment(app: &TestApp, t: &str, slug: &str, name: &str) -> String {
+    let r = app
+        .request(
+            Method::POST,
+            "/v1/segments",
+            Some(t),
+            Some(slug),
+            Some(json!({ "name": name, "criteria": { "has_cell_phone": true } })),
+        )
+        .await;
+    assert_eq!(r.0, StatusCode::CREATED, "segment {name}: {}", r.2);
+    str_of(&r.2["id"])
+}
+
+impl World {
+    async fn new(app: &TestApp) -> Self {
+        app.seed_reference().await;
+        let voters = fixture_voters();
+        app.store.upsert_voters(&voters).await.unwrap();
+        let voter = voters[0].id.as_uuid().to_string();
+        let owner = token("user_matrix_owner");
+        let stranger = token("user_matrix_stranger");
+
+        // Owner: a lost campaign (archived Win org with a segment), a won one (Serve org and office),
+        // then an open draft with two segments.
+        let lost = app
+            .create_campaign(&owner, json!({ "ballotready_position_id": "br-council-2" }))
+            .await;
+        let archived = str_of(&lost["organization"]["slug"]);
+        let c_lost = str_of(&lost["campaign"]["id"]);
+        let seg_archived = segment(app, &owner, &archived, "Archived cells").await;
+        app.launch(&owner, &c_lost).await;
+        app.result(&owner, &c_lost, "lost").await;
+        let (_, won) = app
+            .win(
+                &owner,
+                json!({ "ballotready_position_id": "br-commission" }),
+            )
+            .await;
+        let serve = str_of(&won["organization"]["slug"]);
+        let office = str_of(&won["elected_office"]["id"]);
+        let open = app
+            .create_campaign(&owner, json!({ "ballotready_position_id": "br-council-1" }))
+            .await;
+        let open_slug = str_of(&open["organization"]["slug"]);
+        let c_open = str_of(&open["campaign"]["id"]);
+        let seg_open = segment(app, &owner, &open_slug, "Open cells").await;
+        let seg_delete = segment(app, &owner, &open_slug, "To delete").await;
+
+        // A stranger: an office and an open draft with a segment.
+        let (_, s_won) = app
+            .win(
+                &stranger,
+                json!({ "ballotready_position_id": "br-commission" }),
+            )
+            .await;
+        let office_foreign = str_of(&s_won["elected_office"]["id"]);
+        let s_open = app
+            .create_campaign(
+                &stranger,
+                json!({ "ballotready_position_id": "br-council-1" }),
+            )
+            .await;
+        let foreign = str_of(&s_open["organization"]["slug"]);
+        let c_foreign = str_of(&s_open["campaign"]["id"]);
+        let seg_foreign = segment(app, &stranger, &foreign, "Stranger's").await;
+
+        Self {
+            owner,
+            open: open_slug,
+            archived,
+            serve,
+            foreign,
+            c_open,
+            c_lost,
+            c_foreign,
+            office,
+            office_foreign,
+            seg_open,
+            seg_delete,
+            seg_archived,
+            seg_foreign,
+            voter,
+        }
+    }
+
+    fn slug(&self, target: Target) -> &str {
+        match target {
+            Open => &self.open,
+            Archived => &self.archived,
+            Serve => &self.serve,
+            Foreign => &self.foreign,
+        }
+    }
+
+    /// Every id and slug of the owner: none may appear in another user's answer.
+    fn owner_marks(&self) -> Vec<&str> {
+        vec![
+            &self.open,
+            &self.archived,
+            &self.serve,
+            &self.c_open,
+            &self.c_lost,
+            &self.office,
+            &self.seg_open,
+            &self.seg_delete,
+            &self.seg_archived,
+        ]
+    }
+}
+
+/// One request of a cell.
+struct Req {
+    method: Method,
+    path: String,
+    org: Option<String>,
+    body: Option<Value>,
+}
+
+fn req(method: Method, path: impl Into<String>) -> Req {
+    Req {
+        method,
+        path: path.into(),
+        org: None,
+        body: None,
+    }
+}
+
+impl Req {
+    fn org(mut self, slug: &str) -> Self {
+        self.org = Some(slug.to_owned());
+        self
+    }
+
+    fn body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+}
+
+/// The request of `route` on `target`.
+fn request(route: &str, w: &World, target: Target) -> Req {
+    let slug = w.slug(target);
+    let campaign = match target {
+        Open => &w.c_open,
+        Archived => &w.c_lost,
+        Serve | Foreign => &w.c_foreign,
+    };
+    let office = match target {
+        Foreign => &w.office_foreign,
+        _ => &w.office,
+    };
+    // A segment route on a foreign target names the stranger's segment in the owner's open organization.
+    let (seg_org, seg) = match target {
+        Open if route.starts_with("DELETE") => (w.open.as_str(), &w.seg_delete),
+        Open => (w.open.as_str(), &w.seg_open),
+        Archived => (w.archived.as_str(), &w.seg_archived),
+        Serve | Foreign => (w.open.as_str(), &w.seg_foreign),
+    };
+    match route {
+        "GET /v1/health/live" => req(Method::GET, "/v1/health/live"),
+        "GET /v1/health/ready" => req(Method::GET, "/v1/health/ready"),
+        "GET /v1/me" => req(Method::GET, "/v1/me"),
+        "GET /v1/me/history" => req(Method::GET, "/v1/me/history"),
+        "GET /v1/organizations" => req(Method::GET, "/v1/organizations"),
+        "GET /v1/campaigns" => req(Method::GET, "/v1/campaigns"),
+        "POST /v1/campaigns" => {
+            req(Method::POST, "/v1/campaigns").body(json!({ "custom_position_name": "Sheriff" }))
+        }
+        "GET /v1/elected-offices" => req(Method::GET, "/v1/elected-offices"),
+        "GET /v1/positions" => req(Method::GET, "/v1/positions?state=WY"),
+        "GET /v1/districts" => req(Method::GET, "/v1/districts?state=WY"),
+        "PUT /v1/me/active-organization" => {
+            req(Method::PUT, "/v1/me/active-organization").body(json!({ "slug": slug }))
+        }
+        "GET /v1/organizations/{slug}" => req(Method::GET, format!("/v1/organizations/{slug}")),
+        "PATCH /v1/organizations/{slug}" => req(Method::PATCH, format!("/v1/organizations/{slug}"))
+            .body(json!({ "custom_position_name": "Matrix seat" })),
+        "GET /v1/organizations/{slug}/nav" => {
+            req(Method::GET, format!("/v1/organizations/{slug}/nav"))
+        }
+        "GET /v1/campaigns/current" => req(Method::GET, "/v1/campaigns/current").org(slug),
+        "GET /v1/campaigns/{id}" => req(Method::GET, format!("/v1/campaigns/{campaign}")),
+        "PATCH /v1/campaigns/{id}" => req(Method::PATCH, format!("/v1/campaigns/{campaign}"))
+            .body(json!({ "party": "Matrix" })),
+        "POST /v1/campaigns/{id}/launch" => {
+            req(Method::POST, format!("/v1/campaigns/{campaign}/launch"))
+        }
+        "POST /v1/campaigns/{id}/result" => {
+            req(Method::POST, format!("/v1/campaigns/{campaign}/result"))
+                .body(json!({ "outcome": "lost" }))
+        }
+        "GET /v1/elected-offices/current" => {
+            req(Method::GET, "/v1/elected-offices/current").org(slug)
+        }
+        "GET /v1/elected-offices/{id}" => req(Method::GET, format!("/v1/elected-offices/{office}")),
+        "PATCH /v1/elected-offices/{id}" => {
+            req(Method::PATCH, format!("/v1/elected-offices/{office}"))
+                .body(json!({ "term_end_date": "2031-01-01" }))
+        }
+        "POST /v1/elected-offices/{id}/end" => {
+            req(Method::POST, format!("/v1/elected-offices/{office}/end"))
+        }
+        "GET /v1/contacts" => req(Method::GET, "/v1/contacts?per_page=5").org(slug),
+        "GET /v1/contacts/export" => req(Method::GET, "/v1/contacts/export").org(slug),
+        "GET /v1/contacts/stats" => req(Method::GET, "/v1/contacts/stats").org(slug),
+        "GET /v1/contacts/{id}" => req(Method::GET, format!("/v1/contacts/{}", w.voter)).org(slug),
+        "GET /v1/segments" => req(Method::GET, "/v1/segments").org(slug),
+        "POST /v1/segments" => req(Method::POST, "/v1/segments")
+            .org(slug)
+            .body(json!({ "name": "Matrix", "criteria": {} })),
+        "GET /v1/segments/{id}" => req(Method::GET, format!("/v1/segments/{seg}")).org(seg_org),
+        "PATCH /v1/segments/{id}" => req(Method::PATCH, format!("/v1/segments/{seg}"))
+            .org(seg_org)
+            .body(json!({ "name": "Renamed" })),
+        "DELETE /v1/segments/{id}" => {
+            req(Method::DELETE, format!("/v1/segments/{seg}")).org(seg_org)
+        }
+        "GET /v1/segments/{id}/count" => {
+            req(Method::GET, format!("/v1/segments/{seg}/count")).org(seg_org)
+        }
+        other => panic!("no request written for {other}"),
+    }
+}
+
+/// Who calls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    Owner,
+    Intruder,
+    NoToken,
+    Expired,
+}
+
+/// Every `METHOD /path` of the OpenAPI document.
+fn documented_routes() -> BTreeSet<String> {
+    let doc = serde_json::to_value(winserve_http::router::openapi()).unwrap();
+    let mut routes = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in [
+            "get", "put", "post", "delete", "patch", "head", "options", "trace",
+        ] {
+            if item.get(method).is_some() {
+                routes.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    routes
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_table_says() {
+    let documented = documented_routes();
+    let written: BTreeSet<String> = TABLE.iter().map(|r| r.route.to_owned()).collect();
+    let unexpected: Vec<_> = documented.difference(&written).collect();
+    assert!(
+        unexpected.is_empty(),
+        "routes without a row in the authorization matrix: {unexpected:?}"
+    );
+    let stale: Vec<_> = written.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "rows for routes that do not exist: {stale:?}"
+    );
+
+    let app = TestApp::new().await;
+    let w = World::new(&app).await;
+    let intruder = token("user_matrix_intruder");
+    let expired = expired_token("user_matrix_owner");
+    let marks = w.owner_marks();
+
+    let mut rows: Vec<&Row> = TABLE.iter().filter(|r| !LAST.contains(&r.route)).collect();
+    rows.extend(TABLE.iter().filter(|r| LAST.contains(&r.route)));
+    let mut cells = 0usize;
+    let mut failures = Vec::new();
+    for row in rows {
+        let targets: Vec<(Target, u16)> = match row.scope {
+            Public | User => vec![(Open, row.owner[0].1)],
+            Targeted => row.owner.to_vec(),
+        };
+        // The owner last, so that a change the owner makes cannot hide what the others would get.
+        for caller in [
+            Caller::NoToken,
+            Caller::Expired,
+            Caller::Intruder,
+            Caller::Owner,
+        ] {
+            for &(target, owner_status) in &targets {
+                let expected = match (row.scope, caller) {
+                    (Public, _) => owner_status,
+                    (_, Caller::NoToken | Caller::Expired) => 401,
+                    (_, Caller::Owner) => owner_status,
+                    (User, Caller::Intruder) => match owner_status {
+                        // The intruder has no open campaign: the create succeeds.
+                        409 => 201,
+                        s => s,
+                    },
+                    (Targeted, Caller::Intruder) => 404,
+                };
+                let r = request(row.route, &w, target);
+                let t = match caller {
+                    Caller::Owner => Some(w.owner.as_str()),
+                    Caller::Intruder => Some(intruder.as_str()),
+                    Caller::Expired => Some(expired.as_str()),
+                    Caller::NoToken => None,
+                };
+                let resp = app
+                    .request(
+                        r.method.clone(),
+                        &r.path,
+                        t,
+                        r.org.as_deref(),
+                        r.body.clone(),
+                    )
+                    .await;
+                cells += 1;
+                let cell = format!("{} as {caller:?} on {target:?}", row.route);
+                if resp.0.as_u16() != expected {
+                    failures.push(format!(
+                        "{cell}: expected {expected}, got {} {}",
+                        resp.0, resp.2
+                    ));
+                    continue;
+                }
+                if resp.0.is_client_error() || resp.0.is_server_error() {
+                    let content_type = resp
+                        .1
+                        .get(header::CONTENT_TYPE)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    if content_type != "application/problem+json"
+                        || resp.2["code"].as_str().is_none_or(str::is_empty)
+                    {
+                        failures.push(format!("{cell}: not a problem with a code: {}", resp.2));
+                    }
+                }
+                if caller == Caller::Intruder {
+                    let text = resp.2.to_string();
+                    if let Some(leak) = marks.iter().find(|m| text.contains(**m)) {
+                        failures.push(format!("{cell}: the answer names the owner's {leak}"));
+                    }
+                }
+            }
+        }
+    }
+    println!(
+        "authorization matrix: {cells} cells over {} routes",
+        TABLE.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    app.cleanup().await;
+}

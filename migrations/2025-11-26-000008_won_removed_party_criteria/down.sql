@@ -1,0 +1,1 @@
+ALTER TABLE lifecycle_events DROP COLUMN removed_party_criteria;
