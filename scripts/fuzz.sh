@@ -133,6 +133,9 @@ PY
 # shape of one value, which a JSON Schema cannot state:
 #  - GET /v1/contacts: `cursor` is an opaque token of a previous page; other text is refused, and so are
 #    `page` and `cursor` together;
+#  - GET /v1/contacts, /v1/contacts/stats, /v1/contacts/export: `search` has at most 8 words and 200
+#    characters counted after folding (accents, ligatures) and splitting at every character that is not a
+#    Unicode letter or digit, which no pattern of the document can state;
 #  - POST /v1/campaigns, PATCH /v1/organizations/{slug}: a position or district id must exist in the
 #    reference data; the primary may not fall after the general election;
 #  - PATCH /v1/campaigns/{id}: the primary may not fall after the general election;
@@ -150,6 +153,16 @@ expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "414", "41
 [[operations]]
 include-method = "GET"
 include-path = "/v1/contacts"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "414", "422", "429", "5xx"]
+
+[[operations]]
+include-method = "GET"
+include-path = "/v1/contacts/stats"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "414", "422", "429", "5xx"]
+
+[[operations]]
+include-method = "GET"
+include-path = "/v1/contacts/export"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "401", "403", "404", "409", "414", "422", "429", "5xx"]
 
 [[operations]]

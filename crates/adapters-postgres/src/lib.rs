@@ -31,6 +31,7 @@
 
 mod campaigns;
 mod contacts;
+mod data_upgrades;
 mod errors;
 mod health;
 mod lifecycle;
@@ -52,6 +53,7 @@ mod voters;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+pub use data_upgrades::run_data_upgrades;
 pub use migrate::{
     DatabaseUrl, MIGRATIONS, SetupError, create_database_if_missing, run_migrations,
 };

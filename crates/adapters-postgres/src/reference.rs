@@ -6,7 +6,7 @@ use crate::rows::{DistrictRow, optional_district, position};
 use crate::schema::districts;
 use async_trait::async_trait;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 use winserve_application::{
@@ -20,9 +20,9 @@ SELECT p.ballotready_position_id, p.name, p.state, p.level,
        d.id AS d_id, d.state AS d_state, d.l2_type AS d_l2_type, d.l2_name AS d_l2_name
 FROM positions p LEFT JOIN districts d ON d.id = p.district_id";
 
-/// Filters of the position search: `$1` state, `$2` name pattern, both optional.
-const POSITION_FILTER: &str =
-    " WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text IS NULL OR p.name ILIKE $2)";
+/// Filters of the position search: `$1` state, `$2` the word-start patterns of the query over the name's
+/// search document (`winserve_domain::search`), both optional.
+const POSITION_FILTER: &str = " WHERE ($1::text IS NULL OR p.state = $1) AND ($2::text[] IS NULL OR p.search_text LIKE ALL ($2))";
 
 /// Filters of the district search: `$1` state, `$2` type, `$3` name pattern, all optional.
 const DISTRICT_FILTER: &str =
@@ -87,6 +87,14 @@ struct Count {
     count: i64,
 }
 
+/// The search document of a position's name (word-start search, as for contacts).
+pub(crate) fn position_document(name: &str) -> String {
+    winserve_domain::search::document_of(
+        [Some(name), None, None, None, None, None, None],
+        [None, None],
+    )
+}
+
 /// A case-insensitive "contains" pattern for ILIKE, with the pattern characters of the user's text
 /// escaped (the text itself is bound as a parameter, never spliced into SQL).
 pub(crate) fn contains_pattern(text: &str) -> String {
@@ -136,7 +144,6 @@ pub(crate) async fn upsert_districts(
     let states: Vec<&str> = keys.iter().map(|k| k.0.as_str()).collect();
     let types: Vec<&str> = keys.iter().map(|k| k.1.as_str()).collect();
     let names: Vec<&str> = keys.iter().map(|k| k.2.as_str()).collect();
-    use diesel::sql_types::Array;
     diesel::sql_query(
         "INSERT INTO districts (id, state, l2_type, l2_name)
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])
@@ -186,17 +193,18 @@ impl ReferenceRepository for PgStore {
     async fn upsert_position(&self, new: &NewPosition) -> Result<Position, StoreError> {
         let mut conn = self.conn().await?;
         diesel::sql_query(
-            "INSERT INTO positions (ballotready_position_id, name, state, level, district_id)
-             VALUES ($1, $2, $3, $4, $5)
+            "INSERT INTO positions (ballotready_position_id, name, state, level, district_id, search_text)
+             VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (ballotready_position_id) DO UPDATE SET
                  name = EXCLUDED.name, state = EXCLUDED.state, level = EXCLUDED.level,
-                 district_id = EXCLUDED.district_id",
+                 district_id = EXCLUDED.district_id, search_text = EXCLUDED.search_text",
         )
         .bind::<Text, _>(new.ballotready_position_id.as_str())
         .bind::<Text, _>(new.name.as_str())
         .bind::<Text, _>(new.state.as_str())
         .bind::<Text, _>(new.level.as_str())
         .bind::<Nullable<SqlUuid>, _>(new.district_id.map(|d| d.as_uuid()))
+        .bind::<Text, _>(position_document(new.name.as_str()))
         .execute(&mut conn)
         .await
         .map_err(db_error)?;
@@ -232,14 +240,23 @@ impl ReferenceRepository for PgStore {
         page: PageRequest,
     ) -> Result<Page<Position>, StoreError> {
         let state = state.map(StateCode::as_str);
-        let pattern = query.map(contains_pattern);
+        // Every word of the query starts a word of the name; a query without words filters nothing.
+        let pattern = query
+            .map(winserve_domain::search::words)
+            .filter(|words| !words.is_empty())
+            .map(|words| {
+                words
+                    .into_iter()
+                    .map(|w| format!("% {w}%"))
+                    .collect::<Vec<_>>()
+            });
         let (limit, offset) = offset(page);
         let (total, rows) = self.read(async |conn| {
         let total = diesel::sql_query(format!(
             "SELECT count(*) AS count FROM positions p{POSITION_FILTER}"
         ))
         .bind::<Nullable<Text>, _>(state)
-        .bind::<Nullable<Text>, _>(pattern.as_deref())
+        .bind::<Nullable<Array<Text>>, _>(pattern.as_deref())
         .get_result::<Count>(conn)
         .await
         .map_err(db_error)?;
@@ -247,7 +264,7 @@ impl ReferenceRepository for PgStore {
             "{POSITION_SELECT}{POSITION_FILTER} ORDER BY p.name, p.ballotready_position_id LIMIT $3 OFFSET $4"
         ))
         .bind::<Nullable<Text>, _>(state)
-        .bind::<Nullable<Text>, _>(pattern.as_deref())
+        .bind::<Nullable<Array<Text>>, _>(pattern.as_deref())
         .bind::<BigInt, _>(limit)
         .bind::<BigInt, _>(offset)
         .load::<PositionJoinRow>(conn)

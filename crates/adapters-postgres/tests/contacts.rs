@@ -13,8 +13,8 @@ use winserve_application::{
 };
 use winserve_domain::{
     Address, AgeRange, District, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language,
-    MaritalStatus, Mode, PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId,
-    VoterStatus, YesNo, YesUnknown, fold,
+    MaritalStatus, Mode, PartyGroup, PartyPolicy, SearchQuery, SegmentCriteria, StateCode, Voter,
+    VoterId, VoterStatus, YesNo, YesUnknown,
 };
 
 const N: usize = 300;
@@ -355,7 +355,7 @@ async fn the_serve_policy_never_reads_party_on_any_channel() {
 
     // A search (live path) and find.
     let mut f = filter(&ward, SegmentCriteria::default(), serve());
-    f.search = Some(fold("NÚÑEZ"));
+    f.search = SearchQuery::parse("NÚÑEZ").unwrap();
     let (_, found) = list_by_cursor(&store, &f, 100).await;
     let expected: Vec<Voter> = ward_voters
         .iter()

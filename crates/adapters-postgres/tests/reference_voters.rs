@@ -114,23 +114,24 @@ async fn districts_and_positions_are_upserted_found_and_searched() {
         .await
         .unwrap();
     assert_eq!((past_end.total, past_end.items.len()), (2, 0));
-    // LIKE wildcards in the text are literal.
-    assert_eq!(
-        store
-            .search_positions(None, Some("%"), page(1, 10))
-            .await
-            .unwrap()
-            .total,
-        0
-    );
-    assert_eq!(
-        store
-            .search_positions(None, Some("_"), page(1, 10))
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    // Words match at word starts only; text without a word (LIKE wildcards included) filters nothing.
+    let total = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .search_positions(None, Some(q), page(1, 10))
+                .await
+                .unwrap()
+                .total
+        }
+    };
+    assert_eq!(total("%").await, 3);
+    assert_eq!(total("chey").await, 2);
+    assert_eq!(total("eyenne").await, 0);
+    assert_eq!(total("ward 2").await, 1);
+    assert_eq!(total("council ward").await, 1);
+    assert_eq!(total("den cou").await, 1);
+    assert_eq!(total("_").await, 3);
     let _ = denver;
 
     // Districts: by name, filtered by state, type and fragment, with voter counts.

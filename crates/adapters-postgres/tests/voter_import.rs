@@ -460,3 +460,58 @@ async fn the_sort_keys_migration_backfills_loaded_voters() {
     assert_voter_copies_exact(&c).await;
     db.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_documents_stored_before_word_start_search_are_rewritten_once() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(120);
+    import(&store, vec![all.clone()]).await;
+    // What migration 000009 finds in a database loaded before it: old documents, the upgrade pending.
+    c.batch_execute(
+        "UPDATE voters SET search_text = 'old text';
+         UPDATE data_upgrades SET done_at = NULL WHERE name = 'search_documents_word_starts'",
+    )
+    .await
+    .unwrap();
+
+    let rewritten = winserve_adapters_postgres::run_data_upgrades(db.url())
+        .await
+        .unwrap();
+    assert_eq!(rewritten, 120);
+    for v in &all {
+        let row = c
+            .query_one(
+                "SELECT search_text FROM voters WHERE id = $1::text::uuid",
+                &[&v.id.as_uuid().to_string()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            row.get::<_, String>(0),
+            v.search_text(),
+            "{:?}",
+            v.last_name
+        );
+    }
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM data_upgrades WHERE done_at IS NULL"
+        )
+        .await,
+        0
+    );
+    // Done once: a second run finds nothing to do, even if a document were stale.
+    c.batch_execute("UPDATE voters SET search_text = 'old text' WHERE lal_voter_id = (SELECT min(lal_voter_id) FROM voters)")
+        .await
+        .unwrap();
+    assert_eq!(
+        winserve_adapters_postgres::run_data_upgrades(db.url())
+            .await
+            .unwrap(),
+        0
+    );
+    db.cleanup().await;
+}

@@ -9,9 +9,9 @@ use winserve_domain::{
     BallotReadyId, Campaign, CampaignDecided, CampaignDetails, CampaignId, ClerkOrganizationId,
     CustomPositionName, District, DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type,
     LifecycleError, LifecycleEvent, OfficeDates, OfficeDecided, Organization, OrganizationId,
-    PartyPolicy, Position, PositionLevel, ResultDecided, Segment, SegmentCriteria, SegmentId,
-    SegmentName, Slug, StateCode, Transition, User, UserClaims, UserId, UserLifecycle, Voter,
-    VoterId,
+    PartyPolicy, Position, PositionLevel, ResultDecided, SearchQuery, Segment, SegmentCriteria,
+    SegmentId, SegmentName, Slug, StateCode, Transition, User, UserClaims, UserId, UserLifecycle,
+    Voter, VoterId,
 };
 
 #[cfg(feature = "mock")]
@@ -370,8 +370,8 @@ pub struct ContactFilter {
     pub district: District,
     /// Criteria (a segment's, AND ad-hoc ones).
     pub criteria: SegmentCriteria,
-    /// Free text over names, phone numbers and addresses, already folded (`winserve_domain::fold`).
-    pub search: Option<String>,
+    /// The search: word starts of names and address, phone number starts (`winserve_domain::search`).
+    pub search: Option<SearchQuery>,
     /// What the mode may see of party ([`winserve_domain::PartyPolicy`]); when party is hidden the
     /// adapter never reads the party columns, so they cannot leak through any channel.
     pub policy: PartyPolicy,

@@ -719,27 +719,33 @@ async fn an_archived_org_serves_no_contacts_on_any_channel() {
 }
 
 #[tokio::test]
-async fn contacts_refuse_a_search_over_100_characters() {
+async fn contacts_refuse_a_search_over_200_characters_or_8_words() {
     let mut m = Mocks::default();
     contacts_never(&mut m);
     let services = m.services();
     let sc = scope(org_with_district(Mode::Serve));
-    let query = ContactQuery {
-        search: Some("a".repeat(101)),
-        ..Default::default()
-    };
-    for err in refusals(&services, &sc, &query).await {
-        assert!(
-            matches!(&err, ContactsError::Invalid(v) if v.field == "search"),
-            "{err:?}"
-        );
+    for search in ["a".repeat(201), "a b c d e f g h i".to_owned()] {
+        let query = ContactQuery {
+            search: Some(search),
+            ..Default::default()
+        };
+        for err in refusals(&services, &sc, &query).await {
+            assert!(
+                matches!(&err, ContactsError::Invalid(v) if v.field == "search"),
+                "{err:?}"
+            );
+        }
     }
 
-    // 100 characters once folded (blanks collapsed, ends trimmed) are accepted.
+    // 200 characters once folded (blanks collapsed, ends trimmed) are accepted.
     let mut m = Mocks::default();
     m.contacts
         .expect_list()
-        .withf(|f, _| f.search.as_deref().map(str::len) == Some(100))
+        .withf(|f, _| {
+            f.search
+                .as_ref()
+                .is_some_and(|s| s.words() == ["b".repeat(200)])
+        })
         .times(1)
         .returning(|_, _| {
             Ok(ContactPage {
@@ -749,7 +755,7 @@ async fn contacts_refuse_a_search_over_100_characters() {
             })
         });
     let query = ContactQuery {
-        search: Some(format!("  {}   ", "b".repeat(100))),
+        search: Some(format!("  {}   ", "b".repeat(200))),
         ..Default::default()
     };
     m.services()
@@ -783,7 +789,8 @@ async fn contacts_hand_the_port_the_folded_search_and_the_effective_district() {
     let seen = seen.lock().unwrap();
     assert_eq!(seen.len(), 3);
     for filter in seen.iter() {
-        assert_eq!(filter.search.as_deref(), Some("jose nunez"));
+        let words = filter.search.as_ref().map(|s| s.words().to_vec());
+        assert_eq!(words, Some(vec!["jose".to_owned(), "nunez".to_owned()]));
         assert_eq!(filter.district, district(2));
         assert_eq!(filter.criteria, cells(), "the built-in segment's criteria");
         assert_eq!(filter.policy, PartyPolicy::for_mode(Mode::Serve));

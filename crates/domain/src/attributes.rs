@@ -106,36 +106,9 @@ impl SegmentCriteria {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Address, PartyGroup, StateCode, VoterId, VoterStatus};
 
     fn voter() -> Voter {
-        Voter {
-            id: VoterId::generate(),
-            lal_voter_id: "LALWY1".into(),
-            state: StateCode::new("WY").unwrap(),
-            first_name: None,
-            middle_name: None,
-            last_name: None,
-            name_suffix: None,
-            age: None,
-            gender: Gender::Female,
-            party_description: None,
-            party: PartyGroup::Unknown,
-            voter_status: VoterStatus::Unknown,
-            address: Address::default(),
-            cell_phone: None,
-            landline: None,
-            marital_status: MaritalStatus::Single,
-            has_children: YesNo::No,
-            veteran: YesUnknown::Yes,
-            homeowner: Homeowner::Likely,
-            business_owner: YesUnknown::Unknown,
-            education: Education::College,
-            ethnicity: Ethnicity::Hispanic,
-            language: Language::Es,
-            estimated_income: Some(80_000),
-            districts: vec![],
-        }
+        crate::voter::tests_support::blank_voter()
     }
 
     fn matches(v: &Voter, c: &SegmentCriteria) -> bool {

@@ -413,25 +413,10 @@ impl Voter {
         fold(self.first_name.as_deref().unwrap_or(""))
     }
 
-    /// The text free-text search looks in: folded names, phone digits and address — never party, so a
-    /// search can never reveal it.
+    /// The search document (`voters.search_text`): the voter's words and phone keys, never party
+    /// ([`crate::search`]).
     pub fn search_text(&self) -> String {
-        let phones = [&self.cell_phone, &self.landline]
-            .into_iter()
-            .flatten()
-            .map(|p| phone_digits(p))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let parts = [
-            self.first_name.as_deref(),
-            self.middle_name.as_deref(),
-            self.last_name.as_deref(),
-            Some(phones.as_str()),
-            self.address.line1.as_deref(),
-            self.address.city.as_deref(),
-            self.address.zip.as_deref(),
-        ];
-        fold(&parts.into_iter().flatten().collect::<Vec<_>>().join(" "))
+        crate::search::search_document(self)
     }
 
     /// Whether the voter has a cell phone.
@@ -468,5 +453,42 @@ mod fold_tests {
         assert_eq!(fold("Øster  Straße"), "oster strasse");
         assert_eq!(fold(""), "");
         assert_eq!(phone_digits("(307) 555-0123"), "3075550123");
+    }
+}
+
+/// Test fixtures shared by the domain's unit tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use crate::*;
+
+    /// A voter with every attribute set to a fixed value and no name, address or phone.
+    pub(crate) fn blank_voter() -> Voter {
+        Voter {
+            id: VoterId::generate(),
+            lal_voter_id: "LALWY1".into(),
+            state: StateCode::new("WY").unwrap(),
+            first_name: None,
+            middle_name: None,
+            last_name: None,
+            name_suffix: None,
+            age: None,
+            gender: Gender::Female,
+            party_description: None,
+            party: PartyGroup::Unknown,
+            voter_status: VoterStatus::Unknown,
+            address: Address::default(),
+            cell_phone: None,
+            landline: None,
+            marital_status: MaritalStatus::Single,
+            has_children: YesNo::No,
+            veteran: YesUnknown::Yes,
+            homeowner: Homeowner::Likely,
+            business_owner: YesUnknown::Unknown,
+            education: Education::College,
+            ethnicity: Ethnicity::Hispanic,
+            language: Language::Es,
+            estimated_income: Some(80_000),
+            districts: vec![],
+        }
     }
 }

@@ -78,6 +78,9 @@ async fn prepare_database(url: &str) -> Result<(), CliError> {
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "applied migrations");
     }
+    pg::run_data_upgrades(url)
+        .await
+        .map_err(CliError::MigrateDatabase)?;
     Ok(())
 }
 

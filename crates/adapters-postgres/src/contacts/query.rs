@@ -118,23 +118,11 @@ pub(crate) fn filter_key(criteria: &SegmentCriteria) -> String {
     )
 }
 
-/// Escapes `%`, `_` and `\` for a LIKE pattern.
-fn like_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Appends ` AND …` for the search, on `voters` (aliased `v`).
 fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
     if let Some(search) = &filter.search {
         // The district once more, on `voters`: with the words it makes one condition of the
-        // `voters_search` GIN index, which then yields only this district's matches (ADR 0013). Every
+        // `voters_search` GIN index, which then yields only this district's matches (ADR 0014). Every
         // voter of a state is in its statewide district, so there the words alone are the condition.
         if filter.district.l2_type.as_str() != STATEWIDE_L2_TYPE {
             sql = sql
@@ -142,31 +130,30 @@ fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
                 .uuid(filter.district.id.as_uuid())
                 .push("]::uuid[]");
         }
-        // Every word must occur in the folded names, phone digits and address (never the party).
-        for word in search_words(search) {
-            sql = sql
-                .push(" AND v.search_text LIKE ")
-                .text(format!("%{}%", like_escape(&word)));
+        // Every word starts a word of the search document; a phone-like query may instead start a phone
+        // number, its local number, or be its last four digits (`winserve_domain::search`). The patterns
+        // are bound values, never spliced into the statement.
+        let phones = search.phone_patterns();
+        sql = sql.push(if phones.is_empty() {
+            " AND ("
+        } else {
+            " AND (("
+        });
+        for (i, pattern) in search.word_patterns().into_iter().enumerate() {
+            if i > 0 {
+                sql = sql.push(" AND ");
+            }
+            sql = sql.push("v.search_text LIKE ").text(pattern);
         }
+        if !phones.is_empty() {
+            sql = sql.push(")");
+            for pattern in phones {
+                sql = sql.push(" OR v.search_text LIKE ").text(pattern);
+            }
+        }
+        sql = sql.push(")");
     }
     sql
-}
-
-/// The words of a folded search; a phone number (digits with punctuation) becomes its digits.
-fn search_words(search: &str) -> Vec<String> {
-    let digits: String = search.chars().filter(char::is_ascii_digit).collect();
-    let phone_like = digits.len() >= 3
-        && search
-            .chars()
-            .all(|c| c.is_ascii_digit() || " ()-.+".contains(c));
-    if phone_like {
-        return vec![digits];
-    }
-    search
-        .split_whitespace()
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// `FROM <the state's voter_districts partition> vd [JOIN <its voters partition> v] WHERE <district>
@@ -360,20 +347,5 @@ mod tests {
         for other in &others {
             assert_ne!(filter_key(&a), filter_key(other), "{other:?}");
         }
-    }
-
-    #[test]
-    fn like_patterns_are_escaped() {
-        assert_eq!(like_escape("50%_a\\b"), "50\\%\\_a\\\\b");
-    }
-
-    #[test]
-    fn phone_searches_become_digits() {
-        assert_eq!(search_words("(307) 555-01"), vec!["30755501".to_owned()]);
-        assert_eq!(
-            search_words("jose nunez"),
-            vec!["jose".to_owned(), "nunez".to_owned()]
-        );
-        assert_eq!(search_words("12 main st"), vec!["12", "main", "st"]);
     }
 }

@@ -3,10 +3,7 @@
 
 use super::OrgScope;
 use crate::ports::ContactFilter;
-use winserve_domain::{InvalidValue, SegmentCriteria, fold};
-
-/// The longest search, in characters (after folding).
-pub const MAX_SEARCH_CHARS: usize = 100;
+use winserve_domain::{InvalidValue, SearchQuery, SegmentCriteria};
 
 /// Why a request's criteria make no filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,8 +19,8 @@ pub(super) enum FilterRefused {
 /// The filter of a contacts request in `scope`: the organization's effective district, the segment's and
 /// ad-hoc criteria (ANDed), the folded search, and the party policy of the mode — which refuses any
 /// party criterion where party is hidden. `None` when the criteria contradict each other (nothing
-/// matches). The checks run in this order: party rule, district, search (no control characters, at most
-/// [`MAX_SEARCH_CHARS`]).
+/// matches). The checks run in this order: party rule, district, search ([`SearchQuery::parse`]: no
+/// control characters, at most 200 characters and 8 words; none without a word).
 pub(super) fn contact_filter(
     scope: &OrgScope,
     segment: &SegmentCriteria,
@@ -40,21 +37,10 @@ pub(super) fn contact_filter(
         .organization()
         .effective_district()
         .ok_or(FilterRefused::DistrictNotSet)?;
-    // PostgreSQL refuses a NUL in text, and no one searches for control characters.
-    if search.is_some_and(|s| s.chars().any(char::is_control)) {
-        return Err(FilterRefused::Invalid(InvalidValue::new(
-            "search",
-            "must not contain control characters",
-        )));
-    }
-    let search = match search.map(fold).filter(|s| !s.is_empty()) {
-        Some(s) if s.chars().count() > MAX_SEARCH_CHARS => {
-            return Err(FilterRefused::Invalid(InvalidValue::new(
-                "search",
-                "must be at most 100 characters",
-            )));
-        }
-        other => other,
+    // PostgreSQL refuses a NUL in text, and no one searches for control characters: refused here too.
+    let search = match search {
+        Some(text) => SearchQuery::parse(text).map_err(FilterRefused::Invalid)?,
+        None => None,
     };
     Ok(segment.and(adhoc).map(|criteria| ContactFilter {
         district: district.clone(),

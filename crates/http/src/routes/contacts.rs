@@ -190,7 +190,7 @@ impl ContactParams {
     params(
         ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$"),
         ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
-        ("search" = Option<String>, Query, description = "name, phone or address; case- and accent-insensitive; at most 100 characters once blanks are collapsed and accents folded", max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
+        ("search" = Option<String>, Query, description = "every word must start a word of the contact's names, street line, city or ZIP (case and accents ignored, apostrophes dropped); a phone-like query (digits and ()-. +, at least 4 digits) also matches the start of a phone number, of its 7-digit local number, or its last 4 digits; party never matches; at most 8 words and 200 characters; no word at all is no search", max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
         ("page" = Option<u64>, Query, description = "1-based page (not with `cursor`)", minimum = 1, maximum = 4294967295_f64),
         ("per_page" = Option<u32>, Query, description = "page size, default 50", minimum = 1, maximum = 100),
         ("cursor" = Option<String>, Query, description = "the `next_cursor` of the previous page (not with `page`)", pattern = r"^(?:[0-9A-Fa-f]{2}){0,1024}$"),
@@ -257,7 +257,7 @@ pub async fn get_contact(
     params(
         ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$"),
         ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
-        ("search" = Option<String>, Query, description = "name, phone or address; at most 100 characters once blanks are collapsed and accents folded", max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
+        ("search" = Option<String>, Query, description = "every word must start a word of the contact's names, street line, city or ZIP (case and accents ignored, apostrophes dropped); a phone-like query (digits and ()-. +, at least 4 digits) also matches the start of a phone number, of its 7-digit local number, or its last 4 digits; party never matches; at most 8 words and 200 characters; no word at all is no search", max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
     ),
     responses((status = 200, description = "every matching contact as CSV with a header row", content_type = "text/csv", body = String),
         (status = 404, description = "`segment_not_found`: `segment` names no built-in segment and no segment of this organization"),
@@ -389,7 +389,7 @@ fn bucket_dtos(buckets: Vec<Bucket>) -> Vec<BucketDto> {
     params(
         ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$"),
         ("segment" = Option<String>, Query, description = "a built-in segment key or a custom segment id"),
-        ("search" = Option<String>, Query, description = "name, phone or address; at most 100 characters once blanks are collapsed and accents folded", max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
+        ("search" = Option<String>, Query, description = "every word must start a word of the contact's names, street line, city or ZIP (case and accents ignored, apostrophes dropped); a phone-like query (digits and ()-. +, at least 4 digits) also matches the start of a phone number, of its 7-digit local number, or its last 4 digits; party never matches; at most 8 words and 200 characters; no word at all is no search", max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
     ),
     responses((status = 200, description = "totals and breakdowns", body = StatsDto),
         (status = 404, description = "`segment_not_found`: `segment` names no built-in segment and no segment of this organization"),

@@ -327,37 +327,100 @@ pub fn matches(v: &Voter, criteria: &Value) -> bool {
     })
 }
 
-/// What the free-text search looks in (the test's own reading): folded names, phone digits, address.
-pub fn haystack(v: &Voter) -> String {
-    let digits = |p: &Option<String>| {
-        p.as_deref()
-            .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
-            .unwrap_or_default()
-    };
-    fold(&format!(
-        "{} {} {} {} {} {} {} {}",
-        v.first_name.as_deref().unwrap_or(""),
-        v.middle_name.as_deref().unwrap_or(""),
-        v.last_name.as_deref().unwrap_or(""),
-        digits(&v.cell_phone),
-        digits(&v.landline),
-        v.address.line1.as_deref().unwrap_or(""),
-        v.address.city.as_deref().unwrap_or(""),
-        v.address.zip.as_deref().unwrap_or(""),
-    ))
+/// The apostrophes a search deletes before splitting words (`O'Neil` is the one word `oneil`).
+pub const APOSTROPHES: [char; 5] = ['\'', '\u{2019}', '\u{2018}', '\u{2bc}', '`'];
+
+/// Most words a search may have.
+pub const MAX_SEARCH_WORDS: usize = 8;
+
+/// Most characters a search may have once folded.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// The search words of `text` (the test's own reading): folded, apostrophes deleted, split on every
+/// character that is not alphanumeric (`Smith-Jones` → `smith`, `jones`; `82001-1234` → `82001`, `1234`).
+pub fn words_of(text: &str) -> Vec<String> {
+    fold(text)
+        .chars()
+        .filter(|c| !APOSTROPHES.contains(c))
+        .collect::<String>()
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
-/// Whether `v` matches the free-text search `q`.
-pub fn matches_search(v: &Voter, q: &str) -> bool {
-    let hay = haystack(v);
-    let digits: String = q.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() >= 3
-        && q.chars()
-            .all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
-    {
-        return hay.contains(&digits);
+/// The words a search looks in (the test's own reading): the words of the first, middle and last name,
+/// the name suffix, address line 1, city and ZIP — never phones (they have their own rule) nor party.
+pub fn haystack(v: &Voter) -> Vec<String> {
+    [
+        &v.first_name,
+        &v.middle_name,
+        &v.last_name,
+        &v.name_suffix,
+        &v.address.line1,
+        &v.address.city,
+        &v.address.zip,
+    ]
+    .into_iter()
+    .flat_map(|f| words_of(f.as_deref().unwrap_or("")))
+    .collect()
+}
+
+/// Whether the search `q` is refused (422 `validation_failed` naming `search`): more than 8 words, or
+/// more than 200 characters once folded.
+pub fn search_rejected(q: &str) -> bool {
+    words_of(q).len() > MAX_SEARCH_WORDS || fold(q).chars().count() > MAX_SEARCH_CHARS
+}
+
+/// Phone digits without a leading country code 1 (11 digits starting with 1 → the last 10).
+fn national_digits(text: &str) -> String {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() == 11 && digits.starts_with('1') {
+        digits[1..].to_owned()
+    } else {
+        digits
     }
-    fold(q).split_whitespace().all(|w| hay.contains(w))
+}
+
+/// The digits of `q` when it is phone-like: only ASCII digits and ` ()-.+`, at least 4 digits.
+pub fn phone_query_digits(q: &str) -> Option<String> {
+    let q = fold(q);
+    let phone_like = q
+        .chars()
+        .all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
+        && q.chars().filter(char::is_ascii_digit).count() >= 4;
+    phone_like.then(|| national_digits(&q))
+}
+
+/// Whether the phone `phone` matches the phone-like query digits `d`: the phone starts with them; or,
+/// up to 7 of them, its last 7 digits start with them; or, exactly 4, its last 4 digits are them.
+pub fn phone_matches(phone: &str, d: &str) -> bool {
+    let p = national_digits(phone);
+    let last = |n: usize| &p[p.len().saturating_sub(n)..];
+    p.starts_with(d) || (d.len() <= 7 && last(7).starts_with(d)) || (d.len() == 4 && last(4) == d)
+}
+
+/// Whether `v` matches the free-text search `q` (the test's own reading; `q` must not be
+/// [`search_rejected`]): every query word starts some word of the contact, or — a phone-like query —
+/// a phone of the contact matches its digits. A query without words matches everyone.
+pub fn matches_search(v: &Voter, q: &str) -> bool {
+    let words = words_of(q);
+    if words.is_empty() {
+        return true;
+    }
+    let hay = haystack(v);
+    if words
+        .iter()
+        .all(|w| hay.iter().any(|h| h.starts_with(w.as_str())))
+    {
+        return true;
+    }
+    phone_query_digits(q).is_some_and(|d| {
+        [&v.cell_phone, &v.landline]
+            .into_iter()
+            .flatten()
+            .any(|p| phone_matches(p, &d))
+    })
 }
 
 /// The built-in segments and their criteria (interfaces.md).

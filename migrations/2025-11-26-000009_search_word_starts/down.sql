@@ -1,0 +1,2 @@
+DROP TABLE data_upgrades;
+ALTER TABLE positions DROP COLUMN search_text;
