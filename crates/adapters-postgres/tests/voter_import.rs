@@ -503,6 +503,23 @@ async fn search_documents_stored_before_word_start_search_are_rewritten_once() {
         .await,
         0
     );
+    // The search index, rebuilt around the rewrite, is back on the table and its partitions.
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'voters_search'"
+        )
+        .await,
+        1
+    );
+    assert!(
+        count(
+            &c,
+            "SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'voters_%' AND indexdef LIKE '%gin_trgm_ops%'"
+        )
+        .await
+            >= 1
+    );
     // Done once: a second run finds nothing to do, even if a document were stale.
     c.batch_execute("UPDATE voters SET search_text = 'old text' WHERE lal_voter_id = (SELECT min(lal_voter_id) FROM voters)")
         .await
