@@ -72,53 +72,17 @@ async fn rewrite_search_documents(
     client
         .batch_execute("DROP INDEX IF EXISTS voters_search")
         .await?;
-    // Ids travel as text: the import's tokio-postgres is built without its uuid feature.
-    let mut after: Option<(String, String)> = None;
+    // State by state, in id order: each batch is a range scan of the state partition's primary key (a
+    // row comparison over the partitioned table would sort every partition for every batch).
+    let states: Vec<String> = client
+        .query("SELECT DISTINCT state FROM voters ORDER BY state", &[])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let mut rewritten = 0u64;
-    loop {
-        let rows = match &after {
-            None => {
-                client
-                    .query(
-                        "SELECT state, id::text, first_name, middle_name, last_name, name_suffix, \
-                         address_line1, address_city, address_zip, cell_phone, landline, search_text \
-                         FROM voters ORDER BY state, id LIMIT $1",
-                        &[&BATCH],
-                    )
-                    .await?
-            }
-            Some((state, id)) => {
-                client
-                    .query(
-                        "SELECT state, id::text, first_name, middle_name, last_name, name_suffix, \
-                         address_line1, address_city, address_zip, cell_phone, landline, search_text \
-                         FROM voters WHERE (state, id) > ($2, $3::text::uuid) ORDER BY state, id LIMIT $1",
-                        &[&BATCH, state, id],
-                    )
-                    .await?
-            }
-        };
-        let Some(last) = rows.last() else { break };
-        after = Some((last.get(0), last.get(1)));
-        let (mut states, mut ids, mut texts) = (Vec::new(), Vec::new(), Vec::new());
-        for row in &rows {
-            let document = document_of(row);
-            if row.get::<_, String>(11) != document {
-                states.push(row.get::<_, String>(0));
-                ids.push(row.get::<_, String>(1));
-                texts.push(document);
-            }
-        }
-        if !ids.is_empty() {
-            rewritten += client
-                .execute(
-                    "UPDATE voters v SET search_text = u.text \
-                     FROM unnest($1::text[], $2::text[], $3::text[]) AS u(state, id, text) \
-                     WHERE v.state = u.state AND v.id = u.id::uuid",
-                    &[&states, &ids, &texts],
-                )
-                .await?;
-        }
+    for state in &states {
+        rewritten += rewrite_state(client, state).await?;
     }
     tracing::info!(
         rewritten,
@@ -160,16 +124,58 @@ async fn rewrite_position_documents(
 /// The search document of a stored voter row.
 fn document_of(row: &tokio_postgres::Row) -> String {
     let text = |i: usize| row.get::<_, Option<&str>>(i);
+    // Columns 1–7: first, middle and last name, suffix, street line, city, ZIP; 8–9: the phones.
     winserve_domain::search::document_of(
         [
+            text(1),
             text(2),
             text(3),
             text(4),
             text(5),
             text(6),
             text(7),
-            text(8),
         ],
-        [text(9), text(10)],
+        [text(8), text(9)],
     )
+}
+
+/// Rewrites the documents of one state's voters that differ from `search_document`; how many.
+async fn rewrite_state(
+    client: &tokio_postgres::Client,
+    state: &str,
+) -> Result<u64, tokio_postgres::Error> {
+    // Ids travel as text: the import's tokio-postgres is built without its uuid feature.
+    let mut after = uuid::Uuid::nil().to_string();
+    let mut rewritten = 0u64;
+    loop {
+        let rows = client
+            .query(
+                "SELECT id::text, first_name, middle_name, last_name, name_suffix, address_line1, \
+                 address_city, address_zip, cell_phone, landline, search_text \
+                 FROM voters WHERE state = $1 AND id > $2::text::uuid ORDER BY id LIMIT $3",
+                &[&state, &after, &BATCH],
+            )
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.get(0);
+        let (mut ids, mut texts) = (Vec::new(), Vec::new());
+        for row in &rows {
+            let document = document_of(row);
+            if row.get::<_, String>(10) != document {
+                ids.push(row.get::<_, String>(0));
+                texts.push(document);
+            }
+        }
+        if !ids.is_empty() {
+            rewritten += client
+                .execute(
+                    "UPDATE voters v SET search_text = u.text \
+                     FROM unnest($2::text[], $3::text[]) AS u(id, text) \
+                     WHERE v.state = $1 AND v.id = u.id::uuid",
+                    &[&state, &ids, &texts],
+                )
+                .await?;
+        }
+    }
+    Ok(rewritten)
 }
