@@ -152,38 +152,40 @@ impl SearchQuery {
         self.phone.as_deref()
     }
 
-    /// `LIKE` patterns over the search document that must **all** hold for the words to match (a
-    /// query word contains only letters and digits: nothing to escape).
-    pub fn word_patterns(&self) -> Vec<String> {
-        self.words.iter().map(|w| format!("% {w}%")).collect()
+    /// What each query word must be found as in the search document: a blank and the word (the word
+    /// starts a word of the document). All must be found.
+    pub fn word_needles(&self) -> Vec<String> {
+        self.words.iter().map(|w| format!(" {w}")).collect()
     }
 
-    /// `LIKE` patterns over the search document of which **any** matches a phone number (none unless
-    /// the query looks like one).
-    pub fn phone_patterns(&self) -> Vec<String> {
+    /// What a phone-like query may be found as instead, any one of them: the start of a phone number,
+    /// of its local number (at most 7 digits), or its last four digits (exactly 4). None unless the
+    /// query looks like a phone number.
+    pub fn phone_needles(&self) -> Vec<String> {
         let Some(d) = &self.phone else {
             return Vec::new();
         };
-        let mut patterns = vec![format!("% #p{d}%")];
+        let mut needles = vec![format!(" #p{d}")];
         if d.len() <= 7 {
-            patterns.push(format!("% #l{d}%"));
+            needles.push(format!(" #l{d}"));
         }
         if d.len() == 4 {
-            patterns.push(format!("% #x{d} %"));
+            needles.push(format!(" #x{d} "));
         }
-        patterns
+        needles
     }
 
-    /// Whether a search document matches (the same rule as the patterns, for callers without SQL).
+    /// Whether a search document matches (the rule the SQL applies, for callers without SQL).
     pub fn matches(&self, document: &str) -> bool {
-        let starts = |prefix: &str| document.contains(&format!(" {prefix}"));
-        let words = self.words.iter().all(|w| starts(w));
-        let phone = self.phone.as_deref().is_some_and(|d| {
-            starts(&format!("#p{d}"))
-                || (d.len() <= 7 && starts(&format!("#l{d}")))
-                || (d.len() == 4 && document.contains(&format!(" #x{d} ")))
-        });
-        words || phone
+        let words = self
+            .word_needles()
+            .iter()
+            .all(|n| document.contains(n.as_str()));
+        words
+            || self
+                .phone_needles()
+                .iter()
+                .any(|n| document.contains(n.as_str()))
     }
 
     /// A stable text of the query, for keys (remembered totals).

@@ -131,25 +131,42 @@ fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
                 .push("]::uuid[]");
         }
         // Every word starts a word of the search document; a phone-like query may instead start a phone
-        // number, its local number, or be its last four digits (`winserve_domain::search`). The patterns
-        // are bound values, never spliced into the statement.
-        let phones = search.phone_patterns();
-        sql = sql.push(if phones.is_empty() {
-            " AND ("
-        } else {
-            " AND (("
-        });
-        for (i, pattern) in search.word_patterns().into_iter().enumerate() {
+        // number, its local number, or be its last four digits (`winserve_domain::search`, ADR 0022).
+        // The index is asked for the text anywhere (`LIKE '%word%'`: the trigrams inside the word), and
+        // the word start is checked on the rows it yields (`strpos`, which no index answers): a pattern
+        // with the blank before the word would make pg_trgm fetch the blank-padded trigrams of the
+        // word's first letters, shared by every word that starts with them. Values are bound, never
+        // spliced into the statement.
+        let phone = search
+            .phone()
+            .map(|digits| (digits, search.phone_needles()));
+        sql = sql.push(if phone.is_some() { " AND ((" } else { " AND (" });
+        for (i, (word, needle)) in search.words().iter().zip(search.word_needles()).enumerate() {
             if i > 0 {
                 sql = sql.push(" AND ");
             }
-            sql = sql.push("v.search_text LIKE ").text(pattern);
+            sql = sql
+                .push("v.search_text LIKE ")
+                .text(format!("%{word}%"))
+                .push(" AND strpos(v.search_text, ")
+                .text(needle)
+                .push(") > 0");
         }
-        if !phones.is_empty() {
-            sql = sql.push(")");
-            for pattern in phones {
-                sql = sql.push(" OR v.search_text LIKE ").text(pattern);
+        if let Some((digits, needles)) = phone {
+            sql = sql
+                .push(") OR (v.search_text LIKE ")
+                .text(format!("%{digits}%"))
+                .push(" AND (");
+            for (i, needle) in needles.into_iter().enumerate() {
+                if i > 0 {
+                    sql = sql.push(" OR ");
+                }
+                sql = sql
+                    .push("strpos(v.search_text, ")
+                    .text(needle)
+                    .push(") > 0");
             }
+            sql = sql.push("))");
         }
         sql = sql.push(")");
     }
