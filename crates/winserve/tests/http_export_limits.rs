@@ -119,6 +119,24 @@ async fn world(
     (app, t, slug)
 }
 
+/// An export whose body is not read yet (it holds its slot until read to the end or dropped).
+async fn open_export(app: &TestApp, t: &str, slug: &str) -> axum::response::Response {
+    app.router
+        .clone()
+        .oneshot(export_request(t, slug))
+        .await
+        .unwrap()
+}
+
+/// The `Retry-After` seconds of a refusal.
+fn retry_after(refused: &Resp) -> u32 {
+    refused.1[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
 fn export_request(t: &str, slug: &str) -> Request<Body> {
     Request::get("/v1/contacts/export")
         .header(header::AUTHORIZATION, format!("Bearer {t}"))
@@ -160,12 +178,7 @@ async fn an_export_failing_mid_stream_aborts_the_transfer() {
         failing(Failure::After(100)),
     )
     .await;
-    let response = app
-        .router
-        .clone()
-        .oneshot(export_request(&t, &slug))
-        .await
-        .unwrap();
+    let response = open_export(&app, &t, &slug).await;
     assert_eq!(response.status(), StatusCode::OK);
     let mut body = response.into_body();
     let mut received = Vec::new();
@@ -197,18 +210,8 @@ async fn exports_are_capped_per_organization_and_a_dropped_body_frees_its_slot()
     };
     let (app, t, slug) = world(limits, |ports| ports).await;
     // Two exports whose bodies are not read yet hold both slots.
-    let first = app
-        .router
-        .clone()
-        .oneshot(export_request(&t, &slug))
-        .await
-        .unwrap();
-    let second = app
-        .router
-        .clone()
-        .oneshot(export_request(&t, &slug))
-        .await
-        .unwrap();
+    let first = open_export(&app, &t, &slug).await;
+    let second = open_export(&app, &t, &slug).await;
     assert_eq!(
         (first.status(), second.status()),
         (StatusCode::OK, StatusCode::OK)
@@ -216,11 +219,7 @@ async fn exports_are_capped_per_organization_and_a_dropped_body_frees_its_slot()
 
     let refused = app.get_in("/v1/contacts/export", &t, &slug).await;
     assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
-    let retry: u32 = refused.1[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry = retry_after(&refused);
     assert!(retry >= 1);
     // Lists, counts and stats are not exports: they still answer.
     assert_eq!(
@@ -232,18 +231,8 @@ async fn exports_are_capped_per_organization_and_a_dropped_body_frees_its_slot()
     let csv = first.into_body().collect().await.unwrap().to_bytes();
     assert!(csv.starts_with(b"id,"));
     drop(second);
-    let a = app
-        .router
-        .clone()
-        .oneshot(export_request(&t, &slug))
-        .await
-        .unwrap();
-    let b = app
-        .router
-        .clone()
-        .oneshot(export_request(&t, &slug))
-        .await
-        .unwrap();
+    let a = open_export(&app, &t, &slug).await;
+    let b = open_export(&app, &t, &slug).await;
     assert_eq!((a.status(), b.status()), (StatusCode::OK, StatusCode::OK));
     app.cleanup().await;
 }
@@ -262,11 +251,7 @@ async fn the_rate_limit_answers_429_per_user() {
     }
     let refused = app.get("/v1/me", &alice).await;
     assert_problem(&refused, StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
-    let retry: u32 = refused.1[header::RETRY_AFTER]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let retry = retry_after(&refused);
     assert!((1..=60).contains(&retry), "Retry-After {retry}");
     // Another user is not slowed down by alice.
     assert_eq!(

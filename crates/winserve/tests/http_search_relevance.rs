@@ -12,7 +12,6 @@ use axum::http::{Method, StatusCode, header};
 use common::contacts_fixture::*;
 use common::*;
 use serde_json::json;
-use winserve_application::VoterRepository;
 use winserve_domain::{Address, PartyGroup, Voter, VoterId};
 
 /// The seed of the hand-made voters' ids.
@@ -148,31 +147,7 @@ fn key_of(v: &Voter) -> &str {
 
 /// The world: the hand-made voters and a launched Win campaign over ward 1.
 async fn world() -> World {
-    let app = TestApp::new().await;
-    let r = app.seed_reference().await;
-    let voters = search_voters();
-    assert_eq!(
-        app.store.upsert_voters(&voters).await.unwrap(),
-        voters.len() as u64
-    );
-    let t = token("user_search_owner");
-    let created = app
-        .create_campaign(
-            &t,
-            json!({ "ballotready_position_id": "br-council-1", "election_date": "2026-11-03" }),
-        )
-        .await;
-    let win = str_of(&created["organization"]["slug"]);
-    let campaign_id = str_of(&created["campaign"]["id"]);
-    app.launch(&t, &campaign_id).await;
-    World {
-        app,
-        r,
-        voters,
-        t,
-        win,
-        campaign_id,
-    }
+    World::with_voters(search_voters(), "user_search_owner").await
 }
 
 /// The contacts of the organization: the hand-made voters of ward 1.

@@ -500,11 +500,18 @@ pub struct World {
 impl World {
     /// Seeds everything; the campaign is launched (ready to win).
     pub async fn new() -> Self {
+        Self::with_voters(fixture_voters(), "user_contacts_owner").await
+    }
+
+    /// Seeds the reference data, `voters` and `owner`'s launched campaign over ward 1.
+    pub async fn with_voters(voters: Vec<Voter>, owner: &str) -> Self {
         let app = TestApp::new().await;
         let r = app.seed_reference().await;
-        let voters = fixture_voters();
-        assert_eq!(app.store.upsert_voters(&voters).await.unwrap(), N as u64);
-        let t = token("user_contacts_owner");
+        assert_eq!(
+            app.store.upsert_voters(&voters).await.unwrap(),
+            voters.len() as u64
+        );
+        let t = token(owner);
         let created = app
             .create_campaign(
                 &t,
