@@ -177,5 +177,11 @@ async fn rewrite_state(
                 .await?;
         }
     }
+    if rewritten > 0 {
+        // Searches answered from memory read their documents at a data version (ADR 0023).
+        client
+            .execute("SELECT voter_data_changed(ARRAY[$1::text])", &[&state])
+            .await?;
+    }
     Ok(rewritten)
 }

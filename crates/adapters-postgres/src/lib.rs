@@ -53,6 +53,7 @@ mod voters;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 
+pub use contacts::search_index::{SearchIndexBuild, SearchIndexSettings};
 pub use data_upgrades::run_data_upgrades;
 pub use migrate::{
     DatabaseUrl, MIGRATIONS, SetupError, create_database_if_missing, run_migrations,
@@ -78,6 +79,8 @@ pub struct PgStore {
     database_url: Option<Arc<str>>,
     /// Pages by number starting at least this many contacts in use page anchors (ADR 0018).
     anchors_from: i64,
+    /// The in-memory search indexes of districts (ADR 0023); `None`: searches run in SQL.
+    search_indexes: Option<Arc<contacts::search_index::SearchIndexes>>,
 }
 
 /// By default, pages by number that start at least this many contacts in use page anchors (ADR 0018);
@@ -102,6 +105,7 @@ impl PgStore {
             pool,
             database_url: None,
             anchors_from: i64::from(PAGE_ANCHORS_FROM),
+            search_indexes: None,
         }
     }
 
@@ -112,6 +116,7 @@ impl PgStore {
             pool,
             database_url: Some(Arc::from(database_url)),
             anchors_from: i64::from(PAGE_ANCHORS_FROM),
+            search_indexes: None,
         }
     }
 
@@ -121,6 +126,21 @@ impl PgStore {
     pub fn with_page_anchors_from(mut self, rows: u32) -> Self {
         self.anchors_from = i64::from(rows.max(1));
         self
+    }
+
+    /// The store answering searches from in-memory district indexes (ADR 0023) within `settings`;
+    /// without it (or with a budget of 0) every search runs in SQL.
+    #[must_use]
+    pub fn with_search_index(mut self, settings: SearchIndexSettings) -> Self {
+        self.search_indexes = contacts::search_index::SearchIndexes::new(settings);
+        self
+    }
+
+    /// The districts whose search indexes are ready, and the bytes they hold (0, 0 without the cache).
+    pub fn search_index_usage(&self) -> (usize, usize) {
+        self.search_indexes
+            .as_ref()
+            .map_or((0, 0), |indexes| indexes.usage())
     }
 
     /// The database URL given to [`PgStore::with_database_url`].

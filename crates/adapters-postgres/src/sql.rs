@@ -22,6 +22,7 @@ enum Param {
     Bool(bool),
     BigInt(i64),
     Uuid(uuid::Uuid),
+    Uuids(Vec<uuid::Uuid>),
 }
 
 /// A piece of the query: fixed SQL or a placeholder for a bound value.
@@ -88,6 +89,11 @@ impl Sql {
         self.bind(Param::Uuid(value))
     }
 
+    /// Appends a `uuid[]` parameter.
+    pub(crate) fn uuids(self, values: Vec<uuid::Uuid>) -> Self {
+        self.bind(Param::Uuids(values))
+    }
+
     /// The finished query (kept for readability at call sites: the builder is the query).
     pub(crate) fn build(self) -> Self {
         self
@@ -128,6 +134,9 @@ impl QueryFragment<Pg> for Sql {
                 Piece::Param(Param::BigInt(v)) => out.push_bind_param::<BigInt, _>(v)?,
                 Piece::Param(Param::Uuid(v)) => {
                     out.push_bind_param::<diesel::sql_types::Uuid, _>(v)?
+                }
+                Piece::Param(Param::Uuids(v)) => {
+                    out.push_bind_param::<Array<diesel::sql_types::Uuid>, _>(v)?
                 }
             }
         }

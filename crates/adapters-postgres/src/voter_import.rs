@@ -531,6 +531,13 @@ async fn merge_into_stored(
         .await
         .map_err(pg_error)?
     };
+    if written > 0 {
+        // Memberships bump the version through their triggers, but a change to a voter's row alone (a new
+        // phone, a street renamed) must too: searches answered from memory check it (ADR 0023).
+        c.execute("SELECT voter_data_changed($1::text[])", &[&states])
+            .await
+            .map_err(pg_error)?;
+    }
     let inserted = unique - existing;
     summary.voters_inserted += inserted;
     summary.voters_updated += written.saturating_sub(inserted);

@@ -1086,3 +1086,171 @@ async fn deep_pages_start_after_page_anchors_of_the_current_data() {
     check_anchors(&remembered, &now);
     db.cleanup().await;
 }
+
+/// Every page of `f` by cursor (7 at a time) and the first pages by number, from `store`.
+async fn search_answer(
+    store: &winserve_adapters_postgres::PgStore,
+    f: &ContactFilter,
+) -> (u64, Vec<uuid::Uuid>, Vec<uuid::Uuid>) {
+    let (total, walked) = list_by_cursor(store, f, 7).await;
+    let mut numbered = Vec::new();
+    for page in 1..=3 {
+        let p = store
+            .list(f, &ContactWindow::Page { page, per_page: 5 })
+            .await
+            .unwrap();
+        assert_eq!(p.total, total, "page {page} total");
+        numbered.extend(p.contacts.iter().map(|v| v.id.as_uuid()));
+    }
+    (
+        total,
+        walked.iter().map(|v| v.id.as_uuid()).collect(),
+        numbered,
+    )
+}
+
+/// The in-memory index (ADR 0023) answers every search, alone or with criteria, exactly as the SQL
+/// search does — before and after imports that rename voters, change only their phones, add and remove
+/// members — and it is really used (it holds memory once a search ran).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn searches_from_the_index_equal_the_sql_searches_across_imports() {
+    use winserve_adapters_postgres::{SearchIndexBuild, SearchIndexSettings};
+    let (db, store) = setup().await;
+    let indexed = store.clone().with_search_index(SearchIndexSettings {
+        budget_bytes: 16 << 20,
+        build: SearchIndexBuild::Inline,
+    });
+    let mut voters = fixture();
+    store.upsert_voters(&voters).await.unwrap();
+    let ward = district(&store, "WY", WARD.0, WARD.1).await;
+    let county = district(&store, "WY", COUNTY.0, COUNTY.1).await;
+    let queries = [
+        "n",
+        "nu",
+        "nunez",
+        "smith",
+        "ann",
+        "jo",
+        "de la",
+        "555",
+        "555-01",
+        "3075550",
+        "0105",
+        "634",
+        "oakley zoe",
+        "zzz",
+    ];
+    let criteria = [
+        SegmentCriteria::default(),
+        SegmentCriteria {
+            has_cell_phone: Some(true),
+            voter_status: Some(vec![VoterStatus::Super, VoterStatus::Likely]),
+            ..SegmentCriteria::default()
+        },
+        SegmentCriteria {
+            education: Some(vec![Education::College, Education::Graduate]),
+            age_ranges: Some(vec![AgeRange::From50]),
+            ..SegmentCriteria::default()
+        },
+        SegmentCriteria {
+            party: Some(vec![PartyGroup::Democratic]),
+            ..SegmentCriteria::default()
+        },
+    ];
+    let compare = async |label: &str| {
+        let mut found = 0;
+        for d in [&ward, &county] {
+            for q in queries {
+                for c in &criteria {
+                    let policy = if c.party.is_some() { win() } else { serve() };
+                    let f = ContactFilter {
+                        search: SearchQuery::parse(q).unwrap(),
+                        ..filter(d, c.clone(), policy)
+                    };
+                    let sql = search_answer(&store, &f).await;
+                    let mem = search_answer(&indexed, &f).await;
+                    assert_eq!(mem, sql, "{label}: {q:?} with {c:?} in {}", d.l2_name);
+                    assert_eq!(
+                        indexed.count(&f).await.unwrap(),
+                        sql.0,
+                        "{label}: count {q:?}"
+                    );
+                    found += sql.0;
+                }
+            }
+        }
+        assert!(found > 100, "{label}: the queries find contacts ({found})");
+    };
+    compare("first import").await;
+    let (ready, bytes) = indexed.search_index_usage();
+    assert_eq!(ready, 2, "one index per district searched");
+    assert!(bytes > 1000, "{bytes}");
+    let version = data_version(&db, "WY").await;
+
+    // Renamed voters, a new phone alone (no membership changes), a voter gone from the ward.
+    let mut changed: Vec<Voter> = Vec::new();
+    for (i, v) in voters
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| in_ward(*i))
+        .take(6)
+    {
+        let mut c = v.clone();
+        match i % 3 {
+            0 => c.last_name = Some("Zebediah".into()),
+            1 => c.cell_phone = Some("(555) 010-9999".into()),
+            _ => c.districts.retain(|(t, _)| t.as_str() == COUNTY.0),
+        }
+        changed.push(c);
+    }
+    store.upsert_voters(&changed).await.unwrap();
+    voters = imported_over(&voters, &changed);
+    assert!(data_version(&db, "WY").await > version);
+    compare("after the re-import").await;
+    for (q, want) in [("zebediah", 2), ("5550109999", 2)] {
+        let f = ContactFilter {
+            search: SearchQuery::parse(q).unwrap(),
+            ..filter(&county, SegmentCriteria::default(), serve())
+        };
+        let expected = voters
+            .iter()
+            .filter(|v| {
+                winserve_domain::search::search_document(v).contains(&format!(
+                    " {}",
+                    if q.starts_with('5') {
+                        "#p5550109999"
+                    } else {
+                        q
+                    }
+                ))
+            })
+            .count();
+        assert_eq!(expected, want, "{q}");
+        assert_eq!(
+            indexed.count(&f).await.unwrap(),
+            want as u64,
+            "{q} from the index"
+        );
+    }
+
+    // An import that changes one voter's phone and nothing of its memberships still moves the data
+    // version, so the index does not answer from the old documents.
+    let phone = SearchQuery::parse("555-777-1234").unwrap();
+    let f = ContactFilter {
+        search: phone,
+        ..filter(&county, SegmentCriteria::default(), serve())
+    };
+    assert_eq!(indexed.count(&f).await.unwrap(), 0);
+    let mut one = voters[0].clone();
+    one.cell_phone = Some("(555) 777-1234".into());
+    let before = data_version(&db, "WY").await;
+    store.upsert_voters(&[one]).await.unwrap();
+    assert!(
+        data_version(&db, "WY").await > before,
+        "a phone change moves the version"
+    );
+    // The first answer comes from SQL (the index is stale), the next from the rebuilt index.
+    assert_eq!(indexed.count(&f).await.unwrap(), 1);
+    assert_eq!(indexed.count(&f).await.unwrap(), 1);
+    db.cleanup().await;
+}

@@ -355,7 +355,8 @@ async fn run_server(
         prepare_database(&config.database_url).await?;
     }
     let (services, pool) =
-        wiring::postgres_services_and_pool(&config.database_url).map_err(CliError::Pool)?;
+        wiring::postgres_services_and_pool(&config.database_url, settings.search_cache_mb)
+            .map_err(CliError::Pool)?;
     if let Some(bind) = &settings.metrics_bind {
         crate::observability::serve(bind, crate::observability::install()?, pool).await?;
     }

@@ -61,7 +61,13 @@ pub struct ServeSettings {
     pub limits: LimitsConfig,
     /// `WINSERVE_METRICS_BIND`: where `/metrics` is served; unset, it is not.
     pub metrics_bind: Option<String>,
+    /// `WINSERVE_SEARCH_CACHE_MB`: the memory the in-memory search indexes of districts may hold, in
+    /// MiB (ADR 0023); 0 turns them off (every search runs in SQL).
+    pub search_cache_mb: u64,
 }
+
+/// The default of `WINSERVE_SEARCH_CACHE_MB`: room for the indexes of about 10M district members.
+pub const DEFAULT_SEARCH_CACHE_MB: u64 = 1024;
 
 const DURATION: &str = "a positive duration such as 10, 10s, 2m or 1h";
 
@@ -131,10 +137,17 @@ impl ServeSettings {
             exports_overall: exports.1,
             body_timeout: duration("WINSERVE_BODY_TIMEOUT", defaults.1.body_timeout)?,
         };
+        let search_cache_mb = count(
+            "WINSERVE_SEARCH_CACHE_MB",
+            DEFAULT_SEARCH_CACHE_MB,
+            0,
+            "MiB of memory for search indexes (0 turns them off)",
+        )?;
         Ok(Self {
             server,
             limits,
             metrics_bind: value("WINSERVE_METRICS_BIND"),
+            search_cache_mb,
         })
     }
 

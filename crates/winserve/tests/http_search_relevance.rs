@@ -214,14 +214,22 @@ async fn check_with(
     } else {
         format!("search={}&{extra_query}", enc(q))
     };
-    let (total, contacts) = list_all(&w.app, &w.t, slug, &query).await;
-    let got = ids_of(&contacts);
-    assert_eq!(
-        keys_of(w, &got),
-        keys_of(w, &want),
-        "server answer to {query:?}"
-    );
-    assert_eq!(total as usize, want.len(), "meta.total of {query:?}");
+    // Both ways of answering: SQL, and the district's in-memory index (ADR 0023).
+    let indexed = w.app.with_search_index();
+    for (app, how) in [(&w.app, "SQL"), (&indexed, "index")] {
+        let (total, contacts) = list_all(app, &w.t, slug, &query).await;
+        let got = ids_of(&contacts);
+        assert_eq!(
+            keys_of(w, &got),
+            keys_of(w, &want),
+            "server answer to {query:?} ({how})"
+        );
+        assert_eq!(
+            total as usize,
+            want.len(),
+            "meta.total of {query:?} ({how})"
+        );
+    }
     want
 }
 
@@ -679,21 +687,24 @@ async fn totals_stats_export_and_cursor_pages_agree_with_the_list() {
             keys_of(&w, &want),
             "export of {q}"
         );
-        // Cursor pages of 1 walk the same list.
-        let walked = cursor_all(
-            &w.app,
-            &w.t,
-            &w.win,
-            &format!("search={}", enc(q)),
-            1,
-            |_| async {},
-        )
-        .await;
-        assert_eq!(
-            keys_of(&w, &ids_of(&walked)),
-            keys_of(&w, &want),
-            "cursor walk of {q}"
-        );
+        // Cursor pages of 1 walk the same list, in SQL and from the index.
+        let indexed = w.app.with_search_index();
+        for app in [&w.app, &indexed] {
+            let walked = cursor_all(
+                app,
+                &w.t,
+                &w.win,
+                &format!("search={}", enc(q)),
+                1,
+                |_| async {},
+            )
+            .await;
+            assert_eq!(
+                keys_of(&w, &ids_of(&walked)),
+                keys_of(&w, &want),
+                "cursor walk of {q}"
+            );
+        }
     }
     // The stats of a search break its contacts down like the list.
     let stats = w.get_ok("/v1/contacts/stats?search=ann", &w.win).await;

@@ -16,9 +16,11 @@
 //! `totals` on `query`; `query` on `row`; `stats` on `query` and `totals`.
 
 mod anchors;
+mod indexed;
 mod page;
 pub(crate) mod query;
 mod row;
+pub(crate) mod search_index;
 mod stats;
 mod totals;
 
@@ -45,6 +47,30 @@ fn check_policy(filter: &ContactFilter) -> Result<(), StoreError> {
     })
 }
 
+/// The page of `rows` (up to `per_page + 1` in contacts order: one more tells that a next page exists).
+fn page_of(
+    mut rows: Vec<ContactRow>,
+    total: u64,
+    per_page: u32,
+) -> Result<ContactPage, StoreError> {
+    let more = rows.len() > per_page as usize;
+    rows.truncate(per_page as usize);
+    let next = if more {
+        rows.last().map(ContactRow::cursor)
+    } else {
+        None
+    };
+    let contacts = rows
+        .into_iter()
+        .map(ContactRow::into_voter)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ContactPage {
+        contacts,
+        total,
+        next,
+    })
+}
+
 #[async_trait]
 impl ContactRepository for PgStore {
     async fn list(
@@ -65,6 +91,9 @@ impl ContactRepository for PgStore {
                     .map_or(PageStart::Offset(0), PageStart::After),
             ),
         };
+        if let Some(found) = self.indexed_page(filter, per_page, &start).await? {
+            return page_of(found.rows, found.total, per_page);
+        }
         let page = match start {
             // Anchors follow the remembered totals: filters without a search.
             PageStart::Offset(offset)
@@ -90,23 +119,8 @@ impl ContactRepository for PgStore {
             }
             None => self.count_filter(filter).await?,
         };
-        let mut rows: Vec<ContactRow> = page.into_iter().map(|(_, _, row)| row).collect();
-        let more = rows.len() > per_page as usize;
-        rows.truncate(per_page as usize);
-        let next = if more {
-            rows.last().map(ContactRow::cursor)
-        } else {
-            None
-        };
-        let contacts = rows
-            .into_iter()
-            .map(ContactRow::into_voter)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ContactPage {
-            contacts,
-            total,
-            next,
-        })
+        let rows: Vec<ContactRow> = page.into_iter().map(|(_, _, row)| row).collect();
+        page_of(rows, total, per_page)
     }
 
     async fn find(
@@ -132,6 +146,9 @@ impl ContactRepository for PgStore {
 
     async fn count(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
         check_policy(filter)?;
+        if let Some(total) = self.indexed_count(filter).await? {
+            return Ok(total);
+        }
         self.count_filter(filter).await
     }
 

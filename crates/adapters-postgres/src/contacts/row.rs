@@ -152,6 +152,11 @@ impl ContactRow {
         }
     }
 
+    /// The row's voter.
+    pub(super) fn voter_id(&self) -> uuid::Uuid {
+        self.voter.0.id.as_uuid()
+    }
+
     /// The voter (decoding already refused corrupt values).
     pub(super) fn into_voter(self) -> Result<Voter, StoreError> {
         Ok(self.voter.0)

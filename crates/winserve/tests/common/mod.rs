@@ -12,8 +12,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use tower::ServiceExt;
-use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::{self, TestDatabase};
+use winserve_adapters_postgres::{PgStore, SearchIndexBuild, SearchIndexSettings};
 use winserve_application::{Ports, Services};
 use winserve_domain::District;
 use winserve_http::auth::Authenticator;
@@ -116,6 +116,25 @@ impl TestApp {
             router: router(state),
             store,
             db: Some(db),
+        }
+    }
+
+    /// A second view of the same database whose searches are answered from in-memory district indexes,
+    /// built before the first search that wants them (ADR 0023); the database stays owned by `self`.
+    pub fn with_search_index(&self) -> TestApp {
+        let store = self.store.clone().with_search_index(SearchIndexSettings {
+            budget_bytes: 64 << 20,
+            build: SearchIndexBuild::Inline,
+        });
+        let state = AppState {
+            services: Services::new(store.clone().ports()),
+            auth: Arc::new(Authenticator::new(Some(SECRET), None, None, None).unwrap()),
+            limits: Arc::new(Limits::new(LimitsConfig::without_rate_limit())),
+        };
+        TestApp {
+            router: router(state),
+            store,
+            db: None,
         }
     }
 
