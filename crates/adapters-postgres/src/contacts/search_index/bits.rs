@@ -43,20 +43,6 @@ impl Bits {
         }
     }
 
-    /// Keeps the ranks that are also in `other`.
-    pub(crate) fn intersect(&mut self, other: &Bits) {
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
-            *a &= *b;
-        }
-    }
-
-    /// Adds the ranks of `other`.
-    pub(crate) fn union(&mut self, other: &Bits) {
-        for (a, b) in self.words.iter_mut().zip(&other.words) {
-            *a |= *b;
-        }
-    }
-
     /// How many ranks the set holds.
     pub(crate) fn count(&self) -> usize {
         self.words.iter().map(|w| w.count_ones() as usize).sum()
@@ -135,15 +121,9 @@ mod tests {
     }
 
     #[test]
-    fn intersect_union_and_remove() {
+    fn remove_drops_one_rank() {
         let mut a = of(130, &[1, 2, 70, 129]);
-        let b = of(130, &[2, 70, 100]);
-        let mut u = a.clone();
-        u.union(&b);
-        assert_eq!(u.iter_from(0).collect::<Vec<_>>(), [1, 2, 70, 100, 129]);
-        a.intersect(&b);
-        assert_eq!(a.iter_from(0).collect::<Vec<_>>(), [2, 70]);
         a.remove(70);
-        assert_eq!(a.iter_from(0).collect::<Vec<_>>(), [2]);
+        assert_eq!(a.iter_from(0).collect::<Vec<_>>(), [1, 2, 129]);
     }
 }

@@ -12,7 +12,10 @@
 //! attribute bits of segments are kept per member and tested as `contacts::query` tests them.
 
 use super::bits::Bits;
+use super::matches::Matches;
 use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use winserve_application::ContactCursor;
 use winserve_domain::{SearchQuery, SegmentCriteria};
@@ -148,9 +151,10 @@ impl Phones {
 
     /// The members whose phone keys the phone-like query `digits` (4 to 10 digits) matches: a number
     /// starting with them, a local number starting with them (at most 7), the last four (exactly 4).
-    fn matches(&self, digits: &str, into: &mut Bits) {
+    fn matches(&self, digits: &str) -> Vec<u32> {
+        let mut into = Vec::new();
         let Some(value) = digits_value(digits) else {
-            return;
+            return into;
         };
         let k = digits.len() as u32;
         if k <= PADDED_DIGITS {
@@ -159,23 +163,30 @@ impl Phones {
             {
                 // A shorter number padded with zeros falls in the range without starting with them.
                 if u32::from(len) >= k {
-                    into.insert(rank);
+                    into.push(rank);
                 }
             }
         }
         if k <= 7 {
             let pad = 10u32.pow(7 - k);
             let v = value as u32;
-            for &(_, rank) in key_range(&self.locals, |t| t.0, v * pad, (v + 1) * pad) {
-                into.insert(rank);
-            }
+            into.extend(
+                key_range(&self.locals, |t| t.0, v * pad, (v + 1) * pad)
+                    .iter()
+                    .map(|t| t.1),
+            );
         }
         if k == 4 {
             let v = value as u16;
-            for &(_, rank) in key_range(&self.lasts, |t| t.0, v, v + 1) {
-                into.insert(rank);
-            }
+            into.extend(
+                key_range(&self.lasts, |t| t.0, v, v + 1)
+                    .iter()
+                    .map(|t| t.1),
+            );
         }
+        into.sort_unstable();
+        into.dedup();
+        into
     }
 
     fn bytes(&self) -> usize {
@@ -206,7 +217,24 @@ pub(crate) struct DistrictIndex {
     /// Word i's ranks: `postings[posting_ends[i - 1]..posting_ends[i]]`, increasing.
     postings: Vec<u32>,
     posting_ends: Vec<u32>,
+    /// Member r's word numbers, increasing: `forward[forward_ends[r - 1]..forward_ends[r]]` — to test
+    /// the other words of a query on the few members its rarest word matched.
+    forward: Vec<u32>,
+    forward_ends: Vec<u32>,
     phones: Phones,
+    /// The members of the most recently used common prefixes (`j`, `jo`, …), kept as bits: typing
+    /// sends them again and again, and each costs a pass over a large share of the postings.
+    common: Mutex<Vec<(Box<str>, Arc<Bits>)>>,
+}
+
+/// How many common prefixes an index keeps as bits (at most 250 KB each for 2M members).
+const COMMON_PREFIXES: usize = 32;
+
+/// The words of the dictionary that start with a query word, and their postings.
+#[derive(Debug, Clone)]
+struct WordRange {
+    words: Range<u32>,
+    postings: Range<usize>,
 }
 
 /// Builds a [`DistrictIndex`] from the members in contacts order.
@@ -242,7 +270,10 @@ impl DistrictIndexBuilder {
                 word_ends: Vec::new(),
                 postings: Vec::new(),
                 posting_ends: Vec::new(),
+                forward: Vec::new(),
+                forward_ends: Vec::new(),
                 phones: Phones::default(),
+                common: Mutex::new(Vec::new()),
             },
             words: HashMap::new(),
         }
@@ -319,6 +350,7 @@ impl DistrictIndexBuilder {
                 .push(u32::try_from(ix.postings.len()).map_err(|_| BuildError::TooLarge)?);
         }
         ix.phones.finish();
+        ix.build_forward()?;
         ix.key_text.shrink_to_fit();
         ix.word_text.shrink_to_fit();
         Ok(ix)
@@ -354,7 +386,37 @@ impl DistrictIndex {
             + self.word_ends.capacity() * 4
             + self.postings.capacity() * 4
             + self.posting_ends.capacity() * 4
+            + self.forward.capacity() * 4
+            + self.forward_ends.capacity() * 4
             + self.phones.bytes()
+            + self.len().div_ceil(8) * COMMON_PREFIXES
+    }
+
+    /// The forward lists, inverted from the postings: walking the words in order appends each member's
+    /// word numbers in increasing order.
+    fn build_forward(&mut self) -> Result<(), BuildError> {
+        let mut counts = vec![0u32; self.len()];
+        for &r in &self.postings {
+            counts[r as usize] += 1;
+        }
+        let mut next = Vec::with_capacity(self.len());
+        let mut end = 0u32;
+        for c in counts {
+            next.push(end);
+            end = end.checked_add(c).ok_or(BuildError::TooLarge)?;
+            self.forward_ends.push(end);
+        }
+        self.forward = vec![0; end as usize];
+        let mut start = 0usize;
+        for (word, &posting_end) in self.posting_ends.iter().enumerate() {
+            for &r in &self.postings[start..posting_end as usize] {
+                let at = &mut next[r as usize];
+                self.forward[*at as usize] = word as u32;
+                *at += 1;
+            }
+            start = posting_end as usize;
+        }
+        Ok(())
     }
 
     fn slice<'a>(text: &'a str, ends: &[u32], i: usize) -> &'a str {
@@ -374,60 +436,108 @@ impl DistrictIndex {
         Self::slice(&self.word_text, &self.word_ends, i)
     }
 
-    /// The ranks of the members with a word starting with `prefix`, added to `into`.
-    fn word_starts(&self, prefix: &str, into: &mut Bits) {
+    /// The words starting with `prefix`, and their postings.
+    fn word_range(&self, prefix: &str) -> WordRange {
         let n = self.word_ends.len();
         let lo = partition(n, |i| self.word(i) < prefix);
         let hi = lo + partition(n - lo, |i| self.word(lo + i).starts_with(prefix));
-        let start = if lo == 0 {
-            0
-        } else {
-            self.posting_ends[lo - 1] as usize
+        let end_of = |i: usize| {
+            if i == 0 {
+                0
+            } else {
+                self.posting_ends[i - 1] as usize
+            }
         };
-        let end = if hi == 0 {
-            0
-        } else {
-            self.posting_ends[hi - 1] as usize
-        };
-        for &rank in &self.postings[start..end.max(start)] {
-            into.insert(rank);
+        WordRange {
+            words: lo as u32..hi as u32,
+            postings: end_of(lo)..end_of(hi).max(end_of(lo)),
         }
     }
 
-    /// The members a search matches: every query word starts one of their words, or (phone-like
-    /// queries) one of their phone keys matches.
-    fn search(&self, query: &SearchQuery) -> Bits {
-        let mut matched: Option<Bits> = None;
-        for word in query.words() {
-            let mut these = Bits::empty(self.len());
-            self.word_starts(word, &mut these);
-            match &mut matched {
-                Some(m) => m.intersect(&these),
-                None => matched = Some(these),
-            }
+    /// Whether member `rank` has a word of `range`.
+    fn has_word_in(&self, rank: usize, range: &WordRange) -> bool {
+        let start = if rank == 0 {
+            0
+        } else {
+            self.forward_ends[rank - 1] as usize
+        };
+        let words = &self.forward[start..self.forward_ends[rank] as usize];
+        let at = words.partition_point(|&w| w < range.words.start);
+        words.get(at).is_some_and(|&w| w < range.words.end)
+    }
+
+    /// The members with a word starting with `prefix` (of `range`); a common prefix's bits are kept.
+    fn members_of(&self, prefix: &str, range: &WordRange) -> Matches {
+        let postings = &self.postings[range.postings.clone()];
+        if postings.len() <= self.len() / 32 {
+            return Matches::of(self.len(), postings.to_vec());
         }
-        let mut matched = matched.unwrap_or_else(|| Bits::empty(self.len()));
+        let mut common = self
+            .common
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(at) = common.iter().position(|(p, _)| &**p == prefix) {
+            let hit = common.remove(at);
+            let bits = Bits::clone(&hit.1);
+            common.insert(0, hit);
+            return Matches::Dense(bits);
+        }
+        drop(common);
+        let Matches::Dense(bits) = Matches::of(self.len(), postings.to_vec()) else {
+            unreachable!("more postings than one per 32 members are dense")
+        };
+        let mut common = self
+            .common
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        common.insert(0, (prefix.into(), Arc::new(bits.clone())));
+        common.truncate(COMMON_PREFIXES);
+        Matches::Dense(bits)
+    }
+
+    /// The members a search matches: every query word starts one of their words, or (phone-like
+    /// queries) one of their phone keys matches. The rarest word's members are the candidates; the
+    /// other words are tested on each candidate's own words.
+    fn search(&self, query: &SearchQuery) -> Matches {
+        let ranges: Vec<(&str, WordRange)> = query
+            .words()
+            .iter()
+            .map(|w| (w.as_str(), self.word_range(w)))
+            .collect();
+        let rarest = ranges
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, r))| r.postings.len())
+            .map(|(i, _)| i);
+        let mut matched = match rarest {
+            Some(i) => {
+                let (prefix, range) = &ranges[i];
+                let mut m = self.members_of(prefix, range);
+                let others: Vec<&WordRange> = ranges
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, (_, r))| r)
+                    .collect();
+                if !others.is_empty() {
+                    m.retain(|r| others.iter().all(|o| self.has_word_in(r, o)));
+                }
+                m
+            }
+            None => Matches::Sparse(Vec::new()),
+        };
         if let Some(digits) = query.phone() {
-            let mut phones = Bits::empty(self.len());
-            self.phones.matches(digits, &mut phones);
-            matched.union(&phones);
+            matched.union_sorted(&self.phones.matches(digits));
         }
         matched
     }
 
     /// The members `search` and `criteria` match, as the SQL of `contacts::query` selects them.
-    pub(crate) fn select(&self, search: &SearchQuery, criteria: &SegmentCriteria) -> Bits {
+    pub(crate) fn select(&self, search: &SearchQuery, criteria: &SegmentCriteria) -> Matches {
         let mut matched = self.search(search);
-        if *criteria == SegmentCriteria::default() {
-            return matched;
-        }
-        let test = CriteriaTest::new(self, criteria);
-        let failing: Vec<usize> = matched
-            .iter_from(0)
-            .filter(|&r| !test.passes(&self.traits[r]))
-            .collect();
-        for rank in failing {
-            matched.remove(rank);
+        if *criteria != SegmentCriteria::default() {
+            let test = CriteriaTest::new(self, criteria);
+            matched.retain(|r| test.passes(&self.traits[r]));
         }
         matched
     }
@@ -614,6 +724,75 @@ mod tests {
         }
         assert_eq!(ranks(&ix, "ann", &none), [0, 1]);
         assert_eq!(ranks(&ix, "2855", &none), [0]);
+    }
+
+    #[test]
+    fn rare_and_common_words_alone_and_together_match_as_the_rule_says() {
+        // 400 members from small pools: common one-letter prefixes (dense, kept as bits), rare words
+        // (sparse), several words of a query, phone-like queries; each asked twice (the second time
+        // from the kept bits).
+        let firsts = ["Ann", "Anna", "Bob", "Joann", "John", "Jose", "Zoe"];
+        let lasts = ["Smith", "Smithers", "Jones", "Lee", "O'Neil", "Nunez-Lee"];
+        let streets = ["Main St", "Elm Ave", "Main Rd", "Jones Way"];
+        let mut ms: Vec<Member> = (0..400u32)
+            .map(|i| {
+                let i = i as usize;
+                member(
+                    i as u128,
+                    lasts[i * 7 % lasts.len()],
+                    firsts[i * 3 % firsts.len()],
+                    &format!("{} {}", 100 + i % 37, streets[i % streets.len()]),
+                    (!i.is_multiple_of(3))
+                        .then(|| format!("(307) 555-{:04}", 1000 + i))
+                        .as_deref(),
+                )
+            })
+            .collect();
+        ms.sort_by(|a, b| {
+            (&a.last_name_key, &a.first_name_key, a.voter_id).cmp(&(
+                &b.last_name_key,
+                &b.first_name_key,
+                b.voter_id,
+            ))
+        });
+        let ix = index(&ms);
+        let none = SegmentCriteria::default();
+        for _ in 0..2 {
+            for q in [
+                "a",
+                "j",
+                "jo",
+                "s",
+                "smith",
+                "smithe",
+                "main",
+                "m",
+                "ann main",
+                "j s",
+                "jo jones",
+                "lee",
+                "nunez lee",
+                "10",
+                "101 main",
+                "1015",
+                "555-1015",
+                "5551",
+                "3075551200",
+                "zoe 12",
+                "x",
+            ] {
+                let query = SearchQuery::parse(q).unwrap().unwrap();
+                let oracle: Vec<usize> = ms
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, m)| query.matches(&m.search_text))
+                    .map(|(i, _)| i)
+                    .collect();
+                let got = ix.select(&query, &none);
+                assert_eq!(got.iter_from(0).collect::<Vec<_>>(), oracle, "{q}");
+                assert_eq!(got.count(), oracle.len(), "{q}");
+            }
+        }
     }
 
     #[test]

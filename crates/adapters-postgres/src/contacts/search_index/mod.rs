@@ -13,6 +13,7 @@
 mod bits;
 mod district;
 mod load;
+mod matches;
 
 pub(crate) use district::DistrictIndex;
 
