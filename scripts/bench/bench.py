@@ -1173,8 +1173,12 @@ def copy_once(o: Org) -> dict:
     """`psql \\copy` of the same rows as the export (same columns, same order) to a file: what PostgreSQL
     alone needs to produce the CSV, for the export's ratio to it (issue 13)."""
     out_file = WORK / f"copy-{o.role}.csv"
-    sql = (f"\\copy (SELECT {EXPORT_COLUMNS} FROM voter_districts vd JOIN voters v ON v.state = vd.state "
-           f"AND v.id = vd.voter_id WHERE vd.district_id = '{o.district_id}' "
+    # The server's own statement shape (the state's partitions, the state bound), so that PostgreSQL runs
+    # the plan the export runs.
+    st = STATE.lower()
+    sql = (f"\\copy (SELECT {EXPORT_COLUMNS} FROM voter_districts_{st} vd JOIN voters_{st} v "
+           f"ON v.state = '{STATE}' AND v.id = vd.voter_id WHERE vd.state = '{STATE}' "
+           f"AND vd.district_id = '{o.district_id}' "
            f"ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id) TO '{out_file}' CSV HEADER")
     started = time.monotonic()
     psql(DB, sql, what=f"psql \\copy of {o.district_name}")
