@@ -225,6 +225,7 @@ mod tests {
         assert_eq!(none.server, ServerSettings::default());
         assert_eq!(none.limits, LimitsConfig::default());
         assert_eq!(none.metrics_bind, None);
+        assert_eq!(none.search_cache_mb, DEFAULT_SEARCH_CACHE_MB);
 
         let set = ServeSettings::from_lookup(|k| {
             Some(
@@ -236,6 +237,7 @@ mod tests {
                     "WINSERVE_RATE_LIMIT" => "0",
                     "WINSERVE_EXPORT_CONCURRENCY" => "3,4",
                     "WINSERVE_METRICS_BIND" => "127.0.0.1:9100",
+                    "WINSERVE_SEARCH_CACHE_MB" => "0",
                     _ => return None,
                 }
                 .to_owned(),
@@ -255,6 +257,7 @@ mod tests {
             (3, 4)
         );
         assert_eq!(set.metrics_bind.as_deref(), Some("127.0.0.1:9100"));
+        assert_eq!(set.search_cache_mb, 0, "0 turns the search indexes off");
     }
 
     #[test]
@@ -266,6 +269,8 @@ mod tests {
             ("WINSERVE_RATE_LIMIT", "-1"),
             ("WINSERVE_EXPORT_CONCURRENCY", "3,2"),
             ("WINSERVE_EXPORT_CONCURRENCY", "0"),
+            ("WINSERVE_SEARCH_CACHE_MB", "lots"),
+            ("WINSERVE_SEARCH_CACHE_MB", "-5"),
         ] {
             let e = ServeSettings::from_lookup(|key| (key == k).then(|| v.to_owned())).unwrap_err();
             assert_eq!(e.variable, k);
