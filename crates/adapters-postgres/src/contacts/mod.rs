@@ -92,7 +92,11 @@ impl ContactRepository for PgStore {
             ),
         };
         if let Some(found) = self.indexed_page(filter, per_page, &start).await? {
+            metrics::counter!("winserve_search_answers_total", "from" => "index").increment(1);
             return page_of(found.rows, found.total, per_page);
+        }
+        if filter.search.is_some() {
+            metrics::counter!("winserve_search_answers_total", "from" => "sql").increment(1);
         }
         let page = match start {
             // Anchors follow the remembered totals: filters without a search.

@@ -47,6 +47,13 @@ pub struct SearchIndexSettings {
 /// SQL before it is tried again.
 const RETRY_AFTER: Duration = Duration::from_secs(60);
 
+/// What [`SearchIndexes::lookup`] found.
+enum Lookup {
+    Ready(Arc<DistrictIndex>),
+    Wait,
+    Build,
+}
+
 #[derive(Debug)]
 enum Slot {
     Building,
@@ -97,20 +104,10 @@ impl SearchIndexes {
         pool: &PgPool,
         district: &District,
     ) -> Option<Arc<DistrictIndex>> {
-        let id = district.id.as_uuid();
-        {
-            let mut slots = self.slots();
-            match slots.get(&id) {
-                Some(Slot::Ready { index, used }) => {
-                    used.store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
-                    return Some(index.clone());
-                }
-                Some(Slot::Building) => return None,
-                Some(Slot::Unavailable { until }) if *until > Instant::now() => return None,
-                _ => {
-                    slots.insert(id, Slot::Building);
-                }
-            }
+        match self.lookup(district.id.as_uuid()) {
+            Lookup::Ready(index) => return Some(index),
+            Lookup::Wait => return None,
+            Lookup::Build => {}
         }
         let this = self.clone();
         let pool = pool.clone();
@@ -123,6 +120,52 @@ impl SearchIndexes {
             }
             SearchIndexBuild::Inline => build.await,
         }
+    }
+
+    /// The district's slot: its ready index (marked as used now), or whether to wait (being built, or
+    /// unavailable for a while), or to build it (the slot is then marked as being built).
+    fn lookup(&self, id: Uuid) -> Lookup {
+        let mut slots = self.slots();
+        match slots.get(&id) {
+            Some(Slot::Ready { index, used }) => {
+                used.store(self.tick.fetch_add(1, Ordering::Relaxed), Ordering::Relaxed);
+                Lookup::Ready(index.clone())
+            }
+            Some(Slot::Building) => Lookup::Wait,
+            Some(Slot::Unavailable { until }) if *until > Instant::now() => Lookup::Wait,
+            _ => {
+                slots.insert(id, Slot::Building);
+                Lookup::Build
+            }
+        }
+    }
+
+    /// Keeps a built index within the budget, forgetting the least recently used others; an index
+    /// larger than the whole budget is not kept (its district searches in SQL for a while).
+    fn keep(&self, id: Uuid, index: DistrictIndex) -> Option<Arc<DistrictIndex>> {
+        let bytes = index.bytes();
+        let mut slots = self.slots();
+        if bytes > self.settings.budget_bytes {
+            tracing::info!(district = %id, bytes, "search index larger than its budget: the district searches in SQL");
+            slots.insert(
+                id,
+                Slot::Unavailable {
+                    until: Instant::now() + RETRY_AFTER,
+                },
+            );
+            return None;
+        }
+        let index = Arc::new(index);
+        slots.insert(
+            id,
+            Slot::Ready {
+                index: index.clone(),
+                used: AtomicU64::new(self.tick.fetch_add(1, Ordering::Relaxed)),
+            },
+        );
+        Self::evict(&mut slots, self.settings.budget_bytes, id);
+        metrics::gauge!("winserve_search_index_bytes").set(Self::held(&slots) as f64);
+        Some(index)
     }
 
     /// Forgets the district's index of `version`: the state's data changed since it was read.
@@ -143,37 +186,15 @@ impl SearchIndexes {
         let started = Instant::now();
         match load::load(pool, district).await {
             Ok(index) => {
-                let bytes = index.bytes();
                 tracing::info!(
                     district = %id,
                     members = index.len(),
-                    bytes,
+                    bytes = index.bytes(),
                     version = index.version(),
                     ms = started.elapsed().as_millis() as u64,
                     "search index built"
                 );
-                let index = Arc::new(index);
-                let mut slots = self.slots();
-                if bytes > self.settings.budget_bytes {
-                    tracing::info!(district = %id, bytes, "search index larger than its budget: the district searches in SQL");
-                    slots.insert(
-                        id,
-                        Slot::Unavailable {
-                            until: Instant::now() + RETRY_AFTER,
-                        },
-                    );
-                    return None;
-                }
-                slots.insert(
-                    id,
-                    Slot::Ready {
-                        index: index.clone(),
-                        used: AtomicU64::new(self.tick.fetch_add(1, Ordering::Relaxed)),
-                    },
-                );
-                Self::evict(&mut slots, self.settings.budget_bytes, id);
-                metrics::gauge!("winserve_search_index_bytes").set(Self::held(&slots) as f64);
-                Some(index)
+                self.keep(id, index)
             }
             Err(error) => {
                 tracing::warn!(district = %id, error = %error.chain(), "search index not built: the district searches in SQL");
@@ -223,5 +244,98 @@ impl SearchIndexes {
             let Some((_, id)) = oldest else { return };
             slots.remove(&id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::district::{DistrictIndexBuilder, Member};
+    use super::*;
+
+    fn index(members: usize, version: i64) -> DistrictIndex {
+        let mut b = DistrictIndexBuilder::new(version);
+        for i in 0..members {
+            b.push(&Member {
+                voter_id: Uuid::from_u128(i as u128),
+                last_name_key: format!("name{i:06}"),
+                first_name_key: String::new(),
+                has_cell_phone: false,
+                has_landline: false,
+                has_address: false,
+                voter_status: "unknown".into(),
+                party: "unknown".into(),
+                age_range: "unknown".into(),
+                attributes: 0,
+                search_text: format!(" name{i:06} "),
+            })
+            .unwrap();
+        }
+        b.finish().unwrap()
+    }
+
+    fn cache(budget_bytes: usize) -> Arc<SearchIndexes> {
+        SearchIndexes::new(SearchIndexSettings {
+            budget_bytes,
+            build: SearchIndexBuild::Inline,
+        })
+        .unwrap()
+    }
+
+    fn ready(c: &SearchIndexes, id: u128) -> bool {
+        matches!(c.lookup(Uuid::from_u128(id)), Lookup::Ready(_))
+    }
+
+    #[test]
+    fn a_zero_budget_is_no_cache() {
+        assert!(
+            SearchIndexes::new(SearchIndexSettings {
+                budget_bytes: 0,
+                build: SearchIndexBuild::Background,
+            })
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn the_least_recently_used_index_goes_first_and_the_budget_holds() {
+        let one = index(1000, 1).bytes();
+        let c = cache(one * 2 + one / 2);
+        let (a, b, d) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        // The first lookup of a district asks for a build; until it is kept, the next ones wait.
+        assert!(matches!(c.lookup(a), Lookup::Build));
+        assert!(matches!(c.lookup(a), Lookup::Wait));
+        assert!(c.keep(a, index(1000, 1)).is_some());
+        assert!(c.keep(b, index(1000, 1)).is_some());
+        assert!(ready(&c, 1), "a used after b");
+        assert!(c.keep(d, index(1000, 1)).is_some());
+        assert!(
+            ready(&c, 1) && ready(&c, 3) && !ready(&c, 2),
+            "b, least recently used, is gone"
+        );
+        assert_eq!(c.usage(), (2, one * 2));
+    }
+
+    #[test]
+    fn an_index_larger_than_the_budget_is_not_kept_and_stale_ones_are_forgotten() {
+        let c = cache(index(1000, 1).bytes());
+        assert!(c.keep(Uuid::from_u128(9), index(5000, 1)).is_none());
+        assert!(
+            matches!(c.lookup(Uuid::from_u128(9)), Lookup::Wait),
+            "left to SQL for a while"
+        );
+        let district = winserve_domain::District {
+            id: winserve_domain::DistrictId::from_uuid(Uuid::from_u128(1)),
+            state: winserve_domain::StateCode::new("WY").unwrap(),
+            l2_type: winserve_domain::L2Type::new("City").unwrap(),
+            l2_name: winserve_domain::L2Name::new("CHEYENNE CITY").unwrap(),
+        };
+        assert!(c.keep(Uuid::from_u128(1), index(1000, 4)).is_some());
+        c.forget(&district, 3);
+        assert!(
+            ready(&c, 1),
+            "only the index of the stale version is forgotten"
+        );
+        c.forget(&district, 4);
+        assert!(!ready(&c, 1));
     }
 }
