@@ -4,11 +4,11 @@
 //! the SQL search, so no answer ever mixes two versions of the data.
 
 use super::page::PageStart;
-use super::query::{Sql, current_version, join_voters};
+use super::query::{Sql, current_version, district_members};
 use super::row::{ContactRow, PageSql, PageTuple, voter_columns};
 use super::search_index::DistrictIndex;
+use crate::PgStore;
 use crate::errors::db_error;
-use crate::{PgStore, partitions};
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl;
 use std::sync::Arc;
@@ -128,19 +128,10 @@ impl PgStore {
         filter: &ContactFilter,
         ids: &[Uuid],
     ) -> Result<(i64, Vec<ContactRow>), StoreError> {
-        let district = &filter.district;
-        let parts = partitions::of(&district.state);
-        let sql = current_version(Sql::new("SELECT "), &district.state)
+        let sql = current_version(Sql::new("SELECT "), &filter.district.state)
             .push("::bigint AS data_version, NULL::bigint, vd.last_name_key, vd.first_name_key, ")
-            .push(voter_columns(filter.policy))
-            .push(" FROM ")
-            .push(parts.memberships)
-            .push(" vd JOIN ");
-        let sql = join_voters(sql, parts, &district.state, "vd")
-            .push(" WHERE vd.state = ")
-            .text(district.state.to_string())
-            .push(" AND vd.district_id = ")
-            .uuid(district.id.as_uuid())
+            .push(voter_columns(filter.policy));
+        let sql = district_members(sql, &filter.district)
             .push(" AND vd.voter_id = ANY(")
             .uuids(ids.to_vec())
             .push(")");

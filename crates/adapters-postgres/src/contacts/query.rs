@@ -285,20 +285,23 @@ pub(super) fn after(sql: Sql, c: &ContactCursor) -> Sql {
         .push(")")
 }
 
-/// The contact `id` of `district`, if it is one: `SELECT <the row> FROM <memberships> vd JOIN <voters> v
-/// WHERE <district and voter>`.
-pub(super) fn find_sql(district: &District, policy: PartyPolicy, id: VoterId) -> Sql {
+/// ` FROM <memberships> vd JOIN <voters> v ON … WHERE <the district>`: every member of `district` with
+/// its voter's row, in the state's partitions.
+pub(super) fn district_members(sql: Sql, district: &District) -> Sql {
     let parts = partitions::of(&district.state);
-    let sql = Sql::new("SELECT vd.last_name_key, vd.first_name_key, ")
-        .push(voter_columns(policy))
-        .push(" FROM ")
-        .push(parts.memberships)
-        .push(" vd JOIN ");
+    let sql = sql.push(" FROM ").push(parts.memberships).push(" vd JOIN ");
     join_voters(sql, parts, &district.state, "vd")
         .push(" WHERE vd.state = ")
         .text(district.state.to_string())
         .push(" AND vd.district_id = ")
         .uuid(district.id.as_uuid())
+}
+
+/// The contact `id` of `district`, if it is one: `SELECT <the row> FROM <memberships> vd JOIN <voters> v
+/// WHERE <district and voter>`.
+pub(super) fn find_sql(district: &District, policy: PartyPolicy, id: VoterId) -> Sql {
+    let sql = Sql::new("SELECT vd.last_name_key, vd.first_name_key, ").push(voter_columns(policy));
+    district_members(sql, district)
         .push(" AND vd.voter_id = ")
         .uuid(id.as_uuid())
 }

@@ -679,6 +679,16 @@ mod tests {
         ]
     }
 
+    /// The ranks of the members whose documents the rule (`SearchQuery::matches`) says `q` finds.
+    fn oracle(ms: &[Member], q: &str) -> Vec<usize> {
+        let query = SearchQuery::parse(q).unwrap().unwrap();
+        ms.iter()
+            .enumerate()
+            .filter(|(_, m)| query.matches(&m.search_text))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
     fn ranks(ix: &DistrictIndex, q: &str, c: &SegmentCriteria) -> Vec<usize> {
         let query = SearchQuery::parse(q).unwrap().unwrap();
         ix.select(&query, c).iter_from(0).collect()
@@ -713,14 +723,7 @@ mod tests {
             "elm 10",
             "3075551019",
         ] {
-            let query = SearchQuery::parse(q).unwrap().unwrap();
-            let oracle: Vec<usize> = ms
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| query.matches(&m.search_text))
-                .map(|(i, _)| i)
-                .collect();
-            assert_eq!(ranks(&ix, q, &none), oracle, "{q}");
+            assert_eq!(ranks(&ix, q, &none), oracle(&ms, q), "{q}");
         }
         assert_eq!(ranks(&ix, "ann", &none), [0, 1]);
         assert_eq!(ranks(&ix, "2855", &none), [0]);
@@ -782,12 +785,7 @@ mod tests {
                 "x",
             ] {
                 let query = SearchQuery::parse(q).unwrap().unwrap();
-                let oracle: Vec<usize> = ms
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, m)| query.matches(&m.search_text))
-                    .map(|(i, _)| i)
-                    .collect();
+                let oracle = oracle(&ms, q);
                 let got = ix.select(&query, &none);
                 assert_eq!(got.iter_from(0).collect::<Vec<_>>(), oracle, "{q}");
                 assert_eq!(got.count(), oracle.len(), "{q}");

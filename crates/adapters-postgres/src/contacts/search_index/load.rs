@@ -4,9 +4,9 @@
 //! large district's tokenizing never holds up the request handlers.
 
 use super::district::{DistrictIndex, DistrictIndexBuilder, Member};
-use crate::contacts::query::{Sql, current_version, join_voters};
+use crate::PgPool;
+use crate::contacts::query::{Sql, current_version, district_members};
 use crate::errors::{db_error, pool_error};
-use crate::{PgPool, partitions};
 use diesel::sql_types::{BigInt, Bool, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
@@ -47,22 +47,16 @@ type MemberTuple = (
 const BATCH: usize = 1024;
 
 fn members_sql(district: &District) -> Sql {
-    let parts = partitions::of(&district.state);
     let sql = Sql::new(
         "SELECT vd.voter_id, vd.last_name_key, vd.first_name_key, vd.has_cell_phone, \
          vd.has_landline, vd.has_address, vd.voter_status, vd.party, vd.age_range, vd.attributes, \
          v.search_text, ",
     );
-    let sql = current_version(sql, &district.state)
-        .push("::bigint FROM ")
-        .push(parts.memberships)
-        .push(" vd JOIN ");
-    join_voters(sql, parts, &district.state, "vd")
-        .push(" WHERE vd.state = ")
-        .text(district.state.to_string())
-        .push(" AND vd.district_id = ")
-        .uuid(district.id.as_uuid())
-        .push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id")
+    district_members(
+        current_version(sql, &district.state).push("::bigint"),
+        district,
+    )
+    .push(" ORDER BY vd.last_name_key, vd.first_name_key, vd.voter_id")
 }
 
 fn member(t: MemberTuple) -> (Member, i64) {
