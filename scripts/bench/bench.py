@@ -899,6 +899,10 @@ def build_workloads(args, orgs: dict[str, Org]) -> tuple[list[Workload], list[Wo
         cursors = collect_cursors(o, args.cursors, rnd)
         w.append(Workload(f"cursor_{role}", f"keyset page at a random depth ({o.district_name})", o,
                           [f"/v1/contacts?{q(cursor=c)}" for c in cursors], "cursor", size=o.total))
+    for role in ("city", "state"):
+        o = orgs[role]
+        w.append(Workload(f"single_{role}", f"page + total, no segment, 1 client ({o.district_name})", o,
+                          ["/v1/contacts?page=1"], "single", connections=1, size=o.total))
     o = orgs["state"]
     w.append(Workload("page100_state", f"page 100 by number ({o.district_name})", o, ["/v1/contacts?page=100"],
                       "page100", size=o.total))
@@ -1083,7 +1087,7 @@ def parse_wrk(out: str) -> dict:
 
 def wrk(wl: Workload, duration: int, paths_file: Path) -> dict:
     env = {"BENCH_PATHS": str(paths_file), "BENCH_TOKEN": wl.org.token, "BENCH_ORG": wl.org.slug}
-    cmd = ["wrk", "-t2", f"-c{wl.connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
+    cmd = ["wrk", f"-t{min(2, wl.connections)}", f"-c{wl.connections}", f"-d{duration}s", "--timeout", "10s", "--latency",
            "-s", str(HERE / wl.script), BASE]
     out = run(cmd, env=env, timeout=duration + 60, what=f"wrk {wl.key}")
     return parse_wrk(out)
@@ -1251,7 +1255,7 @@ def pgbench(name: str, variants: list[list[str]], clients: int, duration: int, d
             lines.append(stmt + ";\n")
         p.write_text("".join(lines))
         files += ["-f", f"{p.name}@1"]
-    cmd = ["pgbench", "-n", "-M", PGBENCH_MODE, "-c", str(clients), "-j", "2", "-T", str(duration), "-l",
+    cmd = ["pgbench", "-n", "-M", PGBENCH_MODE, "-c", str(clients), "-j", str(min(2, clients)), "-T", str(duration), "-l",
            "--log-prefix=txlog", "-h", HOST, "-U", "postgres", *defines, *files, db]
     out = run(cmd, cwd=d, env=SESSION_ENV, timeout=duration + 120, what=f"pgbench {name}")
     lat = []
@@ -1566,6 +1570,14 @@ def write_report(args, report: Report, path: Path) -> None:
     for role in ("city", "county", "state"):
         lat_row(f"cursor_{role}", "p99 ≤ 5", None, 5)
     lat_row("page100_state", "p99 ≤ 10", None, 10)
+    for role in ("city", "state"):
+        # The one-client ratio: HTTP against the statements the whole request runs, in the same run.
+        x = r.get(f"single_{role}")
+        if x and x.p50 is not None and x.full_sql_p50:
+            ratio = x.p50 / x.full_sql_p50
+            add(f"| {x.label} [{size_label(x.size)}] | HTTP p50 ≤ 1.3× the request's SQL p50 | "
+                f"p50 {fmt(x.p50)}, p99 {fmt(x.p99)}, {x.rps:,.0f} req/s (×{ratio:.2f}) | "
+                f"p50 {fmt(x.full_sql_p50)}, p99 {fmt(x.full_sql_p99)} | {verdict(x.errors == 0 and ratio <= 1.3)} |")
     for kind in ("name", "phone", "address"):
         lat_row(f"search_{kind}", "p99 ≤ 10 (100k district)", None, 10)
     lat_row("search_mix_city", "p99 ≤ 10 (100k district)", None, 10)
