@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The benchmark harness, in one command (see docs/benchmarks.md):
 #
-#   scripts/bench.sh [--voters N] [--reuse] [--duration SECONDS] [--out FILE]
+#   scripts/bench.sh [--voters N] [--reuse] [--duration SECONDS] [--out FILE] [--loads-only]
 #
 # Makes sure PostgreSQL runs, builds the release binary, installs wrk when it is missing, then runs
 # scripts/bench/bench.py: seeds N voters (default 2,000,000) into the database winserve_bench with
-# `winserve seed`, times `winserve import voters` of the same data into winserve_bench_import, starts
+# `winserve seed`, times `winserve import voters` of the same data into winserve_bench_import and
+# PostgreSQL's own load of that file (COPY, memberships in SQL, the schema's indexes: the baseline that
+# load figures are ratios to; --loads-only stops after it), starts
 # `winserve serve` on 127.0.0.1:18080, drives every workload through HTTP with wrk and the statements
 # the server ran for it (captured from PostgreSQL's statement log) through pgbench, and writes
 # docs/benchmarks.md. --reuse keeps an already seeded winserve_bench (and

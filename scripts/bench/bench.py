@@ -62,6 +62,7 @@ WORK = ROOT / "target" / "bench"
 PG_BASE = "postgres://postgres@127.0.0.1:5432"
 DB = "winserve_bench"
 IMPORT_DB = "winserve_bench_import"
+BASELINE_DB = "winserve_bench_baseline"
 HOST, PORT = "127.0.0.1", 18080
 BASE = f"http://{HOST}:{PORT}"
 JWT_SECRET = "winserve-bench-secret-not-for-production"
@@ -129,15 +130,23 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def winserve(args: list[str], db: str, *, timeout: float, what: str,
-             phases: list | None = None) -> tuple[str, float]:
+             phases: list | None = None, peak_rss: dict | None = None) -> tuple[str, float]:
     """Runs the winserve binary against `db`; returns (stdout, seconds). With `phases`, the import's
-    per-phase timings (debug log of winserve_adapters_postgres) are appended to it."""
+    per-phase timings (debug log of winserve_adapters_postgres) are appended to it; with `peak_rss`, the
+    process's peak RSS in MB (GNU time's %M, when /usr/bin/time exists) is stored under "mb"."""
     t0 = time.monotonic()
     err: list[str] = []
     rust_log = "warn,winserve_adapters_postgres=debug" if phases is not None else "warn"
-    out = run([BIN, *args], env={"DATABASE_URL": db_url(db), "WINSERVE_JWT_SECRET": JWT_SECRET,
+    timed = peak_rss is not None and Path("/usr/bin/time").exists()
+    prefix = ["/usr/bin/time", "-f", "winserve-peak-rss-kb=%M"] if timed else []
+    out = run([*prefix, BIN, *args], env={"DATABASE_URL": db_url(db), "WINSERVE_JWT_SECRET": JWT_SECRET,
                                   "RUST_LOG": rust_log, "NO_COLOR": "1"}, timeout=timeout, what=what,
               stderr_to=err)
+    if timed:
+        for line in err:
+            m = re.fullmatch(r"winserve-peak-rss-kb=(\d+)", line.strip())
+            if m:
+                peak_rss["mb"] = int(m.group(1)) / 1024
     if phases is not None:
         for line in err:
             m = re.search(r"phase=\"?([^\"=]+?)\"? ms=(\d+)", ANSI.sub("", line))
@@ -176,6 +185,7 @@ class Report:
     machine: dict = field(default_factory=dict)
     seed: dict | None = None
     imported: dict | None = None
+    baseline: dict | None = None
     vacuum_s: float | None = None
     orgs: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
@@ -601,8 +611,10 @@ def seed_database(args, report: Report) -> None:
     report.commands.append(f"DATABASE_URL={db_url(DB)} target/release/winserve {' '.join(cmd)}")
     log(f"seeding {n} voters into {DB}")
     phases: list = []
-    out, secs = winserve(cmd, DB, timeout=1800, what="winserve seed", phases=phases)
-    report.seed = {"seconds": secs, "output": out.strip().splitlines(), "phases": phases}
+    peak: dict = {}
+    out, secs = winserve(cmd, DB, timeout=1800, what="winserve seed", phases=phases, peak_rss=peak)
+    report.seed = {"seconds": secs, "output": out.strip().splitlines(), "phases": phases,
+                   "peak_rss_mb": peak.get("mb")}
     log(f"seed: {secs:.1f} s")
 
 
@@ -623,9 +635,12 @@ def import_figure(args, report: Report) -> None:
     icmd = ["import", "voters", str(csv_dir / "voters.csv")]
     log(f"importing voters.csv ({size_mb:.0f} MB) into an empty {IMPORT_DB}")
     phases: list = []
-    out_i, secs = winserve(icmd, IMPORT_DB, timeout=1800, what="winserve import voters", phases=phases)
+    peak: dict = {}
+    out_i, secs = winserve(icmd, IMPORT_DB, timeout=1800, what="winserve import voters", phases=phases,
+                           peak_rss=peak)
     imported = count_voters(IMPORT_DB)
     report.imported = {"seconds": secs, "seed_out_seconds": secs_out, "csv_mb": size_mb, "voters": imported,
+                       "peak_rss_mb": peak.get("mb"),
                        "output": out_i.strip().splitlines(), "phases": phases}
     report.commands.append(f"DATABASE_URL={db_url(IMPORT_DB)} target/release/winserve {' '.join(cmd)}")
     report.commands.append(f"DATABASE_URL={db_url(IMPORT_DB)} target/release/winserve {' '.join(icmd)}"
@@ -633,9 +648,102 @@ def import_figure(args, report: Report) -> None:
     if imported != n:
         report.notes.append(f"import voters stored {imported} voters, not {n}.")
     drop_database(IMPORT_DB)
+    log("PostgreSQL alone on the same file (the load baseline)")
+    load_baseline(csv_dir / "voters.csv", report)
     if not args.keep_csv:
         shutil.rmtree(csv_dir, ignore_errors=True)
     log(f"import: {secs:.1f} s")
+
+
+# The voter columns of voters.csv (interfaces.md); every other column is a district type.
+VOTER_CSV_COLUMNS = (
+    "LALVOTERID", "State", "FirstName", "MiddleName", "LastName", "NameSuffix", "Age_Int", "Gender",
+    "Parties_Description", "Voter_Status", "Residence_Addresses_AddressLine", "Residence_Addresses_City",
+    "Residence_Addresses_State", "Residence_Addresses_Zip", "VoterTelephones_CellPhoneFormatted",
+    "VoterTelephones_LandlineFormatted", "Marital_Status", "Presence_Of_Children", "Veteran_Status",
+    "Homeowner_Probability_Model", "Business_Owner", "Education_Of_Person", "EthnicGroups_EthnicGroup1Desc",
+    "Language_Code", "Estimated_Income_Amount_Int",
+)
+
+
+def ident(name: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise BenchError(f"unexpected CSV column name {name!r}")
+    return f'"{name}"'
+
+
+def load_baseline(csv_path: Path, report: Report) -> None:
+    """What PostgreSQL alone needs for the same voters file, on the same machine in the same run: COPY into an
+    ordinary (logged) index-free table, the membership rows derived in SQL (one per non-empty district cell,
+    plus the statewide district), then the indexes the schema has on the state's partitions (ADR 0012): the
+    voters' two keys and their trigram search index, the memberships' key, their sorted covering index and
+    their voter index. Same `maintenance_work_mem` as the import's index builds."""
+    header = csv_path.open(encoding="utf-8").readline().strip().split(",")
+    missing = [c for c in VOTER_CSV_COLUMNS if c not in header]
+    if missing:
+        raise BenchError(f"voters.csv lacks {missing}")
+    districts = [c for c in header if c not in VOTER_CSV_COLUMNS]
+    drop_database(BASELINE_DB)
+    psql("postgres", f'CREATE DATABASE "{BASELINE_DB}"', what="creating the baseline database")
+    psql(BASELINE_DB, "CREATE EXTENSION IF NOT EXISTS pg_trgm", what="pg_trgm")
+    cols = ", ".join(f"{ident(c)} text" for c in header)
+    # Voters get their uuid as the import gives it, by the database while copying.
+    psql(BASELINE_DB, f"CREATE TABLE voters_copy (id uuid NOT NULL DEFAULT gen_random_uuid(), {cols})",
+         what="baseline table")
+    steps: list[tuple[str, float]] = []
+    session = "SET maintenance_work_mem = '1GB'; "
+
+    def step(name: str, sql: str) -> None:
+        started = time.monotonic()
+        psql(BASELINE_DB, session + sql, timeout=3600, what=f"baseline: {name}")
+        steps.append((name, time.monotonic() - started))
+        log(f"  baseline {name}: {steps[-1][1]:.1f} s")
+
+    started = time.monotonic()
+    run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-U", "postgres", "-d", BASELINE_DB, "-c",
+         f"\\copy voters_copy ({', '.join(ident(c) for c in header)}) FROM '{csv_path}' "
+         "WITH (FORMAT csv, HEADER true)"], timeout=3600,
+        what="baseline: COPY")
+    steps.append(("COPY of voters.csv into a logged, index-free table", time.monotonic() - started))
+    log(f"  baseline COPY: {steps[-1][1]:.1f} s")
+    cells = ", ".join(f"('{c}', v.{ident(c)})" for c in districts)
+    distinct = " UNION ALL ".join(f"SELECT DISTINCT '{c}', {ident(c)} FROM voters_copy" for c in ["State", *districts])
+    step("districts and membership rows derived in SQL (`CREATE TABLE … AS`)", f"""
+        CREATE TABLE districts AS
+        SELECT gen_random_uuid() AS id, l2_type, l2_name FROM ({distinct}) AS d(l2_type, l2_name)
+        WHERE l2_name <> '';
+        ANALYZE districts;
+        CREATE TABLE memberships AS
+        SELECT v."State" AS state, k.id AS district_id, v.id AS voter_id,
+               lower(v."LastName") AS last_name_key, lower(v."FirstName") AS first_name_key,
+               v."VoterTelephones_CellPhoneFormatted" <> '' AS has_cell_phone,
+               v."VoterTelephones_LandlineFormatted" <> '' AS has_landline,
+               v."Residence_Addresses_AddressLine" <> '' AS has_address,
+               lower(v."Voter_Status") AS voter_status, lower(v."Parties_Description") AS party,
+               CASE WHEN v."Age_Int" = '' THEN 'unknown' WHEN v."Age_Int"::int < 35 THEN 'young'
+                    WHEN v."Age_Int"::int < 50 THEN 'middle' ELSE 'older' END AS age_range,
+               length(v."Education_Of_Person")::bigint AS attributes
+        FROM voters_copy v
+        CROSS JOIN LATERAL (VALUES ('State', v."State"), {cells}) AS d(l2_type, l2_name)
+        JOIN districts k ON k.l2_type = d.l2_type AND k.l2_name = d.l2_name""")
+    search_text = " || ' ' || ".join(
+        f"coalesce({ident(c)}, '')" for c in ("FirstName", "MiddleName", "LastName", "NameSuffix",
+                                               "Residence_Addresses_AddressLine", "Residence_Addresses_City",
+                                               "Residence_Addresses_Zip"))
+    step("voters' primary key", 'CREATE UNIQUE INDEX ON voters_copy ("State", id)')
+    step("voters' LALVOTERID key", 'CREATE UNIQUE INDEX ON voters_copy ("State", "LALVOTERID")')
+    step("voters' trigram search index", f"CREATE INDEX ON voters_copy USING gin (lower({search_text}) gin_trgm_ops)")
+    step("memberships' key", "CREATE UNIQUE INDEX ON memberships (state, district_id, voter_id)")
+    step("memberships' sorted covering index",
+         "CREATE INDEX ON memberships (district_id, last_name_key, first_name_key, voter_id) "
+         "INCLUDE (state, has_cell_phone, has_landline, has_address, voter_status, party, age_range, attributes)")
+    step("memberships' voter index", "CREATE INDEX ON memberships (state, voter_id)")
+    rows = psql(BASELINE_DB, "SELECT (SELECT count(*) FROM voters_copy) || ' ' || (SELECT count(*) FROM memberships)")
+    voters, memberships = (int(x) for x in rows.split())
+    report.baseline = {"steps": steps, "seconds": sum(t for _, t in steps), "voters": voters,
+                       "memberships": memberships}
+    log(f"baseline: {report.baseline['seconds']:.1f} s for {voters} voters, {memberships} memberships")
+    drop_database(BASELINE_DB)
 
 
 def vacuum_analyze(report: Report) -> None:
@@ -1509,7 +1617,9 @@ def write_report(args, report: Report, path: Path) -> None:
     add("")
     add("It makes sure PostgreSQL runs, builds `target/release/winserve`, installs `wrk` if missing, seeds "
         f"`--voters N` voters with `winserve seed` into the database `{DB}`, times `winserve import voters` of "
-        f"the same data into `{IMPORT_DB}` (then drops it), starts `winserve serve` on {HOST}:{PORT}, creates "
+        f"the same data into `{IMPORT_DB}` (then drops it) and PostgreSQL's own load of the same file (the "
+        "baseline of the load figures; `--loads-only` stops there), starts `winserve serve` on "
+        f"{HOST}:{PORT}, creates "
         "one user and campaign per benchmark district (a 100k city, a ~400k county, the statewide district) "
         "through the API, captures the exact statements the server runs for every request path from "
         "PostgreSQL's statement log, runs every workload through HTTP with `wrk` and the captured statements "
@@ -1644,6 +1754,19 @@ def write_report(args, report: Report, path: Path) -> None:
         add(f"| `winserve import voters` ({report.imported['csv_mb']:.0f} MB CSV) | ≤ 30 s (2M) | {s:.1f} s "
             f"({n / s:,.0f} voters/s) | – | {verdict(s <= 30 * n / 2_000_000)}"
             f"{' (scaled)' if n != 2_000_000 else ''} |")
+    b = report.baseline
+    if b:
+        # The load issue's targets: ratios to PostgreSQL alone on the same file in the same run.
+        for what, figure, limit in (("`winserve seed` into an empty state", report.seed, 1.5),
+                                    ("`winserve import voters` into an empty state", report.imported, 2.0)):
+            if figure:
+                ratio = figure["seconds"] / b["seconds"]
+                add(f"| {what} against PostgreSQL alone | ≤ {limit}× baseline | {figure['seconds']:.1f} s = "
+                    f"×{ratio:.2f} | baseline {b['seconds']:.1f} s | {verdict(ratio <= limit)} |")
+    for what, figure in (("`winserve seed`", report.seed), ("`winserve import voters`", report.imported)):
+        if figure and figure.get("peak_rss_mb") is not None:
+            add(f"| {what}: peak RSS of the CLI process ({n:,} voters) | ≤ 500 MB (at 5M) | "
+                f"{figure['peak_rss_mb']:.0f} MB | – | {verdict(figure['peak_rss_mb'] <= 500)} |")
     lat_row("orgs", "≥ 5,000 req/s with 32 connections", None, None, 5000)
     over = [(k, x) for k, x in r.items() if k.startswith("plain_") and x.p50 is not None and x.sql_p50 is not None]
     for k, x in over:
@@ -1660,6 +1783,27 @@ def write_report(args, report: Report, path: Path) -> None:
     add("For every target marked **no**, `docs/performance-status.md` (written by hand after each run) gives "
         "the measured gap, its cause, and what to try next.")
     add("")
+
+    if report.baseline:
+        b = report.baseline
+        add("## Voter file loads against PostgreSQL alone")
+        add("")
+        add(f"The same `voters.csv` ({b['voters']:,} voters) loaded by PostgreSQL alone, in this run: `psql \\copy` "
+            "into an ordinary (logged) table without indexes, the membership rows derived in SQL (one per "
+            f"non-empty district cell plus the statewide district: {b['memberships']:,} rows, as many as the "
+            "import stores), then the indexes the state's partitions have, with the import's "
+            "`maintenance_work_mem` (1 GB). The search index is the trigram GIN over the names and address; "
+            "the real one also carries the voter's district ids. Source: `load_baseline` in `scripts/bench/bench.py`.")
+        add("")
+        add("| step | seconds |")
+        add("|---|---|")
+        for name, secs in b["steps"]:
+            add(f"| {name} | {secs:.1f} |")
+        add(f"| **PostgreSQL alone** | **{b['seconds']:.1f}** |")
+        for what, figure in (("`winserve seed`", report.seed), ("`winserve import voters`", report.imported)):
+            if figure:
+                add(f"| {what} (×{figure['seconds'] / b['seconds']:.2f}) | {figure['seconds']:.1f} |")
+        add("")
 
     if report.first_requests:
         add("## First request after a data change")
@@ -1832,6 +1976,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--part-duration", type=int, default=None, help="seconds per partitioning run (default: --duration)")
     p.add_argument("--cursors", type=int, default=20, help="cursors / search terms per workload (default 20)")
     p.add_argument("--skip-import", action="store_true", help="do not time `import voters`")
+    p.add_argument("--loads-only", action="store_true",
+                   help="time seed, import and PostgreSQL's own load of the same file, then write the report")
     p.add_argument("--skip-partitioning", action="store_true", help="skip the partitioned vs unpartitioned runs")
     p.add_argument("--pgbench-mode", choices=("prepared", "extended"), default=PGBENCH_MODE,
                    help="pgbench's -M protocol (default prepared: parse and plan once per connection, like the "
@@ -1873,6 +2019,9 @@ def main() -> int:
 
     seed_database(args, report)
     import_figure(args, report)
+    if args.loads_only:
+        write_report(args, report, Path(args.out))
+        return 0
     vacuum_analyze(report)
 
     server = Server(DB)
