@@ -186,6 +186,7 @@ class Report:
     seed: dict | None = None
     imported: dict | None = None
     baseline: dict | None = None
+    load_reads: dict | None = None
     vacuum_s: float | None = None
     orgs: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
@@ -650,8 +651,7 @@ def import_figure(args, report: Report) -> None:
     drop_database(IMPORT_DB)
     log("PostgreSQL alone on the same file (the load baseline)")
     load_baseline(csv_dir / "voters.csv", report)
-    if not args.keep_csv:
-        shutil.rmtree(csv_dir, ignore_errors=True)
+    # The file stays for the reads during a load (main removes it at the end).
     log(f"import: {secs:.1f} s")
 
 
@@ -1181,6 +1181,8 @@ def parse_wrk(out: str) -> dict:
         if not m:
             raise BenchError(f"no {pct}% latency in the wrk output:\n{out}")
         res[key] = parse_duration_ms(m.group(1))
+    m = re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", out, re.M)
+    res["max"] = parse_duration_ms(m.group(1)) if m else None
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     res["rps"] = float(m.group(1)) if m else 0.0
     m = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
@@ -1199,6 +1201,65 @@ def wrk(wl: Workload, duration: int, paths_file: Path) -> dict:
            "-s", str(HERE / wl.script), BASE]
     out = run(cmd, env=env, timeout=duration + 60, what=f"wrk {wl.key}")
     return parse_wrk(out)
+
+
+LOAD_STATE = "MT"  # the state a load during reads fills, then empties again
+
+
+def empty_state(state: str) -> None:
+    """Removes every voter, membership and district of `state` (its partitions stay, as the migration made
+    them), so that a reused benchmark database holds the seeded state alone."""
+    low = state.lower()
+    psql(DB, f"""
+        BEGIN;
+        TRUNCATE voters_{low}, voter_districts_{low};
+        DELETE FROM district_facets WHERE district_id IN (SELECT id FROM districts WHERE state = '{state}');
+        DELETE FROM filter_counts WHERE district_id IN (SELECT id FROM districts WHERE state = '{state}');
+        DELETE FROM page_anchors WHERE district_id IN (SELECT id FROM districts WHERE state = '{state}');
+        DELETE FROM districts WHERE state = '{state}';
+        DELETE FROM voter_data_versions WHERE state = '{state}';
+        COMMIT;""", timeout=600, what=f"emptying {state}")
+
+
+def reads_during_load(args, orgs: dict[str, Org], csv_path: Path, report: Report) -> None:
+    """Page + total of the city district (2 clients) while `winserve import voters` loads another state of
+    the same size, against the same requests on an idle machine: the latency ratio, the errors, and the
+    total right after the load's commit."""
+    o = orgs["city"]
+    paths = WORK / "paths" / "load_reads.txt"
+    paths.parent.mkdir(parents=True, exist_ok=True)
+    paths.write_text("/v1/contacts?page=1\n")
+    other = WORK / "csv" / f"voters_{LOAD_STATE.lower()}.csv"
+    log(f"writing {other.name}: the same voters in {LOAD_STATE}")
+    with open(other, "w") as out:
+        subprocess.run(["sed", f"s/,{STATE},/,{LOAD_STATE},/g", str(csv_path)], stdout=out, check=True, timeout=600)
+    empty_state(LOAD_STATE)
+    env = dict(os.environ, BENCH_PATHS=str(paths), BENCH_TOKEN=o.token, BENCH_ORG=o.slug)
+    wrk_cmd = ["wrk", "-t2", "-c2", "--timeout", "10s", "--latency", "-s", str(HERE / "paths.lua"), BASE]
+    idle = parse_wrk(run([*wrk_cmd[:3], f"-d{args.duration}s", *wrk_cmd[3:]], env=env,
+                         timeout=args.duration + 60, what="wrk idle"))
+    log(f"  idle: p50 {idle['p50']:.2f} ms, p99 {idle['p99']:.2f} ms")
+    reader = subprocess.Popen([*wrk_cmd[:3], "-d3600s", *wrk_cmd[3:]], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        started = time.monotonic()
+        log(f"  importing {other.name} while reading {o.district_name}")
+        winserve(["import", "voters", str(other)], DB, timeout=3600, what="winserve import voters (other state)")
+        load_s = time.monotonic() - started
+    finally:
+        # wrk prints its statistics when interrupted.
+        reader.send_signal(signal.SIGINT)
+        out, _ = reader.communicate(timeout=60)
+    during = parse_wrk(out)
+    status, body = api("GET", "/v1/contacts?page=1", o.token, o.slug)
+    total_after = body.get("meta", {}).get("total") if status == 200 else None
+    report.load_reads = {"idle": idle, "during": during, "load_s": load_s, "district": o.district_name,
+                         "total_before": o.total, "total_after": total_after, "state": LOAD_STATE}
+    log(f"  during the load ({load_s:.0f} s): p50 {during['p50']:.2f} ms, p99 {during['p99']:.2f} ms, "
+        f"{during['errors']} errors; total after {total_after} (before {o.total})")
+    log(f"  emptying {LOAD_STATE} again")
+    empty_state(LOAD_STATE)
+    other.unlink(missing_ok=True)
 
 
 def first_requests(workloads: list[Workload], report: Report, repeats: int = 5) -> None:
@@ -1805,6 +1866,28 @@ def write_report(args, report: Report, path: Path) -> None:
                 add(f"| {what} (×{figure['seconds'] / b['seconds']:.2f}) | {figure['seconds']:.1f} |")
         add("")
 
+    if report.load_reads:
+        lr = report.load_reads
+        idle, during = lr["idle"], lr["during"]
+        ratio = during["p99"] / idle["p99"] if idle["p99"] else float("inf")
+        fresh = lr["total_after"] == lr["total_before"]
+        add("## Reads during a load")
+        add("")
+        add(f"Page + total of {lr['district']} (2 clients, wrk) on an idle server, then while `winserve import "
+            f"voters` loads the same {n:,} voters into another state ({lr['state']}, {lr['load_s']:.0f} s, both "
+            "cores), then the state is emptied again. Target: p99 during the load ≤ 3× idle, no error, the "
+            "right total after the commit.")
+        add("")
+        add("| | p50 (ms) | p99 (ms) | max (ms) | req/s | errors |")
+        add("|---|---|---|---|---|---|")
+        for name, x in (("idle", idle), ("during the load", during)):
+            add(f"| {name} | {fmt(x['p50'])} | {fmt(x['p99'])} | {fmt(x.get('max'))} | {x['rps']:,.0f} | "
+                f"{x['errors']} |")
+        add("")
+        add(f"p99 during the load ×{ratio:.2f} idle: {verdict(ratio <= 3 and during['errors'] == 0)}; total "
+            f"after the commit {lr['total_after']} (before {lr['total_before']}): {verdict(fresh)}.")
+        add("")
+
     if report.first_requests:
         add("## First request after a data change")
         add("")
@@ -1976,6 +2059,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--part-duration", type=int, default=None, help="seconds per partitioning run (default: --duration)")
     p.add_argument("--cursors", type=int, default=20, help="cursors / search terms per workload (default 20)")
     p.add_argument("--skip-import", action="store_true", help="do not time `import voters`")
+    p.add_argument("--skip-load-reads", action="store_true",
+                   help="skip the contacts reads during a load of another state (they need the import's file)")
     p.add_argument("--loads-only", action="store_true",
                    help="time seed, import and PostgreSQL's own load of the same file, then write the report")
     p.add_argument("--skip-partitioning", action="store_true", help="skip the partitioned vs unpartitioned runs")
@@ -2020,6 +2105,8 @@ def main() -> int:
     seed_database(args, report)
     import_figure(args, report)
     if args.loads_only:
+        if not args.keep_csv:
+            shutil.rmtree(WORK / "csv", ignore_errors=True)
         write_report(args, report, Path(args.out))
         return 0
     vacuum_analyze(report)
@@ -2058,10 +2145,16 @@ def main() -> int:
         explain_plans(workloads, report)
         if not args.skip_partitioning:
             partition_comparison(args, captured, report)
+        csv_path = WORK / "csv" / "voters.csv"
+        if csv_path.exists() and not args.skip_load_reads and not args.only:
+            log(f"reads during a load of {LOAD_STATE}")
+            reads_during_load(args, orgs, csv_path, report)
     finally:
         if sampler:
             sampler.close()
         server.stop()
+        if not args.keep_csv:
+            shutil.rmtree(WORK / "csv", ignore_errors=True)
     write_report(args, report, Path(args.out))
     return 0
 
