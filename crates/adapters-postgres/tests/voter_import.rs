@@ -8,10 +8,14 @@ use import_support::{assert_voter_copies_exact, client, count, import};
 use tokio_postgres::Client;
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
-use winserve_application::{ImportSummary, ReferenceRepository, VoterRepository};
+use winserve_application::{
+    ContactFilter, ContactRepository, ContactWindow, ImportSummary, ReferenceRepository,
+    VoterRepository,
+};
 use winserve_domain::{
-    Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
-    PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
+    Address, District, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language,
+    MaritalStatus, Mode, PartyGroup, PartyPolicy, SegmentCriteria, StateCode, Voter, VoterId,
+    VoterStatus, YesNo, YesUnknown,
 };
 
 const WARD_1: (&str, &str) = ("City_Ward", "CHEYENNE CITY WARD 1");
@@ -126,7 +130,7 @@ async fn assert_facets_exact(store: &PgStore, c: &Client) {
     }
 }
 
-async fn district_id(store: &PgStore, (t, n): (&str, &str)) -> winserve_domain::DistrictId {
+async fn district(store: &PgStore, (t, n): (&str, &str)) -> District {
     store
         .upsert_district(
             &StateCode::new("WY").unwrap(),
@@ -135,7 +139,10 @@ async fn district_id(store: &PgStore, (t, n): (&str, &str)) -> winserve_domain::
         )
         .await
         .unwrap()
-        .id
+}
+
+async fn district_id(store: &PgStore, district_key: (&str, &str)) -> winserve_domain::DistrictId {
+    district(store, district_key).await.id
 }
 
 /// A snapshot of everything an import writes, to compare before and after.
@@ -530,5 +537,121 @@ async fn search_documents_stored_before_word_start_search_are_rewritten_once() {
             .unwrap(),
         0
     );
+    db.cleanup().await;
+}
+
+/// The district's contacts as a reader gets them (one page of up to 200, Win mode): the exact total and the
+/// last names in order.
+async fn read_contacts(store: &PgStore, district: &District) -> (u64, Vec<String>) {
+    let filter = ContactFilter {
+        district: district.clone(),
+        criteria: SegmentCriteria::default(),
+        search: None,
+        policy: PartyPolicy::for_mode(Mode::Win),
+    };
+    let window = ContactWindow::Page {
+        page: 1,
+        per_page: 200,
+    };
+    let page = store.list(&filter, &window).await.unwrap();
+    let names = page
+        .contacts
+        .iter()
+        .map(|v| v.last_name.clone().unwrap_or_default())
+        .collect();
+    (page.total, names)
+}
+
+/// Reads never see a half-done import, nor stop during one: while an import's transaction has written
+/// its voters but not committed (held at its first facet write by a lock another session takes), a
+/// district's contacts are the committed ones; right after the commit, the new ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_serve_the_committed_data_until_the_import_commits() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(100);
+    import(&store, vec![all.clone()]).await;
+    let ward_1 = district(&store, WARD_1).await;
+    let (total, names) = read_contacts(&store, &ward_1).await;
+    assert_eq!(total, 50);
+    assert!(!names.iter().any(|n| n == "Renamed"));
+
+    // The next file: voter 0 renamed, voter 1 moved to ward 2, a new voter in ward 1.
+    let mut next = all.clone();
+    next[0].last_name = Some("Renamed".into());
+    next[1].districts = vec![
+        (
+            L2Type::new(COUNTY.0).unwrap(),
+            L2Name::new(COUNTY.1).unwrap(),
+        ),
+        (
+            L2Type::new(WARD_2.0).unwrap(),
+            L2Name::new(WARD_2.1).unwrap(),
+        ),
+    ];
+    let mut newcomer = voter(100, &[COUNTY, WARD_1]);
+    newcomer.last_name = Some("Newcomer".into());
+    next.push(newcomer);
+
+    // Another session holds the facets: the import's first facet write waits for it, after its voters
+    // are written.
+    let blocker = client(&db).await;
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE district_facets IN EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let importer = store.clone();
+    let running = tokio::spawn(async move { import(&importer, vec![next]).await });
+    let started = std::time::Instant::now();
+    while count(
+        &c,
+        "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation
+         WHERE r.relname = 'district_facets' AND NOT l.granted
+           AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .await
+        == 0
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the import never waited for the facets"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM pg_stat_activity
+             WHERE datname = current_database() AND state = 'active' AND wait_event_type = 'Lock'"
+        )
+        .await,
+        1,
+        "the import waits, holding its uncommitted writes"
+    );
+    assert_eq!(
+        count(
+            &c,
+            "SELECT count(*) FROM pg_locks l JOIN pg_class r ON r.oid = l.relation
+             WHERE r.relname = 'voters_wy' AND l.mode = 'RowExclusiveLock' AND l.granted
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        )
+        .await,
+        1,
+        "the waiting import has written to the voters"
+    );
+    let during = read_contacts(&store, &ward_1).await;
+    assert_eq!(during, (total, names.clone()), "a read during the import");
+
+    blocker.batch_execute("COMMIT").await.unwrap();
+    let summary = running.await.unwrap();
+    assert_eq!(summary.voters_inserted, 1);
+    assert_eq!(summary.voters_updated, 2);
+    let (total_after, names_after) = read_contacts(&store, &ward_1).await;
+    assert_eq!(total_after, 50, "one moved out, one new");
+    assert!(names_after.iter().any(|n| n == "Renamed"));
+    assert!(names_after.iter().any(|n| n == "Newcomer"));
+    assert_eq!(names_after.len(), 50);
+    assert_facets_exact(&store, &c).await;
     db.cleanup().await;
 }
