@@ -700,10 +700,8 @@ def load_baseline(csv_path: Path, report: Report) -> None:
         log(f"  baseline {name}: {steps[-1][1]:.1f} s")
 
     started = time.monotonic()
-    run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-U", "postgres", "-d", BASELINE_DB, "-c",
-         f"\\copy voters_copy ({', '.join(ident(c) for c in header)}) FROM '{csv_path}' "
-         "WITH (FORMAT csv, HEADER true)"], timeout=3600,
-        what="baseline: COPY")
+    psql(BASELINE_DB, f"\\copy voters_copy ({', '.join(ident(c) for c in header)}) FROM '{csv_path}' "
+         "WITH (FORMAT csv, HEADER true)", timeout=3600, what="baseline: COPY")
     steps.append(("COPY of voters.csv into a logged, index-free table", time.monotonic() - started))
     log(f"  baseline COPY: {steps[-1][1]:.1f} s")
     cells = ", ".join(f"('{c}', v.{ident(c)})" for c in districts)

@@ -58,11 +58,16 @@ fn voter(i: usize, districts: &[(&str, &str)]) -> Voter {
         ethnicity: Ethnicity::European,
         language: Language::En,
         estimated_income: (!i.is_multiple_of(4)).then_some(40_000 + i as i32),
-        districts: districts
-            .iter()
-            .map(|(t, n)| (L2Type::new(t).unwrap(), L2Name::new(n).unwrap()))
-            .collect(),
+        districts: memberships(districts),
     }
+}
+
+/// A voter's districts from `(type, name)` pairs.
+fn memberships(districts: &[(&str, &str)]) -> Vec<(L2Type, L2Name)> {
+    districts
+        .iter()
+        .map(|(t, n)| (L2Type::new(t).unwrap(), L2Name::new(n).unwrap()))
+        .collect()
 }
 
 /// `n` voters: all in the county, the first half in ward 1, the rest in ward 2.
@@ -302,16 +307,7 @@ async fn changed_voter_updates_membership_and_facets() {
     // Voter 2 (ward 1, cell phone, democratic) moves to ward 2, turns republican and loses the cell phone.
     let mut changed = all[2].clone();
     changed.id = VoterId::generate();
-    changed.districts = vec![
-        (
-            L2Type::new(COUNTY.0).unwrap(),
-            L2Name::new(COUNTY.1).unwrap(),
-        ),
-        (
-            L2Type::new(WARD_2.0).unwrap(),
-            L2Name::new(WARD_2.1).unwrap(),
-        ),
-    ];
+    changed.districts = memberships(&[COUNTY, WARD_2]);
     changed.party = PartyGroup::Republican;
     changed.party_description = Some("Republican".into());
     changed.cell_phone = None;
@@ -580,16 +576,7 @@ async fn reads_serve_the_committed_data_until_the_import_commits() {
     // The next file: voter 0 renamed, voter 1 moved to ward 2, a new voter in ward 1.
     let mut next = all.clone();
     next[0].last_name = Some("Renamed".into());
-    next[1].districts = vec![
-        (
-            L2Type::new(COUNTY.0).unwrap(),
-            L2Name::new(COUNTY.1).unwrap(),
-        ),
-        (
-            L2Type::new(WARD_2.0).unwrap(),
-            L2Name::new(WARD_2.1).unwrap(),
-        ),
-    ];
+    next[1].districts = memberships(&[COUNTY, WARD_2]);
     let mut newcomer = voter(100, &[COUNTY, WARD_1]);
     newcomer.last_name = Some("Newcomer".into());
     next.push(newcomer);
