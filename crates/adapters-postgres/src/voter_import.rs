@@ -15,38 +15,37 @@
 //!   - a state with nothing stored yet gets new partitions: built as standalone tables from the staged
 //!     voters, indexed once, and swapped in for the empty partitions just before COMMIT (`build_swap`,
 //!     docs/adr/0012-bulk-load-build-and-swap.md), then vacuumed after COMMIT;
-//!   - a state that holds voters (or whose partitions a swap could not reproduce) is merged set-wise: the
-//!     staged voters matched with the stored ones by (`state`, `lal_voter_id`), so an existing voter keeps
-//!     its id; voters upserted with `ON CONFLICT … DO UPDATE … WHERE … IS DISTINCT FROM …` (an identical
-//!     voter is not written, its `updated_at` stays); new voters' memberships inserted; existing voters'
-//!     memberships compared with the desired ones and only the differences deleted, updated or inserted.
-//!     The statement-level triggers of `voter_districts` keep `district_facets` exact, and an identical
-//!     re-import changes no row at all.
+//!   - a state that holds voters (or whose partitions a swap could not reproduce) is merged as a diff
+//!     (`diff`): the staged voters compared with the stored ones by (`state`, `lal_voter_id`) in one pass,
+//!     and only new, changed and — when the import replaces its states ([`ImportOptions`]) — departed
+//!     voters written, with their memberships. An existing voter keeps its id; an identical re-import
+//!     changes no row. The statement-level triggers of `voter_districts` keep `district_facets` exact.
 //!
 //!   Both ways store the same rows and facets and report the same [`ImportSummary`].
 //! - Dropping the import (or [`VoterImport::abort`]), or any failure before COMMIT, closes the connection
-//!   or rolls back: nothing of the import is stored, and the partitions are those of before.
+//!   or rolls back: nothing of the import is stored, and the partitions are those of before. A dry run
+//!   merges and rolls back (states without voters are only counted), so its summary is the real one.
 
 use crate::errors::pg_error;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures_util::SinkExt;
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::sync::LazyLock;
 use tokio_postgres::{Client, CopyInSink, NoTls};
-use winserve_application::{ImportSummary, StoreError, VoterImport};
+use winserve_application::{ImportOptions, ImportSummary, StoreError, VoterImport};
 use winserve_domain::{
     AgeRange, STATEWIDE_L2_TYPE, StateCode, VOTER_COLUMNS, Voter, VoterValue, state_name,
 };
 
 mod build_swap;
+mod diff;
 mod phases;
 mod stage;
 
 use phases::Clock;
-use stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
+use stage::JOIN_SET;
 
 /// The advisory lock key that serializes voter imports (`"WsVoters"` in ASCII).
 pub const VOTER_IMPORT_LOCK: i64 = 0x5773_566f_7465_7273;
@@ -100,8 +99,7 @@ CREATE TEMPORARY TABLE stage_voters (
     has_address boolean NOT NULL,
     age_range text NOT NULL,
     attributes bigint NOT NULL,
-    set_no integer NOT NULL,
-    existed boolean NOT NULL DEFAULT false
+    set_no integer NOT NULL
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_sets (
     no integer PRIMARY KEY,
@@ -212,11 +210,7 @@ pub(crate) struct PgVoterImport {
     /// The sets of districts voters are in (district numbers, sorted) → the set's number in
     /// `stage_sets`. Voters of one precinct share their districts, so there are few sets.
     sets: HashMap<Vec<i32>, i32>,
-    /// Fingerprints of the `(state, lal_voter_id)` seen: a repeat (or a rare collision) only turns on the
-    /// exact de-duplication in SQL.
-    seen: HashSet<u64>,
-    hasher: RandomState,
-    duplicates: bool,
+    options: ImportOptions,
     /// Voters staged so far (also the next `n`).
     staged: u64,
     states: HashSet<String>,
@@ -228,7 +222,7 @@ impl PgVoterImport {
     /// Opens a connection to `url`, starts the transaction, waits for the import lock, and creates the
     /// staging tables. The server checks every 2 s that the client is still there, so a killed import
     /// stops its statement and releases the lock instead of running on.
-    pub(crate) async fn begin(url: &str) -> Result<Self, StoreError> {
+    pub(crate) async fn begin(url: &str, options: ImportOptions) -> Result<Self, StoreError> {
         let (client, connection) = tokio_postgres::connect(url, NoTls)
             .await
             .map_err(|e| StoreError::unavailable(format!("cannot connect for the import: {e}")))?;
@@ -255,9 +249,7 @@ impl PgVoterImport {
             districts: HashMap::new(),
             statewide: HashMap::new(),
             sets: HashMap::new(),
-            seen: HashSet::new(),
-            hasher: RandomState::new(),
-            duplicates: false,
+            options,
             staged: 0,
             states: HashSet::new(),
             vacuum: Vec::new(),
@@ -300,12 +292,6 @@ impl PgVoterImport {
             let n = i32::try_from(self.staged)
                 .map_err(|_| StoreError::internal("too many voters in one import"))?;
             self.staged += 1;
-            let fingerprint = self
-                .hasher
-                .hash_one((voter.state.as_str(), voter.lal_voter_id.as_str()));
-            if !self.seen.insert(fingerprint) {
-                self.duplicates = true;
-            }
             if !self.states.contains(voter.state.as_str()) {
                 self.states.insert(voter.state.as_str().to_owned());
             }
@@ -408,8 +394,17 @@ impl PgVoterImport {
             .map_err(pg_error)?;
 
         clock.phase("districts");
-        // (b) The last row of a voter wins, as if the rows were written one by one.
-        if self.duplicates {
+        // (b) The last row of a voter wins, as if the rows were written one by one. (Files are checked
+        // for repeated ids while they are read; this is for other callers, and costs a second at 2M.)
+        let duplicates: bool = c
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM stage_voters GROUP BY state, lal_voter_id HAVING count(*) > 1)",
+                &[],
+            )
+            .await
+            .map_err(pg_error)?
+            .get(0);
+        if duplicates {
             c.execute(
                 "DELETE FROM stage_voters s USING stage_voters t
                  WHERE t.state = s.state AND t.lal_voter_id = s.lal_voter_id AND t.n > s.n",
@@ -429,6 +424,9 @@ impl PgVoterImport {
         // (c) States with nothing stored get new partitions, the others the set-wise merge.
         let mut states: Vec<&str> = self.states.iter().map(String::as_str).collect();
         states.sort_unstable();
+        if self.options.dry_run {
+            return dry_run_new_states(c, &states, self.options, summary, &mut clock).await;
+        }
         let mut builds = build_swap::prepare(c, &states).await?;
         clock.phase("build: prepare");
         let slow: Vec<&str> = states
@@ -437,7 +435,14 @@ impl PgVoterImport {
             .filter(|s| !builds.iter().any(|b| b.state() == *s))
             .collect();
         if !slow.is_empty() {
-            merge_into_stored(c, &slow, &mut summary, &mut clock).await?;
+            diff::merge_into_stored(
+                c,
+                &slow,
+                self.options.replace_states,
+                &mut summary,
+                &mut clock,
+            )
+            .await?;
         }
         for build in &mut builds {
             build_swap::fill(c, build, &mut clock).await?;
@@ -452,170 +457,47 @@ impl PgVoterImport {
     }
 }
 
-/// The set-wise merge of the staged voters of `states` into the stored ones (see the module
-/// documentation); adds what it changed to `summary`.
-async fn merge_into_stored(
+/// A dry run: the states without a stored voter would be loaded whole, so their figures are counted from
+/// the staged voters instead of building their partitions; the other states are merged (the caller rolls
+/// it all back).
+async fn dry_run_new_states(
     c: &Client,
     states: &[&str],
-    summary: &mut ImportSummary,
+    options: ImportOptions,
+    mut summary: ImportSummary,
     clock: &mut Clock,
-) -> Result<(), StoreError> {
-    let unique: i64 = c
-        .query_one(
-            "SELECT count(*) FROM stage_voters WHERE state = ANY($1::text[])",
-            &[&states],
-        )
-        .await
-        .map_err(pg_error)?
-        .get(0);
-    let unique = u64::try_from(unique).unwrap_or(0);
-    let any_stored = c
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]))",
-            &[&states],
-        )
-        .await
-        .map_err(pg_error)?
-        .get::<_, bool>(0);
-    // Existing voters keep their ids.
-    let existing = if any_stored {
-        c.execute(
-            "UPDATE stage_voters s SET id = v.id, existed = true FROM voters v
-             WHERE v.state = s.state AND v.lal_voter_id = s.lal_voter_id AND s.state = ANY($1::text[])",
-            &[&states],
-        )
-        .await
-        .map_err(pg_error)?
-    } else {
-        0
-    };
-    if existing > 0 {
-        // The statistics must see `existed`: estimated at zero rows, the planner would choose nested
-        // loops over the memberships below (minutes instead of seconds on a large re-import).
-        c.batch_execute("ANALYZE stage_voters")
+) -> Result<ImportSummary, StoreError> {
+    let mut stored = Vec::new();
+    for &state in states {
+        let any: bool = c
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM voters WHERE state = $1)",
+                &[&state],
+            )
             .await
-            .map_err(pg_error)?;
-    }
-    clock.phase("match existing");
-    let data = DATA_COLUMNS.join(", ");
-    let written = if existing == 0 {
-        c.execute(
-            &format!(
-                "INSERT INTO voters (id, state, lal_voter_id, {data}, district_ids)
-                 SELECT s.id, s.state, s.lal_voter_id, {data}, t.district_ids
-                 FROM stage_voters s {JOIN_SET} WHERE s.state = ANY($1::text[])"
-            ),
-            &[&states],
-        )
-        .await
-        .map_err(pg_error)?
-    } else {
-        let set = DATA_COLUMNS
-            .iter()
-            .map(|col| format!("{col} = excluded.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let old = qualified_columns(&DATA_COLUMNS, "v");
-        let new = qualified_columns(&DATA_COLUMNS, "excluded");
-        c.execute(
-            &format!(
-                "INSERT INTO voters AS v (id, state, lal_voter_id, {data}, district_ids)
-                 SELECT s.id, s.state, s.lal_voter_id, {data}, t.district_ids
-                 FROM stage_voters s {JOIN_SET} WHERE s.state = ANY($1::text[])
-                 ON CONFLICT (state, lal_voter_id) DO UPDATE
-                 SET {set}, district_ids = excluded.district_ids, updated_at = now()
-                 WHERE ({old}, v.district_ids) IS DISTINCT FROM ({new}, excluded.district_ids)"
-            ),
-            &[&states],
-        )
-        .await
-        .map_err(pg_error)?
-    };
-    if written > 0 {
-        // Memberships bump the version through their triggers, but a change to a voter's row alone (a new
-        // phone, a street renamed) must too: searches answered from memory check it (ADR 0023).
-        c.execute("SELECT voter_data_changed($1::text[])", &[&states])
-            .await
-            .map_err(pg_error)?;
-    }
-    let inserted = unique - existing;
-    summary.voters_inserted += inserted;
-    summary.voters_updated += written.saturating_sub(inserted);
-
-    clock.phase("voters");
-    // Memberships. Only voters of `states` can have `existed` set.
-    let member = MEMBER_COLUMNS.join(", ");
-    let member_s = qualified_columns(&MEMBER_COLUMNS, "s");
-    let desired = format!(
-        "SELECT s.state, m.district_id, s.id AS voter_id, {member_s}
-         FROM stage_voters s {JOIN_SET} CROSS JOIN LATERAL unnest(t.district_ids) AS m(district_id)"
-    );
-    // New voters' rows in contacts order: the indexes of `voter_districts` then grow mostly at their
-    // right edges instead of at random places (about 1.7x faster on a large load).
-    if inserted > 0 {
-        summary.memberships_changed += c
-            .execute(
+            .map_err(pg_error)?
+            .get(0);
+        if any {
+            stored.push(state);
+            continue;
+        }
+        let row = c
+            .query_one(
                 &format!(
-                    "INSERT INTO voter_districts (state, district_id, voter_id, {member})
-                     {desired} WHERE NOT s.existed AND s.state = ANY($1::text[])
-                     ORDER BY 1, 2, 4, 5, 3"
+                    "SELECT count(*), coalesce(sum(cardinality(t.district_ids)), 0)::bigint
+                     FROM stage_voters s {JOIN_SET} WHERE s.state = $1"
                 ),
-                &[&states],
+                &[&state],
             )
             .await
             .map_err(pg_error)?;
+        summary.voters_inserted += u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+        summary.memberships_changed += u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
     }
-    clock.phase("new memberships");
-    if existing > 0 {
-        c.batch_execute(&format!(
-            "CREATE TEMPORARY TABLE stage_desired ON COMMIT DROP AS {desired} WHERE s.existed;
-             ANALYZE stage_desired"
-        ))
-        .await
-        .map_err(pg_error)?;
-        summary.memberships_changed += c
-            .execute(
-                "DELETE FROM voter_districts vd USING stage_voters s
-                 WHERE s.existed AND vd.state = s.state AND vd.voter_id = s.id
-                   AND NOT EXISTS (SELECT 1 FROM stage_desired x WHERE x.state = vd.state
-                       AND x.district_id = vd.district_id AND x.voter_id = vd.voter_id)",
-                &[],
-            )
-            .await
-            .map_err(pg_error)?;
-        let set = MEMBER_COLUMNS
-            .iter()
-            .map(|col| format!("{col} = x.{col}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let old = qualified_columns(&MEMBER_COLUMNS, "vd");
-        let new = qualified_columns(&MEMBER_COLUMNS, "x");
-        summary.memberships_changed += c
-            .execute(
-                &format!(
-                    "UPDATE voter_districts vd SET {set} FROM stage_desired x
-                     WHERE vd.state = x.state AND vd.district_id = x.district_id
-                       AND vd.voter_id = x.voter_id AND ({old}) IS DISTINCT FROM ({new})"
-                ),
-                &[],
-            )
-            .await
-            .map_err(pg_error)?;
-        summary.memberships_changed += c
-            .execute(
-                &format!(
-                    "INSERT INTO voter_districts (state, district_id, voter_id, {member})
-                     SELECT state, district_id, voter_id, {member} FROM stage_desired x
-                     WHERE NOT EXISTS (SELECT 1 FROM voter_districts vd WHERE vd.state = x.state
-                         AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id)"
-                ),
-                &[],
-            )
-            .await
-            .map_err(pg_error)?;
-        clock.phase("changed memberships");
+    if !stored.is_empty() {
+        diff::merge_into_stored(c, &stored, options.replace_states, &mut summary, clock).await?;
     }
-    Ok(())
+    Ok(summary)
 }
 
 #[async_trait]
@@ -645,6 +527,13 @@ impl VoterImport for PgVoterImport {
 
     async fn commit(mut self: Box<Self>) -> Result<ImportSummary, StoreError> {
         let summary = self.merge().await?;
+        if self.options.dry_run {
+            self.client
+                .batch_execute("ROLLBACK")
+                .await
+                .map_err(pg_error)?;
+            return Ok(summary);
+        }
         self.client
             .batch_execute("COMMIT")
             .await
@@ -693,6 +582,7 @@ impl VoterImport for PgVoterImport {
 
 #[cfg(test)]
 mod tests {
+    use super::stage::DATA_COLUMNS;
     use super::*;
 
     #[test]

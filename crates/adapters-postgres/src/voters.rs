@@ -12,7 +12,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use std::collections::HashMap;
-use winserve_application::{StoreError, VoterImport, VoterRepository};
+use winserve_application::{ImportOptions, StoreError, VoterImport, VoterRepository};
 use winserve_domain::{DistrictId, Voter};
 
 #[derive(QueryableByName)]
@@ -23,13 +23,16 @@ struct Count {
 
 #[async_trait]
 impl VoterRepository for PgStore {
-    async fn begin_import(&self) -> Result<Box<dyn VoterImport>, StoreError> {
+    async fn begin_import(
+        &self,
+        options: ImportOptions,
+    ) -> Result<Box<dyn VoterImport>, StoreError> {
         let Some(url) = self.database_url() else {
             return Err(StoreError::internal(
                 "voter imports need the database URL: build the store with PgStore::with_database_url",
             ));
         };
-        Ok(Box::new(PgVoterImport::begin(url).await?))
+        Ok(Box::new(PgVoterImport::begin(url, options).await?))
     }
 
     async fn upsert_voters(&self, voters: &[Voter]) -> Result<u64, StoreError> {
@@ -48,7 +51,7 @@ impl VoterRepository for PgStore {
             return Ok(0);
         }
         let count = unique.len() as u64;
-        let mut import = self.begin_import().await?;
+        let mut import = self.begin_import(ImportOptions::default()).await?;
         if let Err(e) = import.write(unique).await {
             import.abort().await;
             return Err(e);

@@ -9,8 +9,8 @@ use tokio_postgres::Client;
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
 use winserve_application::{
-    ContactFilter, ContactRepository, ContactWindow, ImportSummary, ReferenceRepository,
-    VoterRepository,
+    ContactFilter, ContactRepository, ContactWindow, ImportOptions, ImportSummary,
+    ReferenceRepository, VoterRepository,
 };
 use winserve_domain::{
     Address, District, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language,
@@ -185,6 +185,7 @@ async fn import_stores_voters_memberships_and_districts() {
             voters_updated: 0,
             districts_created: 4,
             memberships_changed: 900,
+            voters_removed: 0,
         }
     );
     assert_eq!(count(&c, "SELECT count(*) FROM voters").await, 300);
@@ -331,6 +332,7 @@ async fn changed_voter_updates_membership_and_facets() {
             districts_created: 0,
             // ward 1 removed, ward 2 added, county and statewide rows updated.
             memberships_changed: 4,
+            voters_removed: 0,
         }
     );
     assert_eq!(store.count_in_district(ward_1).await.unwrap(), 49);
@@ -361,12 +363,12 @@ async fn aborted_or_dropped_imports_store_nothing() {
     let store = db.store();
     let c = client(&db).await;
 
-    let mut aborted = store.begin_import().await.unwrap();
+    let mut aborted = store.begin_import(ImportOptions::default()).await.unwrap();
     aborted.write(voters(50)).await.unwrap();
     aborted.abort().await;
 
     {
-        let mut dropped = store.begin_import().await.unwrap();
+        let mut dropped = store.begin_import(ImportOptions::default()).await.unwrap();
         dropped.write(voters(60)).await.unwrap();
         dropped.write(voters(10)).await.unwrap();
     }
@@ -374,12 +376,12 @@ async fn aborted_or_dropped_imports_store_nothing() {
     // A failing import (a voter the schema refuses) stores nothing either.
     let mut bad = voters(5);
     bad[4].age = Some(-3);
-    let mut failing = store.begin_import().await.unwrap();
+    let mut failing = store.begin_import(ImportOptions::default()).await.unwrap();
     failing.write(bad).await.unwrap();
     assert!(failing.commit().await.is_err());
 
     // The lock was released each time: a new import goes through.
-    let mut empty = store.begin_import().await.unwrap();
+    let mut empty = store.begin_import(ImportOptions::default()).await.unwrap();
     empty.write(Vec::new()).await.unwrap();
     assert_eq!(empty.commit().await.unwrap(), ImportSummary::default());
 
@@ -414,7 +416,7 @@ async fn concurrent_overlapping_imports_keep_facets_exact() {
     let tasks = [first, second].map(|batch| {
         let store = store.clone();
         tokio::spawn(async move {
-            let mut import = store.begin_import().await.unwrap();
+            let mut import = store.begin_import(ImportOptions::default()).await.unwrap();
             for chunk in batch.chunks(37) {
                 import.write(chunk.to_vec()).await.unwrap();
                 tokio::task::yield_now().await;
@@ -639,6 +641,183 @@ async fn reads_serve_the_committed_data_until_the_import_commits() {
     assert!(names_after.iter().any(|n| n == "Renamed"));
     assert!(names_after.iter().any(|n| n == "Newcomer"));
     assert_eq!(names_after.len(), 50);
+    assert_facets_exact(&store, &c).await;
+    db.cleanup().await;
+}
+
+/// `lal_voter_id` → (`id`, `xmin`) of every stored voter: the id clients hold, and the transaction
+/// that last wrote the row.
+async fn ids_and_writers(c: &Client) -> std::collections::HashMap<String, (String, String)> {
+    c.query("SELECT lal_voter_id, id::text, xmin::text FROM voters", &[])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.get(0), (r.get(1), r.get(2))))
+        .collect()
+}
+
+/// The refreshed file of a state of 200 voters (`voters(200)`): voters 10–14 gone, 20 moved to the other
+/// ward, 21 renamed, 22 with a new cell phone, 23 with a new status, 200–204 new; every voter with a
+/// fresh id, as a re-read file has.
+fn refreshed(all: &[Voter]) -> Vec<Voter> {
+    let mut file: Vec<Voter> = all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(10..15).contains(i))
+        .map(|(i, v)| {
+            let mut v = v.clone();
+            v.id = VoterId::generate();
+            match i {
+                20 => v.districts = memberships(&[COUNTY, WARD_2]),
+                21 => v.last_name = Some("Renamed".into()),
+                22 => v.cell_phone = Some("(307) 555-0142".into()),
+                23 => v.voter_status = VoterStatus::Unlikely,
+                _ => {}
+            }
+            v
+        })
+        .collect();
+    file.extend((200..205).map(|i| voter(i, &[COUNTY, WARD_2])));
+    file
+}
+
+/// What importing [`refreshed`] with `replace_states` changes.
+const REFRESH: ImportSummary = ImportSummary {
+    voters_received: 200,
+    voters_inserted: 5,
+    voters_updated: 4,
+    districts_created: 0,
+    // 5 departed × 3 rows deleted, 5 new × 3 inserted; voter 20: ward 1 deleted, ward 2 inserted;
+    // voters 21 (sort key) and 23 (status): 3 rows updated each; voter 22 still has a cell phone.
+    memberships_changed: 15 + 15 + 2 + 3 + 3,
+    voters_removed: 5,
+};
+
+async fn import_with(store: &PgStore, voters: Vec<Voter>, options: ImportOptions) -> ImportSummary {
+    let mut import = store.begin_import(options).await.unwrap();
+    import.write(voters).await.unwrap();
+    import.commit().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_writes_only_the_changed_voters_and_removes_the_departed() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(200);
+    import(&store, vec![all.clone()]).await;
+    let ward_1 = district(&store, WARD_1).await;
+    let before = ids_and_writers(&c).await;
+    let replace = ImportOptions {
+        replace_states: true,
+        dry_run: false,
+    };
+    let summary = import_with(&store, refreshed(&all), replace).await;
+    assert_eq!(summary, REFRESH);
+    assert_eq!(summary.voters_unchanged(), 191);
+
+    let after = ids_and_writers(&c).await;
+    assert_eq!(after.len(), 200);
+    for (i, v) in all.iter().enumerate() {
+        let id = v.lal_voter_id.as_str();
+        if (10..15).contains(&i) {
+            assert!(!after.contains_key(id), "voter {i} departed");
+            continue;
+        }
+        // Changed and unchanged voters keep their ids; only the changed rows were written.
+        assert_eq!(after[id].0, before[id].0, "voter {i} keeps its id");
+        let rewritten = after[id].1 != before[id].1;
+        assert_eq!(rewritten, (20..24).contains(&i), "voter {i} rewritten");
+    }
+    let departed = count(
+        &c,
+        "SELECT count(*) FROM voter_districts vd
+         WHERE NOT EXISTS (SELECT 1 FROM voters v WHERE v.state = vd.state AND v.id = vd.voter_id)",
+    )
+    .await;
+    assert_eq!(departed, 0, "no membership outlives its voter");
+    // Ward 1 had voters 0–99: 5 departed, voter 20 moved away.
+    assert_eq!(store.count_in_district(ward_1.id).await.unwrap(), 94);
+    let (total, _) = read_contacts(&store, &ward_1).await;
+    assert_eq!(total, 94);
+    assert_facets_exact(&store, &c).await;
+
+    // The same file again changes nothing.
+    let again = import_with(&store, refreshed(&all), replace).await;
+    assert_eq!(again.voters_inserted, 0);
+    assert_eq!(again.voters_removed, 0);
+    // Voter 200–204 get fresh ids in `refreshed`, but they are matched by LALVOTERID now.
+    assert_eq!(again.voters_updated, 0);
+    assert_eq!(again.memberships_changed, 0);
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_reports_the_real_figures_and_stores_nothing() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let dry_run = ImportOptions {
+        replace_states: true,
+        dry_run: true,
+    };
+    // Into an empty state: counted, not built.
+    let all = voters(200);
+    let empty = snapshot(&c).await;
+    let first = import_with(&store, all.clone(), dry_run).await;
+    assert_eq!(
+        first,
+        ImportSummary {
+            voters_received: 200,
+            voters_inserted: 200,
+            districts_created: 4,
+            memberships_changed: 600,
+            ..ImportSummary::default()
+        }
+    );
+    assert_eq!(snapshot(&c).await, empty);
+    assert_eq!(
+        import(&store, vec![all.clone()]).await,
+        first,
+        "the real import reports what the dry run did"
+    );
+
+    let before = snapshot(&c).await;
+    let versions = count(
+        &c,
+        "SELECT coalesce(sum(version), 0)::bigint FROM voter_data_versions",
+    )
+    .await;
+    assert_eq!(import_with(&store, refreshed(&all), dry_run).await, REFRESH);
+    assert_eq!(snapshot(&c).await, before, "a dry run stores nothing");
+    assert_eq!(
+        count(
+            &c,
+            "SELECT coalesce(sum(version), 0)::bigint FROM voter_data_versions"
+        )
+        .await,
+        versions
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_replace_an_import_keeps_the_voters_it_does_not_have() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(200);
+    import(&store, vec![all.clone()]).await;
+    let summary = import_with(&store, refreshed(&all), ImportOptions::default()).await;
+    assert_eq!(
+        summary,
+        ImportSummary {
+            voters_removed: 0,
+            memberships_changed: 15 + 2 + 3 + 3,
+            ..REFRESH
+        }
+    );
+    assert_eq!(count(&c, "SELECT count(*) FROM voters").await, 205);
     assert_facets_exact(&store, &c).await;
     db.cleanup().await;
 }

@@ -10,7 +10,7 @@ use import_support::{assert_voter_copies_exact, client, count, import};
 use std::time::Duration;
 use tokio_postgres::Client;
 use winserve_adapters_postgres::test_support::TestDatabase;
-use winserve_application::{ImportSummary, VoterRepository};
+use winserve_application::{ImportOptions, ImportSummary, VoterRepository};
 use winserve_domain::{
     Address, Education, Ethnicity, Gender, Homeowner, L2Name, L2Type, Language, MaritalStatus,
     PartyGroup, StateCode, Voter, VoterId, VoterStatus, YesNo, YesUnknown,
@@ -231,6 +231,7 @@ async fn build_and_swap_stores_what_the_merge_stores() {
             voters_updated: 0,
             districts_created: 4,
             memberships_changed: 1200,
+            voters_removed: 0,
         }
     );
 
@@ -432,6 +433,7 @@ async fn mixed_import_swaps_the_empty_state_and_merges_the_other() {
             districts_created: 5,
             // WY: 3 rows of each new voter, 3 rows of voter 4 updated; MT: 3 rows each.
             memberships_changed: 60 * 3 + 3 + 80 * 3,
+            voters_removed: 0,
         }
     );
     assert_eq!(partitions(&c, "WY").await, wy_stored, "WY merged in place");
@@ -484,7 +486,7 @@ async fn failed_build_leaves_the_empty_partitions() {
     // Two rows with one voter id: the primary key of the built table refuses them.
     let mut bad = voters("WY", 50);
     bad[7].id = bad[6].id;
-    let mut failing = store.begin_import().await.unwrap();
+    let mut failing = store.begin_import(ImportOptions::default()).await.unwrap();
     failing.write(bad).await.unwrap();
     let error = failing.commit().await.unwrap_err();
     assert!(error.to_string().contains("unique"), "{error}");

@@ -246,6 +246,28 @@ pub struct ImportSummary {
     pub districts_created: u64,
     /// District memberships added, removed or changed.
     pub memberships_changed: u64,
+    /// Stored voters of the file's states that the file no longer has, removed with their memberships
+    /// (only with [`ImportOptions::replace_states`]).
+    pub voters_removed: u64,
+}
+
+impl ImportSummary {
+    /// Voters of the file that were stored already with the same data: not written.
+    pub fn voters_unchanged(&self) -> u64 {
+        self.voters_received
+            .saturating_sub(self.voters_inserted + self.voters_updated)
+    }
+}
+
+/// How an import treats what is stored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportOptions {
+    /// The file is the complete voter list of every state it has voters of (a vendor's monthly state
+    /// file): stored voters of those states that it does not have are removed. Without it an import only
+    /// adds and updates.
+    pub replace_states: bool,
+    /// Work out the exact summary, then roll everything back: nothing is stored.
+    pub dry_run: bool,
 }
 
 /// An import in progress: one database transaction. Dropping it without `commit` rolls back, so a
@@ -256,8 +278,9 @@ pub trait VoterImport: Send {
     async fn write(&mut self, voters: Vec<Voter>) -> Result<(), StoreError>;
 
     /// Merges everything staged — districts created if missing, voters upserted by
-    /// (`state`, `lal_voter_id`), memberships replaced, counts kept exact — and commits. Re-importing
-    /// identical data changes nothing.
+    /// (`state`, `lal_voter_id`), memberships replaced, departed voters removed when the import replaces
+    /// its states, counts kept exact — and commits (or, for a dry run, rolls back and only reports).
+    /// Only what differs from the stored data is written: re-importing identical data changes nothing.
     async fn commit(self: Box<Self>) -> Result<ImportSummary, StoreError>;
 
     /// Rolls back everything staged.
@@ -270,7 +293,10 @@ pub trait VoterImport: Send {
 pub trait VoterRepository: Send + Sync {
     /// Starts an import. Imports are serialized (one at a time), so concurrent imports cannot break the
     /// exact counts.
-    async fn begin_import(&self) -> Result<Box<dyn VoterImport>, StoreError>;
+    async fn begin_import(
+        &self,
+        options: ImportOptions,
+    ) -> Result<Box<dyn VoterImport>, StoreError>;
 
     /// Inserts or updates voters in one call (a small import: begin, write, commit).
     async fn upsert_voters(&self, voters: &[Voter]) -> Result<u64, StoreError>;

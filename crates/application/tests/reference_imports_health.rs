@@ -8,7 +8,7 @@ mod common;
 
 use common::{Mocks, district, position};
 use mockall::predicate::eq;
-use winserve_application::{NewPosition, Page, PageRequest, StoreError};
+use winserve_application::{ImportOptions, NewPosition, Page, PageRequest, StoreError};
 use winserve_domain::{L2Name, L2Type, PositionLevel, StateCode};
 
 #[tokio::test]
@@ -86,12 +86,17 @@ async fn a_voter_import_is_started_through_the_voter_port() {
     let mut m = Mocks::default();
     m.voters
         .expect_begin_import()
+        .withf(|options| options.replace_states && !options.dry_run)
         .times(1)
-        .returning(|| Err(StoreError::unavailable("down")));
+        .returning(|_| Err(StoreError::unavailable("down")));
+    let options = ImportOptions {
+        replace_states: true,
+        dry_run: false,
+    };
     let err = m
         .services()
         .imports
-        .begin_voter_import()
+        .begin_voter_import(options)
         .await
         .err()
         .unwrap();

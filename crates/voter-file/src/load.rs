@@ -4,7 +4,9 @@
 use crate::import::{ImportError, ImportReport, voters as voter_file};
 use crate::seed::{self, SeedParams, SeedPlan};
 use std::time::{Duration, Instant};
-use winserve_application::{ImportService, ImportSummary, NewPosition, StoreError, VoterImport};
+use winserve_application::{
+    ImportOptions, ImportService, ImportSummary, NewPosition, StoreError, VoterImport,
+};
 use winserve_domain::Voter;
 
 /// Why a load failed. Its message is the one the `winserve` command prints; the cause is kept as
@@ -77,6 +79,7 @@ impl VoterLoad {
 /// and commits it when `produce` succeeds; any failure aborts the import, so nothing is stored.
 async fn stream_into_import<R, P>(
     imports: &ImportService,
+    options: ImportOptions,
     progress: &mut dyn Progress,
     produce: P,
 ) -> Result<(R, ImportSummary), LoadError>
@@ -85,7 +88,7 @@ where
     P: FnOnce(tokio::sync::mpsc::Sender<Vec<Voter>>) -> Result<R, LoadError> + Send + 'static,
 {
     let mut import: Box<dyn VoterImport> = imports
-        .begin_voter_import()
+        .begin_voter_import(options)
         .await
         .map_err(LoadError::CannotStart)?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Voter>>(BATCHES_IN_FLIGHT);
@@ -123,16 +126,18 @@ where
 /// Loads the voter file `file` through one import: parsed and validated on a blocking thread, streamed in
 /// batches. Without `rejects`, the first invalid row aborts the import (nothing stored) with
 /// [`LoadError::Rejected`] (`line N, column NAME: reason; nothing was imported`); with it, invalid
-/// rows are written there and skipped.
+/// rows are written there and skipped. `options` say whether the file replaces its states and whether
+/// this is a dry run (see [`ImportOptions`]).
 pub async fn load_voter_file(
     imports: &ImportService,
     file: &str,
     rejects: Option<&str>,
+    options: ImportOptions,
     progress: &mut dyn Progress,
 ) -> Result<VoterLoad, LoadError> {
     let started = Instant::now();
     let (file, rejects) = (file.to_owned(), rejects.map(str::to_owned));
-    let (report, summary) = stream_into_import(imports, progress, move |tx| {
+    let (report, summary) = stream_into_import(imports, options, progress, move |tx| {
         voter_file::read_voters(
             &file,
             rejects.as_deref(),
@@ -202,19 +207,20 @@ pub async fn load_seed_voters(
     let started = Instant::now();
     let generator = seed::VoterGenerator::new(params);
     let total = generator.len();
-    let (count, summary) = stream_into_import(imports, progress, move |tx| {
-        let mut start = 0;
-        while start < total {
-            let end = (start + VOTER_BATCH as u64).min(total);
-            let batch: Vec<Voter> = generator.range(start..end).collect();
-            if tx.blocking_send(batch).is_err() {
-                return Err(LoadError::Stopped);
+    let (count, summary) =
+        stream_into_import(imports, ImportOptions::default(), progress, move |tx| {
+            let mut start = 0;
+            while start < total {
+                let end = (start + VOTER_BATCH as u64).min(total);
+                let batch: Vec<Voter> = generator.range(start..end).collect();
+                if tx.blocking_send(batch).is_err() {
+                    return Err(LoadError::Stopped);
+                }
+                start = end;
             }
-            start = end;
-        }
-        Ok(total)
-    })
-    .await?;
+            Ok(total)
+        })
+        .await?;
     Ok(VoterLoad {
         report: ImportReport {
             rows: count,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tracing_subscriber::EnvFilter;
 use winserve_adapters_postgres as pg;
-use winserve_application::Services;
+use winserve_application::{ImportOptions, Services};
 use winserve_domain::StateCode;
 use winserve_http::auth::{Authenticator, Claims, now_ts};
 use winserve_http::limits::{Limits, LimitsConfig};
@@ -180,25 +180,38 @@ impl load::Progress for TerminalProgress {
     }
 }
 
-fn print_summary(load: &VoterLoad) {
+fn print_summary(load: &VoterLoad, options: ImportOptions) {
     let s = &load.summary;
+    let removed = if options.replace_states {
+        format!(", {} removed", s.voters_removed)
+    } else {
+        String::new()
+    };
+    let dry_run = if options.dry_run {
+        "dry run, nothing was stored: "
+    } else {
+        ""
+    };
     println!(
-        "{} voters in {:.1} s ({:.0} voters/s): {} new, {} updated, {} unchanged; {} districts created; \
-         {} memberships changed",
+        "{dry_run}{} voters in {:.1} s ({:.0} voters/s): {} new, {} updated, {} unchanged{removed}; \
+         {} districts created; {} memberships changed",
         s.voters_received,
         load.elapsed.as_secs_f64(),
         load.voters_per_second(),
         s.voters_inserted,
         s.voters_updated,
-        s.voters_received
-            .saturating_sub(s.voters_inserted + s.voters_updated),
+        s.voters_unchanged(),
         s.districts_created,
         s.memberships_changed
     );
 }
 
 /// `winserve import voters`.
-pub async fn import_voters(file: &str, rejects: Option<&str>) -> Result<(), CliError> {
+pub async fn import_voters(
+    file: &str,
+    rejects: Option<&str>,
+    options: ImportOptions,
+) -> Result<(), CliError> {
     let config = Config::from_env();
     prepare_database(&config.database_url).await?;
     let services = services(&config.database_url)?;
@@ -206,10 +219,11 @@ pub async fn import_voters(file: &str, rejects: Option<&str>) -> Result<(), CliE
         &services.imports,
         file,
         rejects,
+        options,
         &mut TerminalProgress::new(None, false),
     )
     .await?;
-    print_summary(&load);
+    print_summary(&load, options);
     if rejects.is_some() {
         println!(
             "{} of {} rows rejected",
@@ -244,7 +258,7 @@ pub async fn seed(
         &mut TerminalProgress::new(Some(params.voters), false),
     )
     .await?;
-    print_summary(&load);
+    print_summary(&load, ImportOptions::default());
     if let Some(dir) = out {
         let started = Instant::now();
         let dir = std::path::Path::new(dir);

@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use winserve::cli;
+use winserve_application::ImportOptions;
 
 /// mimalloc instead of the system allocator: a contacts request allocates a few hundred small strings
 /// (rows, JSON), and glibc's malloc was ~18% of the server's CPU under load (ADR 0017).
@@ -86,6 +87,13 @@ enum ImportWhat {
         /// Write rejected rows here (with line and reason) instead of failing.
         #[arg(long, value_name = "REJECTS.csv")]
         skip_invalid: Option<String>,
+        /// The file is the complete voter list of every state it has voters of (a vendor's monthly
+        /// state file): stored voters of those states that it lacks are removed.
+        #[arg(long)]
+        replace: bool,
+        /// Print what the import would change (new, updated, unchanged, removed) and store nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -110,8 +118,20 @@ fn main() -> ExitCode {
                 what: ImportWhat::Positions { file, skip_invalid },
             } => cli::import_positions(&file, skip_invalid.as_deref()).await,
             Command::Import {
-                what: ImportWhat::Voters { file, skip_invalid },
-            } => cli::import_voters(&file, skip_invalid.as_deref()).await,
+                what:
+                    ImportWhat::Voters {
+                        file,
+                        skip_invalid,
+                        replace,
+                        dry_run,
+                    },
+            } => {
+                let options = ImportOptions {
+                    replace_states: replace,
+                    dry_run,
+                };
+                cli::import_voters(&file, skip_invalid.as_deref(), options).await
+            }
             Command::Seed {
                 voters,
                 state,

@@ -4,10 +4,15 @@
 
 use winserve_adapters_postgres::test_support::TestDatabase;
 use winserve_application::Services;
-use winserve_application::{ReferenceRepository, VoterRepository};
+use winserve_application::{ImportOptions, ReferenceRepository, VoterRepository};
 use winserve_domain::{L2Name, L2Type, StateCode};
 use winserve_voter_file::load;
 use winserve_voter_file::seed::{self, SeedParams};
+
+const NO_OPTIONS: ImportOptions = ImportOptions {
+    replace_states: false,
+    dry_run: false,
+};
 
 const HEAD: &str = "LALVOTERID,State,FirstName,LastName,Age_Int,Gender,County,City_Ward\n";
 
@@ -63,7 +68,7 @@ async fn a_malformed_file_stores_nothing_and_names_the_line() {
     content.push_str("LALWYBAD1,WY,Bob,Jones,forty,M,LARAMIE,\n");
     std::fs::write(&file.0, content).unwrap();
 
-    let error = load::load_voter_file(&imports, file.path(), None, &mut load::Quiet)
+    let error = load::load_voter_file(&imports, file.path(), None, NO_OPTIONS, &mut load::Quiet)
         .await
         .unwrap_err()
         .to_string();
@@ -96,6 +101,7 @@ async fn skip_invalid_writes_exactly_the_rejected_rows() {
         &imports,
         file.path(),
         Some(rejects.path()),
+        NO_OPTIONS,
         &mut load::Quiet,
     )
     .await
@@ -135,6 +141,7 @@ async fn skip_invalid_writes_exactly_the_rejected_rows() {
         &imports,
         file.path(),
         Some(rejects.path()),
+        NO_OPTIONS,
         &mut load::Quiet,
     )
     .await
@@ -166,7 +173,7 @@ async fn seeded_voters_and_their_csv_load_the_same_data() {
     // The same voters from the written CSV: nothing but the generated ids differs, so nothing changes.
     let file = Temp::new("voters.csv");
     seed::write_voters_csv(std::fs::File::create(&file.0).unwrap(), &params, &plan).unwrap();
-    let again = load::load_voter_file(&imports, file.path(), None, &mut load::Quiet)
+    let again = load::load_voter_file(&imports, file.path(), None, NO_OPTIONS, &mut load::Quiet)
         .await
         .unwrap();
     assert_eq!(again.summary.voters_received, 1_000);

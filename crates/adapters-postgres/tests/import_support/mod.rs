@@ -3,7 +3,7 @@
 use tokio_postgres::{Client, NoTls};
 use winserve_adapters_postgres::PgStore;
 use winserve_adapters_postgres::test_support::TestDatabase;
-use winserve_application::{ImportSummary, VoterRepository};
+use winserve_application::{ImportOptions, ImportSummary, VoterRepository};
 use winserve_domain::Voter;
 
 /// A plain `tokio-postgres` connection to the test database, for checks in SQL.
@@ -20,7 +20,7 @@ pub async fn count(c: &Client, sql: &str) -> i64 {
 
 /// One import of `batches`, committed.
 pub async fn import(store: &PgStore, batches: Vec<Vec<Voter>>) -> ImportSummary {
-    let mut import = store.begin_import().await.unwrap();
+    let mut import = store.begin_import(ImportOptions::default()).await.unwrap();
     for batch in batches {
         import.write(batch).await.unwrap();
     }

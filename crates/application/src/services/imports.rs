@@ -3,7 +3,7 @@
 
 use super::Ports;
 use crate::error::StoreError;
-use crate::ports::{NewPosition, ReferenceRepository, VoterImport, VoterRepository};
+use crate::ports::{ImportOptions, NewPosition, ReferenceRepository, VoterImport, VoterRepository};
 use std::sync::Arc;
 use winserve_domain::{District, L2Name, L2Type, Position, StateCode};
 
@@ -41,7 +41,10 @@ impl ImportService {
 
     /// Starts a voter import: batches written to it are stored all or nothing when it commits.
     /// Imports run one at a time.
-    pub async fn begin_voter_import(&self) -> Result<Box<dyn VoterImport>, StoreError> {
-        self.voters.begin_import().await
+    pub async fn begin_voter_import(
+        &self,
+        options: ImportOptions,
+    ) -> Result<Box<dyn VoterImport>, StoreError> {
+        self.voters.begin_import(options).await
     }
 }

@@ -204,7 +204,7 @@ impl NameCache {
     }
 }
 
-/// A hasher for keys that are already uniformly random 128-bit fingerprints: uses their low 64 bits.
+/// A hasher for keys that are already uniformly random 64-bit fingerprints: uses them as they are.
 #[derive(Default)]
 struct FingerprintHasher(u64);
 
@@ -219,35 +219,79 @@ impl Hasher for FingerprintHasher {
         }
     }
 
-    fn write_u128(&mut self, n: u128) {
-        self.0 = n as u64;
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
-/// The `LALVOTERID`s seen so far with their lines, stored as 128-bit keyed fingerprints (no allocation
-/// per row; a false duplicate among 2 million ids has a probability around 10⁻²⁶).
+/// The `LALVOTERID`s seen so far with the line of each, held in 16 bytes per id (plus the table's
+/// control byte) so that the reader's memory stays small next to the file: a 2M-voter file needs ~70 MB,
+/// a 5M one ~140 MB.
+///
+/// An id is kept as a 96-bit keyed fingerprint (keys drawn per file): the low 64 bits are the table's key,
+/// the next 32 bits and the line (as `u32`) its value. Two different ids share 96 bits with a probability
+/// around 10⁻¹⁶ in a 5M-voter file; two that share only the key go to a small overflow table, so they are
+/// not taken for duplicates.
 struct SeenIds {
     keys: (RandomState, RandomState),
-    lines: HashMap<u128, u64, BuildHasherDefault<FingerprintHasher>>,
+    lines: HashMap<u64, (u32, u32), BuildHasherDefault<FingerprintHasher>>,
+    overflow: HashMap<u128, u64>,
+    /// Whether the table was sized from the file's length yet.
+    sized: bool,
 }
+
+/// Rows read before the table is sized from the mean row length seen.
+const ROWS_BEFORE_SIZING: usize = 2048;
 
 impl SeenIds {
     fn new() -> Self {
         Self {
             keys: (RandomState::new(), RandomState::new()),
             lines: HashMap::default(),
+            overflow: HashMap::new(),
+            sized: false,
         }
+    }
+
+    /// Sizes the table once for the rows the file will have, estimated from the bytes the first rows
+    /// took: growing by doubling would hold the old and the new table at once near the end of a large file.
+    fn size_for(&mut self, bytes_read: u64, file_len: u64) {
+        if self.sized || self.lines.len() < ROWS_BEFORE_SIZING {
+            return;
+        }
+        self.sized = true;
+        let per_row = (bytes_read / self.lines.len() as u64).max(1);
+        let expected = file_len / per_row + file_len / per_row / 16;
+        let more = usize::try_from(expected)
+            .unwrap_or(usize::MAX)
+            .saturating_sub(self.lines.len());
+        // A failed reservation only means the table grows as it goes.
+        let _ = self.lines.try_reserve(more);
     }
 
     /// Records `id` at `line`; the line of its first occurrence if it was already seen.
     fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
-        let fingerprint =
-            (u128::from(self.keys.0.hash_one(id)) << 64) | u128::from(self.keys.1.hash_one(id));
-        match self.lines.entry(fingerprint) {
-            std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+        let low = self.keys.0.hash_one(id);
+        let high = self.keys.1.hash_one(id);
+        let check = (high >> 32) as u32;
+        let short_line = u32::try_from(line).unwrap_or(u32::MAX);
+        match self.lines.entry(low) {
             std::collections::hash_map::Entry::Vacant(slot) => {
-                slot.insert(line);
+                slot.insert((short_line, check));
                 None
+            }
+            std::collections::hash_map::Entry::Occupied(first) if first.get().1 == check => {
+                Some(u64::from(first.get().0))
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                let full = (u128::from(high) << 64) | u128::from(low);
+                match self.overflow.entry(full) {
+                    std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(line);
+                        None
+                    }
+                }
             }
         }
     }
@@ -406,6 +450,8 @@ impl VoterFileReader {
             }),
             None => self.columns.parse(record, line, Some(&mut self.names)),
         };
+        self.seen
+            .size_for(self.reader.position().byte(), self.input_len);
         let result = result.and_then(|voter| match self.seen.insert(&voter.lal_voter_id, line) {
             Some(first) => Err(RowError {
                 line,
