@@ -196,3 +196,54 @@ async fn seeded_voters_and_their_csv_load_the_same_data() {
     }
     db.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replacing_file_removes_the_voters_it_lacks_and_a_dry_run_only_reports() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let imports = Services::new(store.clone().ports()).imports;
+    let row = |i: usize, ward: &str| format!("LALWY{i:09},WY,Ann,Smith,40,F,LARAMIE,{ward}\n");
+    let first = Temp::new("voters.csv");
+    let content: String = (0..5).map(|i| row(i, "WARD 1")).collect();
+    std::fs::write(&first.0, format!("{HEAD}{content}")).unwrap();
+    load::load_voter_file(&imports, first.path(), None, NO_OPTIONS, &mut load::Quiet)
+        .await
+        .unwrap();
+
+    // The next month: voters 3 and 4 are gone, voter 2 moved, voter 5 is new.
+    let refresh = Temp::new("voters.csv");
+    let content: String = [
+        row(0, "WARD 1"),
+        row(1, "WARD 1"),
+        row(2, "WARD 2"),
+        row(5, "WARD 2"),
+    ]
+    .concat();
+    std::fs::write(&refresh.0, format!("{HEAD}{content}")).unwrap();
+    let mut options = ImportOptions {
+        replace_states: true,
+        dry_run: true,
+    };
+    let dry = load::load_voter_file(&imports, refresh.path(), None, options, &mut load::Quiet)
+        .await
+        .unwrap();
+    let s = dry.summary;
+    assert_eq!(
+        (
+            s.voters_inserted,
+            s.voters_updated,
+            s.voters_unchanged(),
+            s.voters_removed
+        ),
+        (1, 1, 2, 2)
+    );
+    assert_eq!(voter_count(&db).await, 5, "a dry run stores nothing");
+
+    options.dry_run = false;
+    let real = load::load_voter_file(&imports, refresh.path(), None, options, &mut load::Quiet)
+        .await
+        .unwrap();
+    assert_eq!(real.summary, s);
+    assert_eq!(voter_count(&db).await, 4);
+    db.cleanup().await;
+}

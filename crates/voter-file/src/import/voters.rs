@@ -562,6 +562,20 @@ pub fn read_voters(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeated_ids_are_found_with_their_first_line_after_the_table_is_sized() {
+        let mut seen = SeenIds::new();
+        for i in 0..10_000u64 {
+            seen.size_for(i * 100, 1_000_000);
+            assert_eq!(seen.insert(&format!("LALWY{i:09}"), i + 2), None);
+        }
+        assert!(seen.sized);
+        assert!(seen.lines.capacity() >= 10_000);
+        assert_eq!(seen.insert("LALWY000000007", 20_000), Some(9));
+        assert_eq!(seen.insert("LALWY000009999", 20_001), Some(10_001));
+        assert_eq!(seen.insert("LALWY000010000", 20_002), None);
+    }
     use std::sync::atomic::{AtomicU32, Ordering};
     use winserve_domain::{
         Education, Ethnicity, Gender, Homeowner, Language, MaritalStatus, PartyGroup, VoterStatus,
