@@ -55,6 +55,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from churn import VOTER_CSV_COLUMNS, write_churned
+
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 BIN = ROOT / "target" / "release" / "winserve"
@@ -187,6 +189,8 @@ class Report:
     imported: dict | None = None
     baseline: dict | None = None
     load_reads: dict | None = None
+    refresh: dict | None = None
+    refresh_reads: dict | None = None
     vacuum_s: float | None = None
     orgs: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
@@ -648,6 +652,7 @@ def import_figure(args, report: Report) -> None:
                            "   # into a fresh, migrated database")
     if imported != n:
         report.notes.append(f"import voters stored {imported} voters, not {n}.")
+    refresh_figures(csv_dir / "voters.csv", report)
     drop_database(IMPORT_DB)
     log("PostgreSQL alone on the same file (the load baseline)")
     load_baseline(csv_dir / "voters.csv", report)
@@ -655,15 +660,71 @@ def import_figure(args, report: Report) -> None:
     log(f"import: {secs:.1f} s")
 
 
-# The voter columns of voters.csv (interfaces.md); every other column is a district type.
-VOTER_CSV_COLUMNS = (
-    "LALVOTERID", "State", "FirstName", "MiddleName", "LastName", "NameSuffix", "Age_Int", "Gender",
-    "Parties_Description", "Voter_Status", "Residence_Addresses_AddressLine", "Residence_Addresses_City",
-    "Residence_Addresses_State", "Residence_Addresses_Zip", "VoterTelephones_CellPhoneFormatted",
-    "VoterTelephones_LandlineFormatted", "Marital_Status", "Presence_Of_Children", "Veteran_Status",
-    "Homeowner_Probability_Model", "Business_Owner", "Education_Of_Person", "EthnicGroups_EthnicGroup1Desc",
-    "Language_Code", "Estimated_Income_Amount_Int",
-)
+
+
+SUMMARY_LINE = re.compile(r"(\d+) voters in ([\d.]+) s .*?: (\d+) new, (\d+) updated, (\d+) unchanged"
+                          r"(?:, (\d+) removed)?; (\d+) districts created; (\d+) memberships changed")
+
+
+def import_summary(out: str) -> dict:
+    """The figures of `winserve import voters`' summary line."""
+    m = SUMMARY_LINE.search(out)
+    if not m:
+        raise BenchError(f"no import summary in: {out.strip()[-300:]}")
+    g = m.groups()
+    return {"received": int(g[0]), "inserted": int(g[2]), "updated": int(g[3]), "unchanged": int(g[4]),
+            "removed": int(g[5] or 0), "memberships": int(g[7])}
+
+
+CHURNED_CSV = "voters_next_month.csv"
+
+
+def refresh_figures(csv_path: Path, report: Report) -> None:
+    """Re-imports into the state `import_figure` just loaded (in IMPORT_DB): the same file again with
+    `--replace` (an import over a stored state), then next month's file — 2% of the voters changed, 1% new,
+    1% gone (`churn.py`) — first as a `--dry-run`, then for real. Each figure is checked against what the
+    churn did, and the stored voters counted after each step."""
+    n = report.imported["voters"]
+    log("import voters --replace of the same file over the stored state")
+    same_phases: list = []
+    peak: dict = {}
+    out, secs_same = winserve(["import", "voters", "--replace", str(csv_path)], IMPORT_DB, timeout=3600,
+                              what="winserve import voters --replace (same file)", phases=same_phases,
+                              peak_rss=peak)
+    same = import_summary(out)
+    churned = csv_path.parent / CHURNED_CSV
+    log(f"writing {churned.name}: 2% changed, 1% new, 1% gone")
+    expected = write_churned(csv_path, churned)
+    log("import voters --replace --dry-run of next month's file")
+    out_d, secs_dry = winserve(["import", "voters", "--replace", "--dry-run", str(churned)], IMPORT_DB,
+                               timeout=3600, what="winserve import voters --dry-run")
+    dry = import_summary(out_d)
+    after_dry = count_voters(IMPORT_DB)
+    log("import voters --replace of next month's file")
+    phases: list = []
+    peak_r: dict = {}
+    out_r, secs_refresh = winserve(["import", "voters", "--replace", str(churned)], IMPORT_DB, timeout=3600,
+                                   what="winserve import voters --replace (refresh)", phases=phases,
+                                   peak_rss=peak_r)
+    real = import_summary(out_r)
+    after = count_voters(IMPORT_DB)
+    want = {k: expected[k] for k in ("received", "inserted", "updated", "unchanged", "removed")}
+    got = {k: real[k] for k in want}
+    exact = (got == want and {k: dry[k] for k in want} == want and after == expected["received"]
+             and after_dry == n and same["inserted"] + same["updated"] + same["removed"] == 0)
+    report.refresh = {
+        "same_seconds": secs_same, "same": same, "same_phases": same_phases, "same_peak_rss_mb": peak.get("mb"),
+        "dry_seconds": secs_dry, "dry": dry, "voters_after_dry": after_dry,
+        "seconds": secs_refresh, "figures": real, "phases": phases, "peak_rss_mb": peak_r.get("mb"),
+        "expected": expected, "voters_before": n, "voters_after": after, "exact": exact,
+    }
+    log(f"refresh: same file {secs_same:.1f} s, dry run {secs_dry:.1f} s, refresh {secs_refresh:.1f} s; "
+        f"{got} (expected {want}); voters {after}")
+    if not exact:
+        report.notes.append(f"The refresh's figures differ from the churn's: got {got}, dry run {dry}, expected "
+                            f"{want}; voters after the dry run {after_dry} (before {n}), after {after}.")
+    report.commands.append(f"DATABASE_URL=… target/release/winserve import voters --replace [--dry-run] "
+                           f"target/bench/csv/{CHURNED_CSV}   # next month's file (scripts/bench/churn.py)")
 
 
 def ident(name: str) -> str:
@@ -1258,6 +1319,38 @@ def reads_during_load(args, orgs: dict[str, Org], csv_path: Path, report: Report
     log(f"  emptying {LOAD_STATE} again")
     empty_state(LOAD_STATE)
     other.unlink(missing_ok=True)
+    churned = csv_path.parent / CHURNED_CSV
+    if churned.exists():
+        report.refresh_reads = reads_during_refresh(o, wrk_cmd, env, idle, csv_path, churned)
+
+
+def reads_during_refresh(o: Org, wrk_cmd: list, env: dict, idle: dict, csv_path: Path, churned: Path) -> dict:
+    """The same reads while next month's file refreshes the state they read (`--replace`), then the total
+    the API gives right after the commit against a count in SQL; the state's file is then imported again
+    (`--replace`) so the database is as seeded."""
+    reader = subprocess.Popen([*wrk_cmd[:3], "-d3600s", *wrk_cmd[3:]], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        started = time.monotonic()
+        log(f"  refreshing {STATE} with {churned.name} while reading {o.district_name}")
+        winserve(["import", "voters", "--replace", str(churned)], DB, timeout=3600,
+                 what="winserve import voters --replace (refresh of the read state)")
+        load_s = time.monotonic() - started
+    finally:
+        reader.send_signal(signal.SIGINT)
+        out, _ = reader.communicate(timeout=60)
+    during = parse_wrk(out)
+    status, body = api("GET", "/v1/contacts?page=1", o.token, o.slug)
+    total_after = body.get("meta", {}).get("total") if status == 200 else None
+    sql_total = int(psql(DB, f"SELECT count(*) FROM voter_districts WHERE state = '{STATE}' "
+                             f"AND district_id = '{o.district_id}'", what="the district's count").strip())
+    log(f"  during the refresh ({load_s:.0f} s): p50 {during['p50']:.2f} ms, p99 {during['p99']:.2f} ms, "
+        f"{during['errors']} errors; total after {total_after} (SQL {sql_total}, before {o.total})")
+    log(f"  restoring {STATE} from {csv_path.name}")
+    winserve(["import", "voters", "--replace", str(csv_path)], DB, timeout=3600,
+             what="winserve import voters --replace (restore)")
+    return {"idle": idle, "during": during, "load_s": load_s, "district": o.district_name,
+            "total_before": o.total, "total_after": total_after, "sql_total": sql_total}
 
 
 def first_requests(workloads: list[Workload], report: Report, repeats: int = 5) -> None:
@@ -1822,7 +1915,23 @@ def write_report(args, report: Report, path: Path) -> None:
                 ratio = figure["seconds"] / b["seconds"]
                 add(f"| {what} against PostgreSQL alone | ≤ {limit}× baseline | {figure['seconds']:.1f} s = "
                     f"×{ratio:.2f} | baseline {b['seconds']:.1f} s | {verdict(ratio <= limit)} |")
-    for what, figure in (("`winserve seed`", report.seed), ("`winserve import voters`", report.imported)):
+    rf = report.refresh
+    if rf and b:
+        ratio = rf["same_seconds"] / b["seconds"]
+        add(f"| `import voters --replace` of the same file over the stored state | ≤ 2.5× baseline | "
+            f"{rf['same_seconds']:.1f} s = ×{ratio:.2f} | baseline {b['seconds']:.1f} s | {verdict(ratio <= 2.5)} |")
+    if rf and report.imported:
+        share = rf["seconds"] / report.imported["seconds"]
+        e = rf["expected"]
+        add(f"| refresh, 4% churn (`--replace`), only changed rows written | ≤ 15% of the full import | "
+            f"{rf['seconds']:.1f} s = {share:.1%}; {e['inserted']:,} new, {e['updated']:,} updated, "
+            f"{e['removed']:,} removed: {'exact' if rf['exact'] else 'NOT exact'} | full import "
+            f"{report.imported['seconds']:.1f} s | {verdict(share <= 0.15 and rf['exact'])} |")
+        add(f"| refresh `--dry-run`: the same report, nothing stored | same figures, no change | "
+            f"{rf['dry_seconds']:.1f} s; voters {rf['voters_after_dry']:,} after it | – | "
+            f"{verdict(rf['exact'])} |")
+    for what, figure in (("`winserve seed`", report.seed), ("`winserve import voters`", report.imported),
+                         ("`winserve import voters --replace` (refresh)", rf)):
         if figure and figure.get("peak_rss_mb") is not None:
             add(f"| {what}: peak RSS of the CLI process ({n:,} voters) | ≤ 500 MB (at 5M) | "
                 f"{figure['peak_rss_mb']:.0f} MB | – | {verdict(figure['peak_rss_mb'] <= 500)} |")
@@ -1864,6 +1973,30 @@ def write_report(args, report: Report, path: Path) -> None:
                 add(f"| {what} (×{figure['seconds'] / b['seconds']:.2f}) | {figure['seconds']:.1f} |")
         add("")
 
+    if report.refresh:
+        rf = report.refresh
+        e, f = rf["expected"], rf["figures"]
+        add("## Monthly refresh")
+        add("")
+        add(f"Into the state `import voters` just loaded ({rf['voters_before']:,} voters): first the same file "
+            "again with `--replace` (nothing differs, so nothing is written), then next month's file written by "
+            f"`scripts/bench/churn.py` — {e['updated']:,} voters changed ({', '.join(f'{v:,} {k}' for k, v in e['kinds'].items())}), "
+            f"{e['inserted']:,} new, {e['removed']:,} gone — as a `--dry-run`, then for real.")
+        add("")
+        add("| step | seconds | new | updated | unchanged | removed | memberships changed |")
+        add("|---|---|---|---|---|---|---|")
+        for name, secs, x in (("same file, `--replace`", rf["same_seconds"], rf["same"]),
+                              ("next month, `--replace --dry-run`", rf["dry_seconds"], rf["dry"]),
+                              ("next month, `--replace`", rf["seconds"], f)):
+            add(f"| {name} | {secs:.1f} | {x['inserted']:,} | {x['updated']:,} | {x['unchanged']:,} | "
+                f"{x['removed']:,} | {x['memberships']:,} |")
+        add(f"| expected from the churn | | {e['inserted']:,} | {e['updated']:,} | {e['unchanged']:,} | "
+            f"{e['removed']:,} | |")
+        add("")
+        if rf["phases"]:
+            add("Phases of the refresh (ms): " + ", ".join(f"{k} {v:,}" for k, v in rf["phases"]) + ".")
+            add("")
+
     if report.load_reads:
         lr = report.load_reads
         idle, during = lr["idle"], lr["during"]
@@ -1884,6 +2017,27 @@ def write_report(args, report: Report, path: Path) -> None:
         add("")
         add(f"p99 during the load ×{ratio:.2f} idle: {verdict(ratio <= 3 and during['errors'] == 0)}; total "
             f"after the commit {lr['total_after']} (before {lr['total_before']}): {verdict(fresh)}.")
+        add("")
+
+    if report.refresh_reads:
+        rr = report.refresh_reads
+        idle, during = rr["idle"], rr["during"]
+        ratio = during["p99"] / idle["p99"] if idle["p99"] else float("inf")
+        add("## Reads during a refresh of the same state")
+        add("")
+        add(f"The same page + total of {rr['district']} while next month's file refreshes {STATE} itself "
+            f"(`import voters --replace`, {rr['load_s']:.0f} s); the total the API gives right after the commit "
+            "is compared with a count in SQL. The state's file is imported again afterwards.")
+        add("")
+        add("| | p50 (ms) | p99 (ms) | max (ms) | req/s | errors |")
+        add("|---|---|---|---|---|---|")
+        for name, x in (("idle", idle), ("during the refresh", during)):
+            add(f"| {name} | {fmt(x['p50'])} | {fmt(x['p99'])} | {fmt(x.get('max'))} | {x['rps']:,.0f} | "
+                f"{x['errors']} |")
+        add("")
+        add(f"p99 during the refresh ×{ratio:.2f} idle: {verdict(ratio <= 3 and during['errors'] == 0)}; total "
+            f"after the commit {rr['total_after']} (SQL {rr['sql_total']}, before {rr['total_before']}): "
+            f"{verdict(rr['total_after'] == rr['sql_total'])}.")
         add("")
 
     if report.first_requests:

@@ -404,6 +404,7 @@ impl PgVoterImport {
             .await
             .map_err(pg_error)?
             .get(0);
+        clock.phase("duplicates");
         if duplicates {
             c.execute(
                 "DELETE FROM stage_voters s USING stage_voters t
@@ -416,7 +417,9 @@ impl PgVoterImport {
         }
 
         // Estimated from its size alone, the staging table would get sorts where hashing is right.
-        c.batch_execute("ANALYZE stage_voters")
+        // Only the columns the statements join, filter and sort on: analyzing all ~45 took half a second
+        // per 200k voters.
+        c.batch_execute("ANALYZE stage_voters (n, id, state, lal_voter_id, set_no)")
             .await
             .map_err(pg_error)?;
         clock.phase("analyze");

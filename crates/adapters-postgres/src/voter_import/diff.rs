@@ -8,6 +8,11 @@
 //! so a voter whose columns and `district_ids` are unchanged has unchanged memberships: only the
 //! memberships of new, changed and removed voters are looked at. The statement-level triggers of
 //! `voter_districts` keep `district_facets` exact and move the state's data version.
+//!
+//! The diff's voters are copied out of the staging table (`stage_diff`, `stage_removed`), so the writes
+//! that follow join small tables to the stored ones. When the diff is small next to the stored state, the
+//! planner is told to look the stored rows up by key (nested loops over their indexes): its estimates
+//! would otherwise favour reading every membership of the state for a few thousand changes.
 
 use super::phases::Clock;
 use super::stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
@@ -15,21 +20,17 @@ use crate::errors::pg_error;
 use tokio_postgres::Client;
 use winserve_application::{ImportSummary, StoreError};
 
-/// `stage_diff`: one row per staged voter that is new (`stored_id` null) or changed (both set), and per
-/// stored voter that the file no longer has (`n` null; only when the import replaces its states).
-const CREATE_DIFF: &str = "CREATE TEMPORARY TABLE stage_diff (
-    n integer,
-    stored_state text,
-    stored_id uuid
-) ON COMMIT DROP";
+/// Copies of the staged voters that are new (`stored_id` null) or changed (`stored_id` is the stored
+/// voter's id, which it keeps), with their district set's ids; and the stored voters the file no longer
+/// has (only when the import replaces its states). Keyed like the stored rows, for the lookups below.
+const CREATE_DIFF: &str = "
+CREATE TEMPORARY TABLE stage_diff ON COMMIT DROP AS
+    SELECT s.*, t.district_ids AS set_district_ids, NULL::uuid AS stored_id
+    FROM stage_voters s JOIN stage_sets t ON t.no = s.set_no WITH NO DATA;
+CREATE TEMPORARY TABLE stage_removed (state text NOT NULL, id uuid NOT NULL) ON COMMIT DROP";
 
-/// The staged voters of the states `$1` joined to their district set, as `s`.
-fn staged_with_sets() -> String {
-    format!(
-        "(SELECT s.*, t.district_ids AS set_district_ids FROM stage_voters s {JOIN_SET} \
-         WHERE s.state = ANY($1::text[])) AS s"
-    )
-}
+/// A diff at most this share of the stored voters is written with key lookups (see the module docs).
+const LOOKUP_SHARE: f64 = 0.15;
 
 /// Merges the staged voters of `states` into the stored ones; adds what it changed to `summary`. With
 /// `replace`, stored voters of `states` that were not staged are removed.
@@ -40,14 +41,14 @@ pub(super) async fn merge_into_stored(
     summary: &mut ImportSummary,
     clock: &mut Clock,
 ) -> Result<(), StoreError> {
-    let any_stored = c
+    let any_stored: bool = c
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]))",
             &[&states],
         )
         .await
         .map_err(pg_error)?
-        .get::<_, bool>(0);
+        .get(0);
     if !any_stored {
         return insert_all(c, states, summary, clock).await;
     }
@@ -60,54 +61,67 @@ pub(super) async fn merge_into_stored(
     let join = if replace { "FULL JOIN" } else { "LEFT JOIN" };
     c.execute(
         &format!(
-            "INSERT INTO stage_diff (n, stored_state, stored_id)
-             SELECT s.n, v.state, v.id
-             FROM {staged}
-             {join} (SELECT * FROM voters WHERE state = ANY($1::text[])) AS v
-                 ON v.state = s.state AND v.lal_voter_id = s.lal_voter_id
-             WHERE v.id IS NULL OR s.n IS NULL
-                OR ({old}, v.district_ids) IS DISTINCT FROM ({new}, s.set_district_ids)",
-            staged = staged_with_sets(),
+            "WITH j AS MATERIALIZED (
+                 SELECT s, v.state AS stored_state, v.id AS stored_id
+                 FROM (SELECT s.*, t.district_ids AS set_district_ids FROM stage_voters s {JOIN_SET}
+                       WHERE s.state = ANY($1::text[])) AS s
+                 {join} (SELECT * FROM voters WHERE state = ANY($1::text[])) AS v
+                     ON v.state = s.state AND v.lal_voter_id = s.lal_voter_id
+                 WHERE v.id IS NULL OR s.n IS NULL
+                    OR ({old}, v.district_ids) IS DISTINCT FROM ({new}, s.set_district_ids)),
+             removed AS (
+                 INSERT INTO stage_removed (state, id)
+                 SELECT stored_state, stored_id FROM j WHERE (s).n IS NULL)
+             INSERT INTO stage_diff SELECT (s).*, stored_id FROM j WHERE (s).n IS NOT NULL"
         ),
         &[&states],
     )
     .await
     .map_err(pg_error)?;
-    c.batch_execute("ANALYZE stage_diff")
-        .await
-        .map_err(pg_error)?;
+    c.batch_execute(
+        "ANALYZE stage_diff; ANALYZE stage_removed;
+         CREATE INDEX ON stage_diff (state, stored_id)",
+    )
+    .await
+    .map_err(pg_error)?;
     let counts = c
         .query_one(
-            "SELECT count(*) FILTER (WHERE stored_id IS NULL),
-                    count(*) FILTER (WHERE n IS NOT NULL AND stored_id IS NOT NULL),
-                    count(*) FILTER (WHERE n IS NULL)
-             FROM stage_diff",
-            &[],
+            "SELECT (SELECT count(*) FILTER (WHERE stored_id IS NULL) FROM stage_diff),
+                    (SELECT count(*) FILTER (WHERE stored_id IS NOT NULL) FROM stage_diff),
+                    (SELECT count(*) FROM stage_removed),
+                    (SELECT count(*) FROM voters WHERE state = ANY($1::text[]))",
+            &[&states],
         )
         .await
         .map_err(pg_error)?;
     let count = |i: usize| u64::try_from(counts.get::<_, i64>(i)).unwrap_or(0);
-    let (inserted, updated, removed) = (count(0), count(1), count(2));
+    let (inserted, updated, removed, stored) = (count(0), count(1), count(2), count(3));
     clock.phase("diff");
     if inserted + updated + removed == 0 {
         return Ok(());
+    }
+    let lookups = ((inserted + updated + removed) as f64) <= LOOKUP_SHARE * stored as f64;
+    if lookups {
+        c.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            .await
+            .map_err(pg_error)?;
     }
 
     // Departed voters first: their memberships, then their rows.
     if removed > 0 {
         summary.memberships_changed += c
             .execute(
-                "DELETE FROM voter_districts vd USING stage_diff d
-                 WHERE d.n IS NULL AND vd.state = d.stored_state AND vd.voter_id = d.stored_id",
-                &[],
+                "DELETE FROM voter_districts vd USING stage_removed r
+                 WHERE vd.state = ANY($1::text[]) AND vd.state = r.state AND vd.voter_id = r.id",
+                &[&states],
             )
             .await
             .map_err(pg_error)?;
         summary.voters_removed += c
             .execute(
-                "DELETE FROM voters v USING stage_diff d
-                 WHERE d.n IS NULL AND v.state = d.stored_state AND v.id = d.stored_id",
-                &[],
+                "DELETE FROM voters v USING stage_removed r
+                 WHERE v.state = ANY($1::text[]) AND v.state = r.state AND v.id = r.id",
+                &[&states],
             )
             .await
             .map_err(pg_error)?;
@@ -115,23 +129,21 @@ pub(super) async fn merge_into_stored(
     }
 
     let data = DATA_COLUMNS.join(", ");
-    let data_s = qualified_columns(&DATA_COLUMNS, "s");
-    let changed =
-        "FROM stage_diff d JOIN stage_voters s ON s.n = d.n JOIN stage_sets t ON t.no = s.set_no";
+    let data_d = qualified_columns(&DATA_COLUMNS, "d");
     if updated > 0 {
         let set = DATA_COLUMNS
             .iter()
-            .map(|col| format!("{col} = s.{col}"))
+            .map(|col| format!("{col} = d.{col}"))
             .collect::<Vec<_>>()
             .join(", ");
         summary.voters_updated += c
             .execute(
                 &format!(
-                    "UPDATE voters v SET {set}, district_ids = t.district_ids, updated_at = now()
-                     {changed}
-                     WHERE d.stored_id IS NOT NULL AND v.state = d.stored_state AND v.id = d.stored_id"
+                    "UPDATE voters v SET {set}, district_ids = d.set_district_ids, updated_at = now()
+                     FROM stage_diff d
+                     WHERE v.state = ANY($1::text[]) AND v.state = d.state AND v.id = d.stored_id"
                 ),
-                &[],
+                &[&states],
             )
             .await
             .map_err(pg_error)?;
@@ -141,8 +153,8 @@ pub(super) async fn merge_into_stored(
             .execute(
                 &format!(
                     "INSERT INTO voters (id, state, lal_voter_id, {data}, district_ids)
-                     SELECT s.id, s.state, s.lal_voter_id, {data_s}, t.district_ids
-                     {changed} WHERE d.stored_id IS NULL"
+                     SELECT d.id, d.state, d.lal_voter_id, {data_d}, d.set_district_ids
+                     FROM stage_diff d WHERE d.stored_id IS NULL"
                 ),
                 &[],
             )
@@ -158,15 +170,15 @@ pub(super) async fn merge_into_stored(
     }
     clock.phase("voters");
 
-    let member = MEMBER_COLUMNS.join(", ");
-    let member_s = qualified_columns(&MEMBER_COLUMNS, "s");
     if inserted > 0 {
+        let member = MEMBER_COLUMNS.join(", ");
+        let member_d = qualified_columns(&MEMBER_COLUMNS, "d");
         summary.memberships_changed += c
             .execute(
                 &format!(
                     "INSERT INTO voter_districts (state, district_id, voter_id, {member})
-                     SELECT s.state, m.district_id, s.id, {member_s}
-                     {changed} CROSS JOIN LATERAL unnest(t.district_ids) AS m(district_id)
+                     SELECT d.state, m.district_id, d.id, {member_d}
+                     FROM stage_diff d CROSS JOIN LATERAL unnest(d.set_district_ids) AS m(district_id)
                      WHERE d.stored_id IS NULL
                      ORDER BY 1, 2, 4, 5, 3"
                 ),
@@ -176,22 +188,28 @@ pub(super) async fn merge_into_stored(
             .map_err(pg_error)?;
     }
     if updated > 0 {
-        summary.memberships_changed += merge_changed_memberships(c, changed).await?;
+        summary.memberships_changed += merge_changed_memberships(c, states).await?;
+    }
+    if lookups {
+        c.batch_execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on")
+            .await
+            .map_err(pg_error)?;
     }
     clock.phase("memberships");
     Ok(())
 }
 
-/// The memberships of the changed voters of `stage_diff` (joined as `changed`): rows of districts they
-/// left deleted, rows whose copied columns differ updated, rows of districts they joined inserted.
-async fn merge_changed_memberships(c: &Client, changed: &str) -> Result<u64, StoreError> {
+/// The memberships of the changed voters of `stage_diff`: rows of districts they left deleted, rows
+/// whose copied columns differ updated, rows of districts they joined inserted.
+async fn merge_changed_memberships(c: &Client, states: &[&str]) -> Result<u64, StoreError> {
     let member = MEMBER_COLUMNS.join(", ");
-    let member_s = qualified_columns(&MEMBER_COLUMNS, "s");
+    let member_d = qualified_columns(&MEMBER_COLUMNS, "d");
     c.batch_execute(&format!(
         "CREATE TEMPORARY TABLE stage_desired ON COMMIT DROP AS
-         SELECT d.stored_state AS state, m.district_id, d.stored_id AS voter_id, {member_s}
-         {changed} CROSS JOIN LATERAL unnest(t.district_ids) AS m(district_id)
+         SELECT d.state, m.district_id, d.stored_id AS voter_id, {member_d}
+         FROM stage_diff d CROSS JOIN LATERAL unnest(d.set_district_ids) AS m(district_id)
          WHERE d.stored_id IS NOT NULL;
+         CREATE INDEX ON stage_desired (state, district_id, voter_id);
          ANALYZE stage_desired"
     ))
     .await
@@ -199,11 +217,11 @@ async fn merge_changed_memberships(c: &Client, changed: &str) -> Result<u64, Sto
     let mut rows = c
         .execute(
             "DELETE FROM voter_districts vd USING stage_diff d
-             WHERE d.n IS NOT NULL AND d.stored_id IS NOT NULL
-               AND vd.state = d.stored_state AND vd.voter_id = d.stored_id
+             WHERE vd.state = ANY($1::text[]) AND d.stored_id IS NOT NULL
+               AND vd.state = d.state AND vd.voter_id = d.stored_id
                AND NOT EXISTS (SELECT 1 FROM stage_desired x WHERE x.state = vd.state
                    AND x.district_id = vd.district_id AND x.voter_id = vd.voter_id)",
-            &[],
+            &[&states],
         )
         .await
         .map_err(pg_error)?;
@@ -218,10 +236,11 @@ async fn merge_changed_memberships(c: &Client, changed: &str) -> Result<u64, Sto
         .execute(
             &format!(
                 "UPDATE voter_districts vd SET {set} FROM stage_desired x
-                 WHERE vd.state = x.state AND vd.district_id = x.district_id
-                   AND vd.voter_id = x.voter_id AND ({old}) IS DISTINCT FROM ({new})"
+                 WHERE vd.state = ANY($1::text[]) AND vd.state = x.state
+                   AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id
+                   AND ({old}) IS DISTINCT FROM ({new})"
             ),
-            &[],
+            &[&states],
         )
         .await
         .map_err(pg_error)?;
@@ -230,16 +249,16 @@ async fn merge_changed_memberships(c: &Client, changed: &str) -> Result<u64, Sto
             &format!(
                 "INSERT INTO voter_districts (state, district_id, voter_id, {member})
                  SELECT state, district_id, voter_id, {member} FROM stage_desired x
-                 WHERE NOT EXISTS (SELECT 1 FROM voter_districts vd WHERE vd.state = x.state
-                     AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id)"
+                 WHERE NOT EXISTS (SELECT 1 FROM voter_districts vd
+                     WHERE vd.state = ANY($1::text[]) AND vd.state = x.state
+                       AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id)"
             ),
-            &[],
+            &[&states],
         )
         .await
         .map_err(pg_error)?;
     Ok(rows)
 }
-
 /// States without a stored voter whose partitions cannot be built and swapped (ADR 0012): every staged
 /// voter is inserted through the parents.
 async fn insert_all(
