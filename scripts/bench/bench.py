@@ -2222,6 +2222,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--only", help="comma-separated workload keys or groups (plain, hot, other, cursor, page100, "
                                   "search, orgs)")
     p.add_argument("--keep-csv", action="store_true", help="keep target/bench/csv/voters.csv")
+    p.add_argument("--load-reads-only", action="store_true",
+                   help="with --reuse and a kept CSV: only the reads during a load of another state and during "
+                        "a refresh of the read state")
     p.add_argument("--keep-copies", action="store_true", help="keep the unpartitioned copies")
     p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="the report (docs/benchmarks.md)")
     a = p.parse_args()
@@ -2272,6 +2275,14 @@ def main() -> int:
         time.sleep(0.5)
         report.rss_idle_mb = sampler.rss_mb()
         orgs = setup_orgs(args, report)
+        if args.load_reads_only:
+            csv_path = WORK / "csv" / "voters.csv"
+            if not csv_path.exists():
+                raise BenchError(f"--load-reads-only needs {csv_path} (a run with --keep-csv leaves it)")
+            log(f"reads during a load of {LOAD_STATE}")
+            reads_during_load(args, orgs, csv_path, report)
+            write_report(args, report, Path(args.out))
+            return 0
         workloads, captured = build_workloads(args, orgs)
         wait_for_search_indexes(captured)
         capture_sql(captured)

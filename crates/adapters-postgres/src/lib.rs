@@ -41,6 +41,7 @@ mod organizations;
 mod partitions;
 mod pool;
 mod reference;
+mod replica;
 mod retry;
 mod rows;
 mod schema;
@@ -59,6 +60,7 @@ pub use migrate::{
     DatabaseUrl, MIGRATIONS, SetupError, create_database_if_missing, run_migrations,
 };
 pub use pool::{APPLICATION_NAME, PgPool, PoolBuildError, PoolConfig, build_pool, build_pool_with};
+pub use replica::{RETRY_AFTER as READ_REPLICA_RETRY_AFTER, wait_for_replay};
 pub use voter_import::VOTER_IMPORT_LOCK;
 
 use diesel_async::AsyncPgConnection;
@@ -81,6 +83,8 @@ pub struct PgStore {
     anchors_from: i64,
     /// The in-memory search indexes of districts (ADR 0023); `None`: searches run in SQL.
     search_indexes: Option<Arc<contacts::search_index::SearchIndexes>>,
+    /// The streaming standby that voter data is read from (ADR 0025); `None`: the primary.
+    replica: Option<Arc<replica::ReadReplica>>,
 }
 
 /// By default, pages by number that start at least this many contacts in use page anchors (ADR 0018);
@@ -106,6 +110,7 @@ impl PgStore {
             database_url: None,
             anchors_from: i64::from(PAGE_ANCHORS_FROM),
             search_indexes: None,
+            replica: None,
         }
     }
 
@@ -117,6 +122,7 @@ impl PgStore {
             database_url: Some(Arc::from(database_url)),
             anchors_from: i64::from(PAGE_ANCHORS_FROM),
             search_indexes: None,
+            replica: None,
         }
     }
 
@@ -134,6 +140,20 @@ impl PgStore {
     pub fn with_search_index(mut self, settings: SearchIndexSettings) -> Self {
         self.search_indexes = contacts::search_index::SearchIndexes::new(settings);
         self
+    }
+
+    /// The store reading voter data — contacts, searches, counts, statistics, exports — from a streaming
+    /// standby through `pool`, and everything else from the primary (ADR 0025). When the standby cannot
+    /// answer, those reads go to the primary for a while ([`READ_REPLICA_RETRY_AFTER`]), counted.
+    #[must_use]
+    pub fn with_read_replica(mut self, pool: PgPool) -> Self {
+        self.replica = Some(Arc::new(replica::ReadReplica::new(pool)));
+        self
+    }
+
+    /// Reads of voter data that went to the primary because the read replica was failing (0 without one).
+    pub fn read_replica_fallbacks(&self) -> u64 {
+        self.replica.as_ref().map_or(0, |r| r.fallbacks())
     }
 
     /// The districts whose search indexes are ready, and the bytes they hold (0, 0 without the cache).

@@ -61,7 +61,7 @@ impl VoterRepository for PgStore {
     }
 
     async fn count_in_district(&self, district: DistrictId) -> Result<u64, StoreError> {
-        let row = self.read(async |conn| {
+        let row = self.read_voters(async |conn| {
         diesel::sql_query(
             "SELECT coalesce(sum(voters), 0)::bigint AS count FROM district_facets WHERE district_id = $1",
         )

@@ -206,6 +206,29 @@ fn print_summary(load: &VoterLoad, options: ImportOptions) {
     );
 }
 
+/// How long an import waits for the read replica to replay what it stored.
+const STANDBY_WAIT: Duration = Duration::from_secs(120);
+
+/// With a read replica configured (`WINSERVE_READ_DATABASE_URL`, ADR 0025), waits until it has replayed
+/// the import, so that once the command returns every read sees the new data; says so when it cannot.
+async fn wait_for_standby(config: &Config) {
+    let Some(standby) = &config.read_database_url else {
+        return;
+    };
+    match pg::wait_for_replay(&config.database_url, standby, STANDBY_WAIT).await {
+        Ok(true) => {}
+        Ok(false) => eprintln!(
+            "warning: the read replica has not replayed the import after {} s; reads from it serve the \
+             previous data until it does",
+            STANDBY_WAIT.as_secs()
+        ),
+        Err(e) => eprintln!(
+            "warning: cannot check that the read replica replayed the import: {e}; reads from it may serve \
+             the previous data for a while"
+        ),
+    }
+}
+
 /// `winserve import voters`.
 pub async fn import_voters(
     file: &str,
@@ -223,6 +246,9 @@ pub async fn import_voters(
         &mut TerminalProgress::new(None, false),
     )
     .await?;
+    if !options.dry_run {
+        wait_for_standby(&config).await;
+    }
     print_summary(&load, options);
     if rejects.is_some() {
         println!(
@@ -258,6 +284,7 @@ pub async fn seed(
         &mut TerminalProgress::new(Some(params.voters), false),
     )
     .await?;
+    wait_for_standby(&config).await;
     print_summary(&load, ImportOptions::default());
     if let Some(dir) = out {
         let started = Instant::now();
@@ -368,9 +395,12 @@ async fn run_server(
     if migrate {
         prepare_database(&config.database_url).await?;
     }
-    let (services, pool) =
-        wiring::postgres_services_and_pool(&config.database_url, settings.search_cache_mb)
-            .map_err(CliError::Pool)?;
+    let (services, pool) = wiring::postgres_services_and_pool(
+        &config.database_url,
+        config.read_database_url.as_deref(),
+        settings.search_cache_mb,
+    )
+    .map_err(CliError::Pool)?;
     if let Some(bind) = &settings.metrics_bind {
         crate::observability::serve(bind, crate::observability::install()?, pool).await?;
     }

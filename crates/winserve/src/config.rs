@@ -17,6 +17,9 @@ pub struct Config {
     pub database_url: String,
     /// Whether `DATABASE_URL` was set (when not, `serve` may start a private PostgreSQL).
     pub database_url_from_env: bool,
+    /// `WINSERVE_READ_DATABASE_URL`: a streaming standby of `DATABASE_URL` that voter data (contacts,
+    /// exports, statistics, counts) is read from (ADR 0025); unset, everything reads the primary.
+    pub read_database_url: Option<String>,
     /// `WINSERVE_BIND`.
     pub bind: String,
     /// `WINSERVE_JWT_SECRET`.
@@ -37,6 +40,7 @@ impl Config {
         Self {
             database_url_from_env: database_url.is_some(),
             database_url: database_url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            read_database_url: non_empty("WINSERVE_READ_DATABASE_URL"),
             bind: non_empty("WINSERVE_BIND").unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             jwt_secret: non_empty("WINSERVE_JWT_SECRET"),
             jwks_url: non_empty("WINSERVE_JWKS_URL"),

@@ -53,7 +53,7 @@ impl PgStore {
         let sql =
             current_version(sql, &filter.district.state).push(" ORDER BY a.position DESC LIMIT 1");
         let rows: Vec<(String, String, uuid::Uuid, i64, i64)> = self
-            .read(async |conn| {
+            .read_voters(async |conn| {
                 sql.clone()
                     .typed::<(Text, Text, SqlUuid, BigInt, BigInt)>()
                     .load(conn)

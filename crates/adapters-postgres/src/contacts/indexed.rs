@@ -26,7 +26,7 @@ impl PgStore {
     async fn search_index(&self, filter: &ContactFilter) -> Option<Arc<DistrictIndex>> {
         filter.search.as_ref()?;
         let indexes = self.search_indexes.as_ref()?;
-        indexes.index(&self.pool, &filter.district).await
+        indexes.index(self.voter_pool(), &filter.district).await
     }
 
     /// Whether the index's version is the current one; forgets the index when it is not.
@@ -43,7 +43,7 @@ impl PgStore {
     /// The state's current data version.
     async fn data_version(&self, filter: &ContactFilter) -> Result<i64, StoreError> {
         let versions: Vec<i64> = self
-            .read(async |conn| {
+            .read_voters(async |conn| {
                 current_version(Sql::new("SELECT "), &filter.district.state)
                     .push("::bigint")
                     .typed::<BigInt>()
@@ -136,7 +136,7 @@ impl PgStore {
             .uuids(ids.to_vec())
             .push(")");
         let rows: Vec<PageTuple> = self
-            .read(async |conn| {
+            .read_voters(async |conn| {
                 sql.clone()
                     .typed::<PageSql>()
                     .load(conn)

@@ -11,6 +11,9 @@
 //! - A contact row's voter columns are the registry's ([`row`]); when the policy hides party, the party
 //!   columns are never selected: the value cannot leak.
 //! - Statistics ([`stats`]) are summed from the district's facets where the filter allows.
+//! - Every read here goes through `read_voters` / `voter_conn` / `voter_pool`: the read replica when one
+//!   is configured and answering (ADR 0025), else the primary; what reads remember (totals, anchors) is
+//!   written to the primary.
 //!
 //! The modules depend on one another one way only: `page` on `anchors`, `query` and `row`; `anchors` and
 //! `totals` on `query`; `query` on `row`; `stats` on `query` and `totals`.
@@ -134,7 +137,7 @@ impl ContactRepository for PgStore {
         id: VoterId,
     ) -> Result<Option<Voter>, StoreError> {
         let rows: Vec<ContactTuple> = self
-            .read(async |conn| {
+            .read_voters(async |conn| {
                 find_sql(district, policy, id)
                     .typed::<ContactSql>()
                     .load(conn)
@@ -164,7 +167,7 @@ impl ContactRepository for PgStore {
     async fn export(&self, filter: &ContactFilter) -> Result<ContactStream, StoreError> {
         check_policy(filter)?;
         let query = export_sql(filter).typed::<ContactSql>();
-        let mut conn = self.conn().await?;
+        let (mut conn, _) = self.voter_conn().await?;
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Voter, StoreError>>(512);
         // The rows stream from the server as the client reads them; the bounded channel passes the HTTP
         // client's pace back to the database, so memory stays flat whatever the row count.

@@ -115,7 +115,7 @@ impl PgStore {
         start: &PageStart<'_>,
     ) -> Result<Vec<(i64, Option<i64>, ContactRow)>, StoreError> {
         let rows: Vec<PageTuple> = self
-            .read(async |conn| {
+            .read_voters(async |conn| {
                 Self::page_query(filter, per_page, start)
                     .typed::<PageSql>()
                     .load(conn)

@@ -89,7 +89,7 @@ impl PgStore {
                 .uuid(filter.district.id.as_uuid());
                 hot_conditions(sql, &filter.criteria, "f").push(" GROUP BY 1, 2, 3, 4, 5")
             };
-            self.read(async |conn| sql.clone().build().load(conn).await.map_err(db_error))
+            self.read_voters(async |conn| sql.clone().build().load(conn).await.map_err(db_error))
                 .await?
         };
         // Gender is one of the attribute bits: group the district's index entries by those bits.
@@ -112,7 +112,7 @@ impl PgStore {
                 filter,
             );
             let sql = sql.push(" GROUP BY 1").build();
-            self.read(async |conn| sql.clone().load(conn).await.map_err(db_error))
+            self.read_voters(async |conn| sql.clone().load(conn).await.map_err(db_error))
                 .await?
         };
         let total = facets.iter().map(|r| count_u64(r.n)).sum();

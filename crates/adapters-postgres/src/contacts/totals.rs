@@ -31,7 +31,7 @@ impl PgStore {
     /// The exact number of contacts matching `filter`, remembered when counted.
     pub(super) async fn count_filter(&self, filter: &ContactFilter) -> Result<u64, StoreError> {
         let row: Total = self
-            .read(async |conn| {
+            .read_voters(async |conn| {
                 count_sql(Sql::new(""), filter)
                     .build()
                     .get_result(conn)

@@ -119,13 +119,8 @@ impl TestApp {
         }
     }
 
-    /// A second view of the same database whose searches are answered from in-memory district indexes,
-    /// built before the first search that wants them (ADR 0023); the database stays owned by `self`.
-    pub fn with_search_index(&self) -> TestApp {
-        let store = self.store.clone().with_search_index(SearchIndexSettings {
-            budget_bytes: 64 << 20,
-            build: SearchIndexBuild::Inline,
-        });
+    /// The router over `store` (HS256 tokens, no rate limit); the store's databases belong to the caller.
+    pub fn over_store(store: PgStore) -> TestApp {
         let state = AppState {
             services: Services::new(store.clone().ports()),
             auth: Arc::new(Authenticator::new(Some(SECRET), None, None, None).unwrap()),
@@ -136,6 +131,15 @@ impl TestApp {
             store,
             db: None,
         }
+    }
+
+    /// A second view of the same database whose searches are answered from in-memory district indexes,
+    /// built before the first search that wants them (ADR 0023); the database stays owned by `self`.
+    pub fn with_search_index(&self) -> TestApp {
+        TestApp::over_store(self.store.clone().with_search_index(SearchIndexSettings {
+            budget_bytes: 64 << 20,
+            build: SearchIndexBuild::Inline,
+        }))
     }
 
     /// Drops the database now (the router stays, e.g. to see readiness fail).
