@@ -53,7 +53,7 @@ pub const VOTER_IMPORT_LOCK: i64 = 0x5773_566f_7465_7273;
 /// The columns of `stage_voters` derived from a voter's columns, after them: the search text, the sort
 /// keys, the hot filter values and the bits of the other criteria, and the voter's district set.
 const DERIVED_STAGE_COLUMNS: &str = "search_text, last_name_key, first_name_key, has_cell_phone, \
-     has_landline, has_address, age_range, attributes, set_no";
+     has_landline, has_address, age_range, attributes, row_hash, set_no";
 
 /// The columns of `stage_voters` filled by `COPY`, in order: `n`, the voter columns of the registry
 /// ([`VOTER_COLUMNS`]), then [`DERIVED_STAGE_COLUMNS`]; [`encode_voter`] writes them in that order.
@@ -99,6 +99,7 @@ CREATE TEMPORARY TABLE stage_voters (
     has_address boolean NOT NULL,
     age_range text NOT NULL,
     attributes bigint NOT NULL,
+    row_hash bigint NOT NULL,
     set_no integer NOT NULL
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_sets (
@@ -157,12 +158,45 @@ fn push_bool(out: &mut Vec<u8>, value: bool) {
     out.push(if value { b't' } else { b'f' });
 }
 
+/// The keys of the voters' fingerprints (`voters.row_hash`): fixed, so that a fingerprint stored by one
+/// import compares with the next one's.
+const ROW_HASH_KEYS: (u64, u64) = (0x7769_6e73_6572_7665, 0x766f_7465_722d_3134);
+
+/// The fingerprint of a staged voter: SipHash-1-3 of its staged columns but the per-import ones (`n`, the
+/// fresh `id`, the district set's number), i.e. `staged` (the line from `lal_voter_id` to `attributes`),
+/// and of its districts' types and names, sorted.
+fn row_hash(staged: &[u8], voter: &Voter) -> i64 {
+    use std::hash::Hasher;
+    let mut hasher = siphasher::sip::SipHasher13::new_with_keys(ROW_HASH_KEYS.0, ROW_HASH_KEYS.1);
+    hasher.write(staged);
+    let mut districts: Vec<(&str, &str)> = voter
+        .districts
+        .iter()
+        .map(|(t, name)| (t.as_str(), name.as_str()))
+        .collect();
+    districts.sort_unstable();
+    districts.dedup();
+    for (t, name) in districts {
+        // Separators that cannot occur in a district's type or name keep the pairs apart.
+        hasher.write(b"\x1e");
+        hasher.write(t.as_bytes());
+        hasher.write(b"\x1f");
+        hasher.write(name.as_bytes());
+    }
+    // Stored as a bigint: the bits, not the sign, matter.
+    hasher.finish() as i64
+}
+
 /// The COPY text form of one staged voter (a line ending with `\n`), in the order of [`STAGE_COLUMNS`].
 fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) {
     let tab = |out: &mut Vec<u8>| out.push(b'\t');
     push_num(out, Some(n));
+    let mut staged_from = None;
     for column in &VOTER_COLUMNS {
         tab(out);
+        if column.name != "id" && staged_from.is_none() {
+            staged_from = Some(out.len());
+        }
         match column.value(voter) {
             VoterValue::Uuid(id) => {
                 let mut uuid = uuid::Uuid::encode_buffer();
@@ -194,6 +228,9 @@ fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) {
     push_text(out, Some(AgeRange::from_age(voter.age).as_str()));
     tab(out);
     push_num(out, Some(voter.attribute_bits()));
+    let hash = row_hash(&out[staged_from.unwrap_or(out.len())..], voter);
+    tab(out);
+    push_num(out, Some(hash));
     tab(out);
     push_num(out, Some(set_no));
     out.push(b'\n');
@@ -617,7 +654,7 @@ mod tests {
         assert!(SETUP.contains("    lal_voter_id text NOT NULL,\n"));
         assert_eq!(
             DATA_COLUMNS.len(),
-            VOTER_COLUMNS.len() - stage::KEY_COLUMNS.len() + 3
+            VOTER_COLUMNS.len() - stage::KEY_COLUMNS.len() + 4
         );
     }
 }

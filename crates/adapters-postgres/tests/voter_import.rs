@@ -821,3 +821,58 @@ async fn without_replace_an_import_keeps_the_voters_it_does_not_have() {
     assert_facets_exact(&store, &c).await;
     db.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voters_stored_before_fingerprints_get_them_on_the_next_import_without_being_rewritten() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(200);
+    import(&store, vec![all.clone()]).await;
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM voters WHERE row_hash IS NULL").await,
+        0,
+        "imports store fingerprints"
+    );
+    // As a database migrated from before the fingerprints holds them.
+    c.batch_execute("UPDATE voters SET row_hash = NULL")
+        .await
+        .unwrap();
+    let before = snapshot(&c).await;
+    let stamps = "SELECT lal_voter_id || updated_at::text FROM voters ORDER BY 1";
+    let stamped: Vec<String> = c
+        .query(stamps, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut file = all.clone();
+    file[7].last_name = Some("Changed".into());
+    let summary = import_with(&store, file, ImportOptions::default()).await;
+    assert_eq!(summary.voters_updated, 1);
+    assert_eq!(summary.voters_inserted, 0);
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM voters WHERE row_hash IS NULL").await,
+        0
+    );
+    // Apart from the fingerprints and the one changed voter, nothing moved.
+    let after = snapshot(&c).await;
+    let differing = before.iter().zip(&after).filter(|(b, a)| b != a).count();
+    assert!(differing <= 200 + 4, "{differing} rows differ");
+    let restamped: Vec<String> = c
+        .query(stamps, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let moved = stamped
+        .iter()
+        .zip(&restamped)
+        .filter(|(b, a)| b != a)
+        .count();
+    assert_eq!(moved, 1, "only the changed voter's updated_at moves");
+    assert_facets_exact(&store, &c).await;
+    db.cleanup().await;
+}

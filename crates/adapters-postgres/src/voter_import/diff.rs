@@ -1,5 +1,6 @@
 //! The merge of staged voters into states that hold voters already, written as a diff: the staged voters
-//! are compared with the stored ones in one pass (a hash join on `(state, lal_voter_id)`), and only the
+//! are compared with the stored ones in one pass (a hash join on `(state, lal_voter_id)` comparing the
+//! voters' fingerprints, `row_hash`: a change in any stored column or district moves it), and only the
 //! voters that are new, changed or — when the import replaces its states — gone are written. A monthly
 //! refresh of a state in which a few percent of the voters changed writes a few percent of the rows; an
 //! identical re-import writes none. Stored voters keep their ids (contact ids that clients hold).
@@ -24,6 +25,7 @@ use winserve_application::{ImportSummary, StoreError};
 /// voter's id, which it keeps), with their district set's ids; and the stored voters the file no longer
 /// has (only when the import replaces its states). Keyed like the stored rows, for the lookups below.
 const CREATE_DIFF: &str = "
+CREATE TEMPORARY TABLE stage_keys (n integer, stored_state text, stored_id uuid) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_diff ON COMMIT DROP AS
     SELECT s.*, t.district_ids AS set_district_ids, NULL::uuid AS stored_id
     FROM stage_voters s JOIN stage_sets t ON t.no = s.set_no WITH NO DATA;
@@ -54,28 +56,37 @@ pub(super) async fn merge_into_stored(
     }
 
     c.batch_execute(CREATE_DIFF).await.map_err(pg_error)?;
-    let old = qualified_columns(&DATA_COLUMNS, "v");
-    let new = qualified_columns(&DATA_COLUMNS, "s");
-    // A full join also finds the stored voters the file does not have; without `replace` they stay, and
-    // a left join lets a small import look its voters up by key instead of reading the whole state.
+    fingerprint_unchanged_old_rows(c, states).await?;
+    clock.phase("fingerprints of old rows");
+    // Voters are compared by their fingerprints (`row_hash`, ADR 0024): the join carries four narrow
+    // columns per voter instead of every column. A full join also finds the stored voters the file does
+    // not have; without `replace` they stay, and a left join lets a small import look its voters up by
+    // key instead of reading the whole state.
     let join = if replace { "FULL JOIN" } else { "LEFT JOIN" };
     c.execute(
         &format!(
-            "WITH j AS MATERIALIZED (
-                 SELECT s, v.state AS stored_state, v.id AS stored_id
-                 FROM (SELECT s.*, t.district_ids AS set_district_ids FROM stage_voters s {JOIN_SET}
-                       WHERE s.state = ANY($1::text[])) AS s
-                 {join} (SELECT * FROM voters WHERE state = ANY($1::text[])) AS v
-                     ON v.state = s.state AND v.lal_voter_id = s.lal_voter_id
-                 WHERE v.id IS NULL OR s.n IS NULL
-                    OR ({old}, v.district_ids) IS DISTINCT FROM ({new}, s.set_district_ids)),
-             removed AS (
-                 INSERT INTO stage_removed (state, id)
-                 SELECT stored_state, stored_id FROM j WHERE (s).n IS NULL)
-             INSERT INTO stage_diff SELECT (s).*, stored_id FROM j WHERE (s).n IS NOT NULL"
+            "INSERT INTO stage_keys (n, stored_state, stored_id)
+             SELECT s.n, v.state, v.id
+             FROM (SELECT n, state, lal_voter_id, row_hash FROM stage_voters
+                   WHERE state = ANY($1::text[])) AS s
+             {join} (SELECT state, id, lal_voter_id, row_hash FROM voters
+                     WHERE state = ANY($1::text[])) AS v
+                 ON v.state = s.state AND v.lal_voter_id = s.lal_voter_id
+             WHERE v.id IS NULL OR s.n IS NULL OR v.row_hash IS DISTINCT FROM s.row_hash"
         ),
         &[&states],
     )
+    .await
+    .map_err(pg_error)?;
+    // In the stored voters' order, so that the writes below visit their rows and index entries in order.
+    c.batch_execute(&format!(
+        "INSERT INTO stage_removed (state, id)
+         SELECT stored_state, stored_id FROM stage_keys WHERE n IS NULL ORDER BY 1, 2;
+         INSERT INTO stage_diff
+         SELECT s.*, t.district_ids, k.stored_id
+         FROM stage_keys k JOIN stage_voters s ON s.n = k.n {JOIN_SET}
+         ORDER BY s.state, k.stored_id, s.n"
+    ))
     .await
     .map_err(pg_error)?;
     c.batch_execute(
@@ -196,6 +207,48 @@ pub(super) async fn merge_into_stored(
             .map_err(pg_error)?;
     }
     clock.phase("memberships");
+    Ok(())
+}
+
+/// Voters stored before fingerprints existed (`row_hash` null, migration 000010) are compared column by
+/// column once: an unchanged one gets its fingerprint (and is then unchanged for the diff: nothing else
+/// is written, `updated_at` stays); a changed one keeps none, so the diff writes it with its new data.
+async fn fingerprint_unchanged_old_rows(c: &Client, states: &[&str]) -> Result<(), StoreError> {
+    let missing: bool = c
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]) AND row_hash IS NULL)",
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?
+        .get(0);
+    if !missing {
+        return Ok(());
+    }
+    let compared: Vec<&str> = DATA_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| *c != "row_hash")
+        .collect();
+    let old = qualified_columns(&compared, "v");
+    let new = qualified_columns(&compared, "s");
+    let rows = c
+        .execute(
+            &format!(
+                "UPDATE voters v SET row_hash = s.row_hash
+                 FROM stage_voters s {JOIN_SET}
+                 WHERE v.state = ANY($1::text[]) AND v.row_hash IS NULL
+                   AND v.state = s.state AND v.lal_voter_id = s.lal_voter_id
+                   AND ({old}, v.district_ids) IS NOT DISTINCT FROM ({new}, t.district_ids)"
+            ),
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?;
+    tracing::info!(
+        voters = rows,
+        "voter import: fingerprints stored for voters loaded before them"
+    );
     Ok(())
 }
 
