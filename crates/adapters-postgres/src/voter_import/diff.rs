@@ -253,7 +253,9 @@ async fn fingerprint_unchanged_old_rows(c: &Client, states: &[&str]) -> Result<(
 }
 
 /// The memberships of the changed voters of `stage_diff`: rows of districts they left deleted, rows
-/// whose copied columns differ updated, rows of districts they joined inserted.
+/// whose copied columns differ updated, rows of districts they joined inserted. The desired rows are kept
+/// in contacts order, the order of the largest index of `voter_districts`, so that the inserts walk it
+/// from one end to the other instead of jumping around it.
 async fn merge_changed_memberships(c: &Client, states: &[&str]) -> Result<u64, StoreError> {
     let member = MEMBER_COLUMNS.join(", ");
     let member_d = qualified_columns(&MEMBER_COLUMNS, "d");
@@ -261,7 +263,8 @@ async fn merge_changed_memberships(c: &Client, states: &[&str]) -> Result<u64, S
         "CREATE TEMPORARY TABLE stage_desired ON COMMIT DROP AS
          SELECT d.state, m.district_id, d.stored_id AS voter_id, {member_d}
          FROM stage_diff d CROSS JOIN LATERAL unnest(d.set_district_ids) AS m(district_id)
-         WHERE d.stored_id IS NOT NULL;
+         WHERE d.stored_id IS NOT NULL
+         ORDER BY 1, 2, 4, 5, 3;
          CREATE INDEX ON stage_desired (state, district_id, voter_id);
          ANALYZE stage_desired"
     ))
