@@ -164,15 +164,20 @@ const ROW_HASH_KEYS: (u64, u64) = (0x7769_6e73_6572_7665, 0x766f_7465_722d_3134)
 
 /// The fingerprint of a staged voter: SipHash-1-3 of its staged columns but the per-import ones (`n`, the
 /// fresh `id`, the district set's number), i.e. `staged` (the line from `lal_voter_id` to `attributes`),
-/// and of its districts' types and names, sorted.
+/// and of its districts' types and names, sorted and without repeats. Two voters that would be stored
+/// alike get the same fingerprint, whatever path they came by (a file, the seed).
 fn row_hash(staged: &[u8], voter: &Voter) -> i64 {
     use std::hash::Hasher;
     let mut hasher = siphasher::sip::SipHasher13::new_with_keys(ROW_HASH_KEYS.0, ROW_HASH_KEYS.1);
     hasher.write(staged);
+    // The districts as stored: the voter's own and its state's statewide district, which the import adds
+    // whether or not the voter lists it (the seed's voters do, a file's do not).
+    let statewide = state_name(&voter.state).to_uppercase();
     let mut districts: Vec<(&str, &str)> = voter
         .districts
         .iter()
         .map(|(t, name)| (t.as_str(), name.as_str()))
+        .chain([(STATEWIDE_L2_TYPE, statewide.as_str())])
         .collect();
     districts.sort_unstable();
     districts.dedup();
