@@ -1298,20 +1298,9 @@ def reads_during_load(args, orgs: dict[str, Org], csv_path: Path, report: Report
     idle = parse_wrk(run([*wrk_cmd[:3], f"-d{args.duration}s", *wrk_cmd[3:]], env=env,
                          timeout=args.duration + 60, what="wrk idle"))
     log(f"  idle: p50 {idle['p50']:.2f} ms, p99 {idle['p99']:.2f} ms")
-    reader = subprocess.Popen([*wrk_cmd[:3], "-d3600s", *wrk_cmd[3:]], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    try:
-        started = time.monotonic()
-        log(f"  importing {other.name} while reading {o.district_name}")
-        winserve(["import", "voters", str(other)], DB, timeout=3600, what="winserve import voters (other state)")
-        load_s = time.monotonic() - started
-    finally:
-        # wrk prints its statistics when interrupted.
-        reader.send_signal(signal.SIGINT)
-        out, _ = reader.communicate(timeout=60)
-    during = parse_wrk(out)
-    status, body = api("GET", "/v1/contacts?page=1", o.token, o.slug)
-    total_after = body.get("meta", {}).get("total") if status == 200 else None
+    log(f"  importing {other.name} while reading {o.district_name}")
+    during, load_s, total_after = read_while_importing(o, wrk_cmd, env, [str(other)],
+                                                       "winserve import voters (other state)")
     report.load_reads = {"idle": idle, "during": during, "load_s": load_s, "district": o.district_name,
                          "total_before": o.total, "total_after": total_after, "state": LOAD_STATE}
     log(f"  during the load ({load_s:.0f} s): p50 {during['p50']:.2f} ms, p99 {during['p99']:.2f} ms, "
@@ -1324,24 +1313,31 @@ def reads_during_load(args, orgs: dict[str, Org], csv_path: Path, report: Report
         report.refresh_reads = reads_during_refresh(o, wrk_cmd, env, idle, csv_path, churned)
 
 
-def reads_during_refresh(o: Org, wrk_cmd: list, env: dict, idle: dict, csv_path: Path, churned: Path) -> dict:
-    """The same reads while next month's file refreshes the state they read (`--replace`), then the total
-    the API gives right after the commit against a count in SQL; the state's file is then imported again
-    (`--replace`) so the database is as seeded."""
+def read_while_importing(o: Org, wrk_cmd: list, env: dict, import_args: list, what: str) -> tuple:
+    """Runs `wrk_cmd` (page + total of `o`'s district) for as long as `winserve import voters <import_args>`
+    runs; returns wrk's figures, the import's seconds, and the total the API gives right after it."""
     reader = subprocess.Popen([*wrk_cmd[:3], "-d3600s", *wrk_cmd[3:]], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
     try:
         started = time.monotonic()
-        log(f"  refreshing {STATE} with {churned.name} while reading {o.district_name}")
-        winserve(["import", "voters", "--replace", str(churned)], DB, timeout=3600,
-                 what="winserve import voters --replace (refresh of the read state)")
+        winserve(["import", "voters", *import_args], DB, timeout=3600, what=what)
         load_s = time.monotonic() - started
     finally:
+        # wrk prints its statistics when interrupted.
         reader.send_signal(signal.SIGINT)
         out, _ = reader.communicate(timeout=60)
-    during = parse_wrk(out)
     status, body = api("GET", "/v1/contacts?page=1", o.token, o.slug)
     total_after = body.get("meta", {}).get("total") if status == 200 else None
+    return parse_wrk(out), load_s, total_after
+
+
+def reads_during_refresh(o: Org, wrk_cmd: list, env: dict, idle: dict, csv_path: Path, churned: Path) -> dict:
+    """The same reads while next month's file refreshes the state they read (`--replace`), then the total
+    the API gives right after the commit against a count in SQL; the state's file is then imported again
+    (`--replace`) so the database is as seeded."""
+    log(f"  refreshing {STATE} with {churned.name} while reading {o.district_name}")
+    during, load_s, total_after = read_while_importing(o, wrk_cmd, env, ["--replace", str(churned)],
+                                                       "winserve import voters --replace (refresh of the read state)")
     sql_total = int(psql(DB, f"SELECT count(*) FROM voter_districts WHERE state = '{STATE}' "
                              f"AND district_id = '{o.district_id}'", what="the district's count").strip())
     log(f"  during the refresh ({load_s:.0f} s): p50 {during['p50']:.2f} ms, p99 {during['p99']:.2f} ms, "

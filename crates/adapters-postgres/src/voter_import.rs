@@ -514,15 +514,7 @@ async fn dry_run_new_states(
 ) -> Result<ImportSummary, StoreError> {
     let mut stored = Vec::new();
     for &state in states {
-        let any: bool = c
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM voters WHERE state = $1)",
-                &[&state],
-            )
-            .await
-            .map_err(pg_error)?
-            .get(0);
-        if any {
+        if diff::any_stored(c, &[state], diff::StoredVoters::Any).await? {
             stored.push(state);
             continue;
         }

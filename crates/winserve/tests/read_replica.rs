@@ -13,7 +13,7 @@ use serde_json::json;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_postgres::{Client, NoTls};
 use winserve::local_pg::{PrivateCluster, find_server_binaries};
 use winserve_adapters_postgres::{self as pg, PgStore};
@@ -142,32 +142,13 @@ async fn client(url: &str) -> Client {
     client
 }
 
-/// Waits until the standby has replayed everything the primary wrote so far.
-async fn wait_replayed(primary: &Client, standby: &Client) {
-    let lsn: String = primary
-        .query_one("SELECT pg_current_wal_lsn()::text", &[])
+/// Waits until the standby has replayed everything the primary wrote so far (the adapter's own wait,
+/// which imports use).
+async fn wait_replayed(primary_url: &str, standby_url: &str) {
+    let replayed = pg::wait_for_replay(primary_url, standby_url, Duration::from_secs(60))
         .await
-        .unwrap()
-        .get(0);
-    let started = Instant::now();
-    loop {
-        let done: bool = standby
-            .query_one(
-                "SELECT coalesce(pg_last_wal_replay_lsn() >= $1::text::pg_lsn, false)",
-                &[&lsn],
-            )
-            .await
-            .unwrap()
-            .get(0);
-        if done {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the standby did not replay {lsn}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        .unwrap();
+    assert!(replayed, "the standby did not catch up");
 }
 
 async fn total(app: &TestApp, t: &str, slug: &str) -> u64 {
@@ -180,7 +161,6 @@ async fn total(app: &TestApp, t: &str, slug: &str) -> u64 {
 async fn voter_data_is_read_from_the_standby_and_from_the_primary_when_it_is_down() {
     let mut pair = Pair::start().await;
     let (primary_url, standby_url) = (pair.primary_url(), pair.standby_url());
-    let primary = client(&primary_url).await;
     let standby = client(&standby_url).await;
     let store = PgStore::with_database_url(
         pg::build_pool_with(&primary_url, pg::PoolConfig::default()).unwrap(),
@@ -201,7 +181,7 @@ async fn voter_data_is_read_from_the_standby_and_from_the_primary_when_it_is_dow
     let slug = str_of(&campaign["organization"]["slug"]);
 
     // Loaded on the primary, read from the standby once replayed.
-    wait_replayed(&primary, &standby).await;
+    wait_replayed(&primary_url, &standby_url).await;
     assert_eq!(total(&app, &t, &slug).await, 40);
     let reading: i64 = standby
         .query_one(
@@ -248,7 +228,7 @@ async fn voter_data_is_read_from_the_standby_and_from_the_primary_when_it_is_dow
         .execute("SELECT pg_wal_replay_resume()", &[])
         .await
         .unwrap();
-    wait_replayed(&primary, &standby).await;
+    wait_replayed(&primary_url, &standby_url).await;
     assert_eq!(total(&app, &t, &slug).await, 45);
     assert_eq!(store.read_replica_fallbacks(), 0);
 

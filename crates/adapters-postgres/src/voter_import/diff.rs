@@ -34,6 +34,29 @@ CREATE TEMPORARY TABLE stage_removed (state text NOT NULL, id uuid NOT NULL) ON 
 /// A diff at most this share of the stored voters is written with key lookups (see the module docs).
 const LOOKUP_SHARE: f64 = 0.15;
 
+/// Which stored voters [`any_stored`] looks for.
+pub(super) enum StoredVoters {
+    /// Any voter.
+    Any,
+    /// A voter stored before fingerprints existed (found through the partial index of migration 000010).
+    WithoutFingerprint,
+}
+
+/// Whether any voter of `states` is stored, or any of them still without a fingerprint.
+pub(super) async fn any_stored(
+    c: &Client,
+    states: &[&str],
+    which: StoredVoters,
+) -> Result<bool, StoreError> {
+    let sql = match which {
+        StoredVoters::Any => "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]))",
+        StoredVoters::WithoutFingerprint => {
+            "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]) AND row_hash IS NULL)"
+        }
+    };
+    Ok(c.query_one(sql, &[&states]).await.map_err(pg_error)?.get(0))
+}
+
 /// Merges the staged voters of `states` into the stored ones; adds what it changed to `summary`. With
 /// `replace`, stored voters of `states` that were not staged are removed.
 pub(super) async fn merge_into_stored(
@@ -43,15 +66,7 @@ pub(super) async fn merge_into_stored(
     summary: &mut ImportSummary,
     clock: &mut Clock,
 ) -> Result<(), StoreError> {
-    let any_stored: bool = c
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]))",
-            &[&states],
-        )
-        .await
-        .map_err(pg_error)?
-        .get(0);
-    if !any_stored {
+    if !any_stored(c, states, StoredVoters::Any).await? {
         return insert_all(c, states, summary, clock).await;
     }
 
@@ -214,15 +229,7 @@ pub(super) async fn merge_into_stored(
 /// column once: an unchanged one gets its fingerprint (and is then unchanged for the diff: nothing else
 /// is written, `updated_at` stays); a changed one keeps none, so the diff writes it with its new data.
 async fn fingerprint_unchanged_old_rows(c: &Client, states: &[&str]) -> Result<(), StoreError> {
-    let missing: bool = c
-        .query_one(
-            "SELECT EXISTS (SELECT 1 FROM voters WHERE state = ANY($1::text[]) AND row_hash IS NULL)",
-            &[&states],
-        )
-        .await
-        .map_err(pg_error)?
-        .get(0);
-    if !missing {
+    if !any_stored(c, states, StoredVoters::WithoutFingerprint).await? {
         return Ok(());
     }
     let compared: Vec<&str> = DATA_COLUMNS
