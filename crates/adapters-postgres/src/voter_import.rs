@@ -43,9 +43,11 @@ mod build_swap;
 mod diff;
 mod phases;
 mod stage;
+mod unchanged;
 
 use phases::Clock;
 use stage::JOIN_SET;
+use unchanged::StoredFingerprints;
 
 /// The advisory lock key that serializes voter imports (`"WsVoters"` in ASCII).
 pub const VOTER_IMPORT_LOCK: i64 = 0x5773_566f_7465_7273;
@@ -192,8 +194,9 @@ fn row_hash(staged: &[u8], voter: &Voter) -> i64 {
     hasher.finish() as i64
 }
 
-/// The COPY text form of one staged voter (a line ending with `\n`), in the order of [`STAGE_COLUMNS`].
-fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) {
+/// Appends the COPY text form of one staged voter (a line ending with `\n`), in the order of
+/// [`STAGE_COLUMNS`]; returns its fingerprint.
+fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) -> i64 {
     let tab = |out: &mut Vec<u8>| out.push(b'\t');
     push_num(out, Some(n));
     let mut staged_from = None;
@@ -239,6 +242,7 @@ fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) {
     tab(out);
     push_num(out, Some(set_no));
     out.push(b'\n');
+    hash
 }
 
 /// A voter import in progress on its own connection; see the module documentation.
@@ -253,8 +257,12 @@ pub(crate) struct PgVoterImport {
     /// `stage_sets`. Voters of one precinct share their districts, so there are few sets.
     sets: HashMap<Vec<i32>, i32>,
     options: ImportOptions,
-    /// Voters staged so far (also the next `n`).
+    /// Voters received so far (also the next `n`).
     staged: u64,
+    /// Voters sent to `stage_voters` (the others were unchanged, see `unchanged`).
+    sent: u64,
+    /// The stored fingerprints of each state seen (`None`: the state's voters are all staged).
+    fingerprints: HashMap<String, Option<StoredFingerprints>>,
     states: HashSet<String>,
     /// Partitions swapped in by the merge, vacuumed after COMMIT.
     vacuum: Vec<String>,
@@ -293,6 +301,8 @@ impl PgVoterImport {
             sets: HashMap::new(),
             options,
             staged: 0,
+            sent: 0,
+            fingerprints: HashMap::new(),
             states: HashSet::new(),
             vacuum: Vec::new(),
         })
@@ -361,9 +371,48 @@ impl PgVoterImport {
                     next
                 }
             };
-            encode_voter(&mut out, n, voter, set_no);
+            let line = out.len();
+            let hash = encode_voter(&mut out, n, voter, set_no);
+            if let Some(Some(stored)) = self.fingerprints.get_mut(voter.state.as_str())
+                && stored.match_row(hash, n as u32)
+            {
+                out.truncate(line);
+            } else {
+                self.sent += 1;
+            }
         }
         Ok(out)
+    }
+
+    /// Reads the stored fingerprints of the states of `voters` not seen before. The COPY into
+    /// `stage_voters` is ended first when it is open (the next batch opens a new one): the connection
+    /// runs one statement at a time.
+    async fn load_fingerprints(&mut self, voters: &[Voter]) -> Result<(), StoreError> {
+        let mut new: Vec<&str> = voters
+            .iter()
+            .map(|v| v.state.as_str())
+            .filter(|s| !self.fingerprints.contains_key(*s))
+            .collect();
+        if new.is_empty() {
+            return Ok(());
+        }
+        new.sort_unstable();
+        new.dedup();
+        if let Some(mut sink) = self.sink.take() {
+            sink.as_mut().finish().await.map_err(pg_error)?;
+        }
+        for state in new {
+            let stored = StoredFingerprints::load(&self.client, state).await?;
+            if let Some(stored) = &stored {
+                tracing::debug!(
+                    state,
+                    voters = stored.len(),
+                    "voter import: stored fingerprints read"
+                );
+            }
+            self.fingerprints.insert(state.to_owned(), stored);
+        }
+        Ok(())
     }
 
     async fn merge(&mut self) -> Result<ImportSummary, StoreError> {
@@ -378,9 +427,19 @@ impl PgVoterImport {
         if self.staged == 0 {
             return Ok(summary);
         }
+        let filters: HashMap<&str, &StoredFingerprints> = self
+            .fingerprints
+            .iter()
+            .filter_map(|(state, f)| f.as_ref().map(|f| (state.as_str(), f)))
+            .collect();
         let c = &self.client;
 
         clock.phase("copy");
+        tracing::debug!(
+            received = self.staged,
+            staged = self.sent,
+            "voter import: unchanged voters recognised while reading were not staged"
+        );
         // (a) Districts.
         let mut keys: Vec<(&(String, String, String), i32)> =
             self.districts.iter().map(|(k, &no)| (k, no)).collect();
@@ -470,7 +529,8 @@ impl PgVoterImport {
         let mut states: Vec<&str> = self.states.iter().map(String::as_str).collect();
         states.sort_unstable();
         if self.options.dry_run {
-            return dry_run_new_states(c, &states, self.options, summary, &mut clock).await;
+            return dry_run_new_states(c, &states, &filters, self.options, summary, &mut clock)
+                .await;
         }
         let mut builds = build_swap::prepare(c, &states).await?;
         clock.phase("build: prepare");
@@ -483,6 +543,7 @@ impl PgVoterImport {
             diff::merge_into_stored(
                 c,
                 &slow,
+                &filters,
                 self.options.replace_states,
                 &mut summary,
                 &mut clock,
@@ -508,6 +569,7 @@ impl PgVoterImport {
 async fn dry_run_new_states(
     c: &Client,
     states: &[&str],
+    filters: &HashMap<&str, &StoredFingerprints>,
     options: ImportOptions,
     mut summary: ImportSummary,
     clock: &mut Clock,
@@ -532,7 +594,15 @@ async fn dry_run_new_states(
         summary.memberships_changed += u64::try_from(row.get::<_, i64>(1)).unwrap_or(0);
     }
     if !stored.is_empty() {
-        diff::merge_into_stored(c, &stored, options.replace_states, &mut summary, clock).await?;
+        diff::merge_into_stored(
+            c,
+            &stored,
+            filters,
+            options.replace_states,
+            &mut summary,
+            clock,
+        )
+        .await?;
     }
     Ok(summary)
 }
@@ -543,8 +613,12 @@ impl VoterImport for PgVoterImport {
         if voters.is_empty() {
             return Ok(());
         }
+        self.load_fingerprints(&voters).await?;
         let data = self.encode(&voters)?;
         drop(voters);
+        if data.is_empty() {
+            return Ok(());
+        }
         if self.sink.is_none() {
             let sink = self
                 .client

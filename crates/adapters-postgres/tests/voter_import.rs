@@ -876,3 +876,82 @@ async fn voters_stored_before_fingerprints_get_them_on_the_next_import_without_b
     assert_facets_exact(&store, &c).await;
     db.cleanup().await;
 }
+
+/// The stored voters' fingerprints are read when their state first appears (here in the first batch),
+/// so unchanged rows are never staged; repeated rows of one voter still follow "the last row wins",
+/// whichever of them is the unchanged one. A state first seen in a later batch (a new one, loaded
+/// whole) restarts the COPY around the read of its fingerprints.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unchanged_rows_are_recognised_while_reading_and_the_last_row_of_a_voter_wins() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(200);
+    import(&store, vec![all.clone()]).await;
+    let before = ids_and_writers(&c).await;
+
+    let renamed = |i: usize, name: &str| {
+        let mut v = all[i].clone();
+        v.id = VoterId::generate();
+        v.last_name = Some(name.into());
+        v
+    };
+    let mut montana = voter(500, &[("County", "GALLATIN")]);
+    montana.state = StateCode::new("MT").unwrap();
+    montana.lal_voter_id = "LALMT000000500".into();
+    montana.address.state = Some("MT".into());
+
+    let replace = ImportOptions {
+        replace_states: true,
+        dry_run: false,
+    };
+    let mut import = store.begin_import(replace).await.unwrap();
+    // Voter 31 changed, then (next batch) as stored: it stays as stored. Voter 30 as stored, then
+    // changed: it changes.
+    let mut first = all.clone();
+    first.push(renamed(31, "Earlier"));
+    import.write(first).await.unwrap();
+    import
+        .write(vec![all[31].clone(), renamed(30, "Later"), montana])
+        .await
+        .unwrap();
+    let summary = import.commit().await.unwrap();
+    assert_eq!(summary.voters_received, 204);
+    assert_eq!(summary.voters_inserted, 1, "the Montana voter");
+    assert_eq!(summary.voters_updated, 1, "voter 30 alone");
+    assert_eq!(summary.voters_removed, 0);
+
+    let last_name = |lal: String| {
+        let c = &c;
+        async move {
+            c.query_one(
+                "SELECT last_name FROM voters WHERE lal_voter_id = $1",
+                &[&lal],
+            )
+            .await
+            .unwrap()
+            .get::<_, String>(0)
+        }
+    };
+    assert_eq!(last_name(all[30].lal_voter_id.clone()).await, "Later");
+    assert_eq!(
+        last_name(all[31].lal_voter_id.clone()).await,
+        all[31].last_name.clone().unwrap()
+    );
+    let after = ids_and_writers(&c).await;
+    for (i, v) in all.iter().enumerate() {
+        let id = v.lal_voter_id.as_str();
+        assert_eq!(after[id].0, before[id].0, "voter {i} keeps its id");
+        assert_eq!(
+            after[id].1 != before[id].1,
+            i == 30,
+            "voter {i} rewritten only if changed"
+        );
+    }
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM voters WHERE state = 'MT'").await,
+        1
+    );
+    assert_facets_exact(&store, &c).await;
+    db.cleanup().await;
+}

@@ -279,7 +279,7 @@ impl StateBuild {
 
 /// The state code as an SQL literal. Codes are validated `[A-Z]{2}` by the domain; anything else never
 /// reaches SQL text.
-fn state_literal(state: &str) -> Result<String, StoreError> {
+pub(super) fn state_literal(state: &str) -> Result<String, StoreError> {
     if state.len() == 2 && state.bytes().all(|b| b.is_ascii_uppercase()) {
         Ok(format!("'{state}'"))
     } else {

@@ -17,7 +17,9 @@
 
 use super::phases::Clock;
 use super::stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
+use super::unchanged::StoredFingerprints;
 use crate::errors::pg_error;
+use std::collections::HashMap;
 use tokio_postgres::Client;
 use winserve_application::{ImportSummary, StoreError};
 
@@ -25,7 +27,9 @@ use winserve_application::{ImportSummary, StoreError};
 /// voter's id, which it keeps), with their district set's ids; and the stored voters the file no longer
 /// has (only when the import replaces its states). Keyed like the stored rows, for the lookups below.
 const CREATE_DIFF: &str = "
-CREATE TEMPORARY TABLE stage_keys (n integer, stored_state text, stored_id uuid) ON COMMIT DROP;
+CREATE TEMPORARY TABLE stage_keys (n integer, stored_state text, stored_id uuid, stored_hash bigint)
+    ON COMMIT DROP;
+CREATE TEMPORARY TABLE stage_unmatched (state text NOT NULL, id uuid NOT NULL) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_diff ON COMMIT DROP AS
     SELECT s.*, t.district_ids AS set_district_ids, NULL::uuid AS stored_id
     FROM stage_voters s JOIN stage_sets t ON t.no = s.set_no WITH NO DATA;
@@ -58,10 +62,12 @@ pub(super) async fn any_stored(
 }
 
 /// Merges the staged voters of `states` into the stored ones; adds what it changed to `summary`. With
-/// `replace`, stored voters of `states` that were not staged are removed.
+/// `replace`, stored voters of `states` that the file does not have are removed. The states in `filters`
+/// were staged without their unchanged voters (`unchanged`); the others were staged whole.
 pub(super) async fn merge_into_stored(
     c: &Client,
     states: &[&str],
+    filters: &HashMap<&str, &StoredFingerprints>,
     replace: bool,
     summary: &mut ImportSummary,
     clock: &mut Clock,
@@ -71,6 +77,24 @@ pub(super) async fn merge_into_stored(
     }
 
     c.batch_execute(CREATE_DIFF).await.map_err(pg_error)?;
+    let (filtered, whole): (Vec<&str>, Vec<&str>) =
+        states.iter().partition(|s| filters.contains_key(*s));
+    if !whole.is_empty() {
+        diff_whole_states(c, &whole, replace, clock).await?;
+    }
+    if !filtered.is_empty() {
+        diff_filtered_states(c, &filtered, filters, replace).await?;
+    }
+    write_diff(c, states, summary, clock).await
+}
+
+/// The diff (`stage_keys`) of states staged whole: every staged voter compared with the stored ones.
+async fn diff_whole_states(
+    c: &Client,
+    states: &[&str],
+    replace: bool,
+    clock: &mut Clock,
+) -> Result<(), StoreError> {
     fingerprint_unchanged_old_rows(c, states).await?;
     clock.phase("fingerprints of old rows");
     // Voters are compared by their fingerprints (`row_hash`, ADR 0024): the join carries four narrow
@@ -93,6 +117,119 @@ pub(super) async fn merge_into_stored(
     )
     .await
     .map_err(pg_error)?;
+    Ok(())
+}
+
+/// The diff (`stage_keys`) of states staged without their unchanged voters: every staged voter is new or
+/// changed. A changed voter whose stored row some later row of the file repeated exactly keeps its stored
+/// data (the last row wins, as for repeated rows staged whole). With `replace`, the departed voters are
+/// those whose fingerprint no row matched and that no staged voter changed.
+async fn diff_filtered_states(
+    c: &Client,
+    states: &[&str],
+    filters: &HashMap<&str, &StoredFingerprints>,
+    replace: bool,
+) -> Result<(), StoreError> {
+    let staged: i64 = c
+        .query_one(
+            "SELECT count(*) FROM stage_voters WHERE state = ANY($1::text[])",
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?
+        .get(0);
+    let stored: usize = states
+        .iter()
+        .filter_map(|s| filters.get(s))
+        .map(|f| f.len())
+        .sum();
+    // The few staged voters are looked up by key rather than the state's voters read whole.
+    let lookups = (staged as f64) <= LOOKUP_SHARE * stored as f64;
+    if lookups {
+        c.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            .await
+            .map_err(pg_error)?;
+    }
+    c.execute(
+        "INSERT INTO stage_keys (n, stored_state, stored_id, stored_hash)
+         SELECT s.n, v.state, v.id, v.row_hash
+         FROM stage_voters s
+         LEFT JOIN voters v ON v.state = s.state AND v.lal_voter_id = s.lal_voter_id
+             AND v.state = ANY($1::text[])
+         WHERE s.state = ANY($1::text[]) AND (v.id IS NULL OR v.row_hash IS DISTINCT FROM s.row_hash)",
+        &[&states],
+    )
+    .await
+    .map_err(pg_error)?;
+    if lookups {
+        c.batch_execute(
+            "SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT",
+        )
+        .await
+        .map_err(pg_error)?;
+    }
+    let changed = c
+        .query(
+            "SELECT n, stored_state, stored_hash FROM stage_keys
+             WHERE stored_state = ANY($1::text[]) AND n IS NOT NULL AND stored_hash IS NOT NULL",
+            &[&states],
+        )
+        .await
+        .map_err(pg_error)?;
+    let superseded: Vec<i32> = changed
+        .iter()
+        .filter_map(|row| {
+            let (n, state, hash): (i32, &str, i64) = (row.get(0), row.get(1), row.get(2));
+            let later = filters.get(state)?.matching_row(hash)?;
+            (i64::from(later) > i64::from(n)).then_some(n)
+        })
+        .collect();
+    if !superseded.is_empty() {
+        c.execute(
+            "DELETE FROM stage_keys WHERE n = ANY($1::integer[])",
+            &[&superseded],
+        )
+        .await
+        .map_err(pg_error)?;
+    }
+    if !replace {
+        return Ok(());
+    }
+    let (mut unmatched_states, mut unmatched) = (Vec::new(), Vec::new());
+    for state in states {
+        if let Some(stored) = filters.get(state) {
+            for id in stored.unmatched() {
+                unmatched_states.push(*state);
+                unmatched.push(id);
+            }
+        }
+    }
+    c.execute(
+        "INSERT INTO stage_unmatched (state, id)
+         SELECT * FROM unnest($1::text[], $2::uuid[])",
+        &[&unmatched_states, &unmatched],
+    )
+    .await
+    .map_err(pg_error)?;
+    c.execute(
+        "INSERT INTO stage_keys (n, stored_state, stored_id)
+         SELECT NULL, u.state, u.id FROM stage_unmatched u
+         WHERE NOT EXISTS (SELECT 1 FROM stage_keys k WHERE k.stored_id = u.id AND k.stored_state = u.state)",
+        &[],
+    )
+    .await
+    .map_err(pg_error)?;
+    Ok(())
+}
+
+/// Writes the diff of `stage_keys`: departed voters removed with their memberships, changed voters
+/// updated in place (their ids kept), new ones inserted, and the memberships of both brought in line.
+async fn write_diff(
+    c: &Client,
+    states: &[&str],
+    summary: &mut ImportSummary,
+    clock: &mut Clock,
+) -> Result<(), StoreError> {
     // In the stored voters' order, so that the writes below visit their rows and index entries in order.
     c.batch_execute(&format!(
         "INSERT INTO stage_removed (state, id)
@@ -127,6 +264,11 @@ pub(super) async fn merge_into_stored(
         return Ok(());
     }
     let lookups = ((inserted + updated + removed) as f64) <= LOOKUP_SHARE * stored as f64;
+    // The writes below are a handful of statements over few rows each: compiling them (0.2–0.6 s each)
+    // costs more than it saves.
+    c.batch_execute("SET LOCAL jit = off")
+        .await
+        .map_err(pg_error)?;
     if lookups {
         c.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
             .await
@@ -214,13 +356,14 @@ pub(super) async fn merge_into_stored(
             .map_err(pg_error)?;
     }
     if updated > 0 {
-        summary.memberships_changed += merge_changed_memberships(c, states).await?;
+        summary.memberships_changed += merge_changed_memberships(c, states, lookups).await?;
     }
-    if lookups {
-        c.batch_execute("SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on")
-            .await
-            .map_err(pg_error)?;
-    }
+    c.batch_execute(
+        "SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT;
+         SET LOCAL jit = DEFAULT",
+    )
+    .await
+    .map_err(pg_error)?;
     clock.phase("memberships");
     Ok(())
 }
@@ -260,30 +403,66 @@ async fn fingerprint_unchanged_old_rows(c: &Client, states: &[&str]) -> Result<(
 }
 
 /// The memberships of the changed voters of `stage_diff`: rows of districts they left deleted, rows
-/// whose copied columns differ updated, rows of districts they joined inserted. The desired rows are kept
-/// in contacts order, the order of the largest index of `voter_districts`, so that the inserts walk it
-/// from one end to the other instead of jumping around it.
-async fn merge_changed_memberships(c: &Client, states: &[&str]) -> Result<u64, StoreError> {
+/// whose copied columns differ updated, rows of districts they joined inserted.
+///
+/// The stored rows of these voters are read once, through the voters' index, with their physical
+/// addresses (`ctid`); compared with the desired rows in memory (a hash join), they give the three sets,
+/// and the deletes and updates then go straight to their rows (TID scans, in physical order) instead of
+/// looking each row up again by key. The addresses stay valid: only imports write memberships, and they
+/// hold the import lock. The inserts are in contacts order, the order of the largest index of
+/// `voter_districts`, so that they walk it from one end to the other instead of jumping around it.
+async fn merge_changed_memberships(
+    c: &Client,
+    states: &[&str],
+    lookups: bool,
+) -> Result<u64, StoreError> {
     let member = MEMBER_COLUMNS.join(", ");
     let member_d = qualified_columns(&MEMBER_COLUMNS, "d");
+    let member_vd = qualified_columns(&MEMBER_COLUMNS, "vd");
+    let member_x = qualified_columns(&MEMBER_COLUMNS, "x");
+    let member_cur = qualified_columns(&MEMBER_COLUMNS, "cur");
+    c.execute(
+        &format!(
+            "CREATE TEMPORARY TABLE stage_current ON COMMIT DROP AS
+             SELECT vd.ctid AS tid, vd.state, vd.district_id, vd.voter_id, {member_vd}
+             FROM stage_diff d JOIN voter_districts vd
+                 ON vd.state = d.state AND vd.voter_id = d.stored_id AND vd.state = ANY($1::text[])
+             WHERE d.stored_id IS NOT NULL"
+        ),
+        &[&states],
+    )
+    .await
+    .map_err(pg_error)?;
+    // One comparison of the stored rows with the desired ones: `tid` without a desired row is a delete,
+    // a desired row without `tid` an insert, both with differing columns an update.
+    // Both sides are read whole: hashing them is right even when the writes look rows up by key.
     c.batch_execute(&format!(
-        "CREATE TEMPORARY TABLE stage_desired ON COMMIT DROP AS
-         SELECT d.state, m.district_id, d.stored_id AS voter_id, {member_d}
-         FROM stage_diff d CROSS JOIN LATERAL unnest(d.set_district_ids) AS m(district_id)
-         WHERE d.stored_id IS NOT NULL
-         ORDER BY 1, 2, 4, 5, 3;
-         CREATE INDEX ON stage_desired (state, district_id, voter_id);
-         ANALYZE stage_desired"
+        "ANALYZE stage_current;
+         SET LOCAL enable_hashjoin = on;
+         CREATE TEMPORARY TABLE stage_members ON COMMIT DROP AS
+         SELECT cur.tid, x.state, x.district_id, x.voter_id, {member_x},
+                cur.voter_id AS stored_voter_id, cur.district_id AS stored_district_id
+         FROM stage_current cur
+         FULL JOIN (
+             SELECT d.state, m.district_id, d.stored_id AS voter_id, {member_d}
+             FROM stage_diff d CROSS JOIN LATERAL unnest(d.set_district_ids) AS m(district_id)
+             WHERE d.stored_id IS NOT NULL
+         ) AS x ON x.state = cur.state AND x.district_id = cur.district_id AND x.voter_id = cur.voter_id
+         WHERE cur.tid IS NULL OR x.voter_id IS NULL OR ({member_cur}) IS DISTINCT FROM ({member_x});
+         ANALYZE stage_members;
+         SET LOCAL enable_hashjoin = {}",
+        if lookups { "off" } else { "on" }
     ))
     .await
     .map_err(pg_error)?;
+    // The key columns are compared too: a row at that address is the one read above.
     let mut rows = c
         .execute(
-            "DELETE FROM voter_districts vd USING stage_diff d
-             WHERE vd.state = ANY($1::text[]) AND d.stored_id IS NOT NULL
-               AND vd.state = d.state AND vd.voter_id = d.stored_id
-               AND NOT EXISTS (SELECT 1 FROM stage_desired x WHERE x.state = vd.state
-                   AND x.district_id = vd.district_id AND x.voter_id = vd.voter_id)",
+            "DELETE FROM voter_districts vd
+             USING (SELECT tid, stored_voter_id, stored_district_id FROM stage_members
+                    WHERE voter_id IS NULL ORDER BY tid) AS x
+             WHERE vd.state = ANY($1::text[]) AND vd.ctid = x.tid
+               AND vd.voter_id = x.stored_voter_id AND vd.district_id = x.stored_district_id",
             &[&states],
         )
         .await
@@ -293,15 +472,14 @@ async fn merge_changed_memberships(c: &Client, states: &[&str]) -> Result<u64, S
         .map(|col| format!("{col} = x.{col}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let old = qualified_columns(&MEMBER_COLUMNS, "vd");
-    let new = qualified_columns(&MEMBER_COLUMNS, "x");
     rows += c
         .execute(
             &format!(
-                "UPDATE voter_districts vd SET {set} FROM stage_desired x
-                 WHERE vd.state = ANY($1::text[]) AND vd.state = x.state
-                   AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id
-                   AND ({old}) IS DISTINCT FROM ({new})"
+                "UPDATE voter_districts vd SET {set}
+                 FROM (SELECT * FROM stage_members
+                       WHERE tid IS NOT NULL AND voter_id IS NOT NULL ORDER BY tid) AS x
+                 WHERE vd.state = ANY($1::text[]) AND vd.ctid = x.tid
+                   AND vd.voter_id = x.voter_id AND vd.district_id = x.district_id"
             ),
             &[&states],
         )
@@ -311,12 +489,11 @@ async fn merge_changed_memberships(c: &Client, states: &[&str]) -> Result<u64, S
         .execute(
             &format!(
                 "INSERT INTO voter_districts (state, district_id, voter_id, {member})
-                 SELECT state, district_id, voter_id, {member} FROM stage_desired x
-                 WHERE NOT EXISTS (SELECT 1 FROM voter_districts vd
-                     WHERE vd.state = ANY($1::text[]) AND vd.state = x.state
-                       AND vd.district_id = x.district_id AND vd.voter_id = x.voter_id)"
+                 SELECT state, district_id, voter_id, {member} FROM stage_members
+                 WHERE tid IS NULL
+                 ORDER BY 1, 2, 4, 5, 3"
             ),
-            &[&states],
+            &[],
         )
         .await
         .map_err(pg_error)?;
