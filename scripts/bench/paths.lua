@@ -2,6 +2,8 @@
 --   BENCH_PATHS  a file with one request path per line; every request picks one at random
 --   BENCH_TOKEN  the bearer token
 --   BENCH_ORG    the organization slug sent as X-Organization-Slug (optional)
+--   BENCH_DELAY_MS  milliseconds each connection waits before its next request (optional): paced
+--                   readers instead of back-to-back ones
 local paths = {}
 
 local function load()
@@ -29,4 +31,11 @@ end
 
 function request()
   return wrk.format("GET", paths[math.random(#paths)])
+end
+
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "")
+if pause and pause > 0 then
+  function delay()
+    return pause
+  end
 end

@@ -85,7 +85,13 @@ pub(super) async fn merge_into_stored(
     if !filtered.is_empty() {
         diff_filtered_states(c, &filtered, filters, replace).await?;
     }
-    write_diff(c, states, summary, clock).await
+    // The stored voters of the filtered states were counted when their fingerprints were read.
+    let known: u64 = filtered
+        .iter()
+        .filter_map(|s| filters.get(s))
+        .map(|f| f.len() as u64)
+        .sum();
+    write_diff(c, states, &whole, known, summary, clock).await
 }
 
 /// The diff (`stage_keys`) of states staged whole: every staged voter compared with the stored ones.
@@ -224,9 +230,12 @@ async fn diff_filtered_states(
 
 /// Writes the diff of `stage_keys`: departed voters removed with their memberships, changed voters
 /// updated in place (their ids kept), new ones inserted, and the memberships of both brought in line.
+/// `stored` voters of `states` but `count_stored` are known; those of `count_stored` are counted here.
 async fn write_diff(
     c: &Client,
     states: &[&str],
+    count_stored: &[&str],
+    stored: u64,
     summary: &mut ImportSummary,
     clock: &mut Clock,
 ) -> Result<(), StoreError> {
@@ -253,12 +262,13 @@ async fn write_diff(
                     (SELECT count(*) FILTER (WHERE stored_id IS NOT NULL) FROM stage_diff),
                     (SELECT count(*) FROM stage_removed),
                     (SELECT count(*) FROM voters WHERE state = ANY($1::text[]))",
-            &[&states],
+            &[&count_stored],
         )
         .await
         .map_err(pg_error)?;
     let count = |i: usize| u64::try_from(counts.get::<_, i64>(i)).unwrap_or(0);
-    let (inserted, updated, removed, stored) = (count(0), count(1), count(2), count(3));
+    let (inserted, updated, removed) = (count(0), count(1), count(2));
+    let stored = stored + count(3);
     clock.phase("diff");
     if inserted + updated + removed == 0 {
         return Ok(());
@@ -436,9 +446,9 @@ async fn merge_changed_memberships(
     // One comparison of the stored rows with the desired ones: `tid` without a desired row is a delete,
     // a desired row without `tid` an insert, both with differing columns an update.
     // Both sides are read whole: hashing them is right even when the writes look rows up by key.
+    // Not analyzed: only joined whole, by hashing, to a table of about its size.
     c.batch_execute(&format!(
-        "ANALYZE stage_current;
-         SET LOCAL enable_hashjoin = on;
+        "SET LOCAL enable_hashjoin = on;
          CREATE TEMPORARY TABLE stage_members ON COMMIT DROP AS
          SELECT cur.tid, x.state, x.district_id, x.voter_id, {member_x},
                 cur.voter_id AS stored_voter_id, cur.district_id AS stored_district_id
