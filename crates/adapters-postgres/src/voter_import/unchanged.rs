@@ -39,10 +39,16 @@ impl StoredFingerprints {
     /// holds no voter (it is built whole, ADR 0012) or holds voters stored before fingerprints existed
     /// (they are compared column by column in the merge).
     pub(super) async fn load(c: &Client, state: &str) -> Result<Option<Self>, StoreError> {
-        use super::diff::{StoredVoters, any_stored};
-        if !any_stored(c, &[state], StoredVoters::Any).await?
-            || any_stored(c, &[state], StoredVoters::WithoutFingerprint).await?
-        {
+        let row = c
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM voters WHERE state = $1),
+                        EXISTS (SELECT 1 FROM voters WHERE state = $1 AND row_hash IS NULL)",
+                &[&state],
+            )
+            .await
+            .map_err(pg_error)?;
+        let (any, without_fingerprint): (bool, bool) = (row.get(0), row.get(1));
+        if !any || without_fingerprint {
             return Ok(None);
         }
         // COPY takes no parameters: the state is a validated code, quoted by `state_literal`.
