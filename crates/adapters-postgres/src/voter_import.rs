@@ -41,6 +41,7 @@ use winserve_domain::{
 
 mod build_swap;
 mod diff;
+mod facets;
 mod phases;
 mod stage;
 mod unchanged;
@@ -161,17 +162,21 @@ fn push_bool(out: &mut Vec<u8>, value: bool) {
 }
 
 /// The keys of the voters' fingerprints (`voters.row_hash`): fixed, so that a fingerprint stored by one
-/// import compares with the next one's.
-const ROW_HASH_KEYS: (u64, u64) = (0x7769_6e73_6572_7665, 0x766f_7465_722d_3134);
+/// import compares with the next one's. They name the fingerprint's definition: change them whenever it
+/// changes, or when a derived column (search text, sort keys, filter values) is computed differently —
+/// stored fingerprints then match nothing, and the next import of each state rewrites its voters with
+/// the new derivation. `derived_columns_are_pinned` fails when a derivation changes.
+const ROW_HASH_KEYS: (u64, u64) = (0x7769_6e73_6572_7665, 0x766f_7465_722d_3032);
 
-/// The fingerprint of a staged voter: SipHash-1-3 of its staged columns but the per-import ones (`n`, the
-/// fresh `id`, the district set's number), i.e. `staged` (the line from `lal_voter_id` to `attributes`),
-/// and of its districts' types and names, sorted and without repeats. Two voters that would be stored
-/// alike get the same fingerprint, whatever path they came by (a file, the seed).
-fn row_hash(staged: &[u8], voter: &Voter) -> i64 {
+/// The fingerprint of a voter: SipHash-1-3 of its own columns as staged but the per-import one (the fresh
+/// `id`), i.e. `columns` (the line from `lal_voter_id` to the last voter column), and of its districts'
+/// types and names, sorted and without repeats. Every derived column is a function of these, so two
+/// voters that would be stored alike get the same fingerprint, whatever path they came by (a file, the
+/// seed) — and it is known before anything is derived (ADR 0024).
+fn row_hash(columns: &[u8], voter: &Voter) -> i64 {
     use std::hash::Hasher;
     let mut hasher = siphasher::sip::SipHasher13::new_with_keys(ROW_HASH_KEYS.0, ROW_HASH_KEYS.1);
-    hasher.write(staged);
+    hasher.write(columns);
     // The districts as stored: the voter's own and its state's statewide district, which the import adds
     // whether or not the voter lists it (the seed's voters do, a file's do not).
     let statewide = state_name(&voter.state).to_uppercase();
@@ -195,15 +200,23 @@ fn row_hash(staged: &[u8], voter: &Voter) -> i64 {
 }
 
 /// Appends the COPY text form of one staged voter (a line ending with `\n`), in the order of
-/// [`STAGE_COLUMNS`]; returns its fingerprint.
-fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) -> i64 {
+/// [`STAGE_COLUMNS`], unless `unchanged` says its fingerprint is stored already: then nothing is
+/// appended and nothing derived is computed. Returns the fingerprint and whether the line was appended.
+fn encode_voter(
+    out: &mut Vec<u8>,
+    n: i32,
+    voter: &Voter,
+    set_no: i32,
+    unchanged: impl FnOnce(i64) -> bool,
+) -> (i64, bool) {
+    let line = out.len();
     let tab = |out: &mut Vec<u8>| out.push(b'\t');
     push_num(out, Some(n));
-    let mut staged_from = None;
+    let mut columns_from = None;
     for column in &VOTER_COLUMNS {
         tab(out);
-        if column.name != "id" && staged_from.is_none() {
-            staged_from = Some(out.len());
+        if column.name != "id" && columns_from.is_none() {
+            columns_from = Some(out.len());
         }
         match column.value(voter) {
             VoterValue::Uuid(id) => {
@@ -215,6 +228,11 @@ fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) -> i64 {
             VoterValue::SmallInt(n) => push_num(out, n),
             VoterValue::Integer(n) => push_num(out, n),
         }
+    }
+    let hash = row_hash(&out[columns_from.unwrap_or(out.len())..], voter);
+    if unchanged(hash) {
+        out.truncate(line);
+        return (hash, false);
     }
     for t in [
         voter.search_text(),
@@ -236,13 +254,12 @@ fn encode_voter(out: &mut Vec<u8>, n: i32, voter: &Voter, set_no: i32) -> i64 {
     push_text(out, Some(AgeRange::from_age(voter.age).as_str()));
     tab(out);
     push_num(out, Some(voter.attribute_bits()));
-    let hash = row_hash(&out[staged_from.unwrap_or(out.len())..], voter);
     tab(out);
     push_num(out, Some(hash));
     tab(out);
     push_num(out, Some(set_no));
     out.push(b'\n');
-    hash
+    (hash, true)
 }
 
 /// A voter import in progress on its own connection; see the module documentation.
@@ -371,13 +388,12 @@ impl PgVoterImport {
                     next
                 }
             };
-            let line = out.len();
-            let hash = encode_voter(&mut out, n, voter, set_no);
-            if let Some(Some(stored)) = self.fingerprints.get_mut(voter.state.as_str())
-                && stored.match_row(hash, n as u32)
-            {
-                out.truncate(line);
-            } else {
+            let stored = self.fingerprints.get_mut(voter.state.as_str());
+            let (_, staged) = encode_voter(&mut out, n, voter, set_no, |hash| match stored {
+                Some(Some(stored)) => stored.match_row(hash, n as u32),
+                _ => false,
+            });
+            if staged {
                 self.sent += 1;
             }
         }
@@ -709,10 +725,76 @@ mod tests {
         assert_eq!(out, b"\"O'Brien\", Jr");
     }
 
+    /// A voter with something to fold, search, flag and count in every derived column.
+    fn sample_voter() -> Voter {
+        let mut voter = Voter::unset();
+        voter.lal_voter_id = "LALWY123".into();
+        voter.first_name = Some("José".into());
+        voter.last_name = Some("Núñez-Zoë".into());
+        voter.age = Some(41);
+        voter.cell_phone = Some("(307) 555-0123".into());
+        voter.address.line1 = Some("12 Main St".into());
+        voter.address.city = Some("Cheyenne".into());
+        voter.address.zip = Some("82001".into());
+        voter.gender = winserve_domain::Gender::Female;
+        voter
+    }
+
+    /// The derived columns of `voter` as staged: the line after the voter's own columns, without the
+    /// fingerprint and the district set.
+    fn derived_columns(voter: &Voter) -> String {
+        let mut out = Vec::new();
+        encode_voter(&mut out, 1, voter, 0, |_| false);
+        let line = String::from_utf8(out).expect("utf-8");
+        let fields: Vec<&str> = line.trim_end().split('\t').collect();
+        let own = 1 + VOTER_COLUMNS.len();
+        fields[own..fields.len() - 2].join("|")
+    }
+
+    /// The fingerprint covers a voter's own columns only (ADR 0024), so it stays valid only while every
+    /// derived column is computed as it was. When this fails because a derivation changed on purpose,
+    /// change `ROW_HASH_KEYS` too, and then the expected value here.
+    #[test]
+    fn derived_columns_are_pinned() {
+        assert_eq!(
+            ROW_HASH_KEYS,
+            (0x7769_6e73_6572_7665, 0x766f_7465_722d_3032),
+            "new fingerprint keys: update the expected derivation below"
+        );
+        assert_eq!(
+            derived_columns(&sample_voter()),
+            " jose nunez zoe 12 main st cheyenne 82001 #p3075550123 #l5550123 #x0123 \
+             |nunez-zoe|jose|t|f|t|35_49|35219274025026"
+        );
+    }
+
+    #[test]
+    fn an_unchanged_voter_is_not_staged_and_its_fingerprint_ignores_the_id() {
+        let voter = sample_voter();
+        let mut out = b"earlier line\n".to_vec();
+        let (hash, staged) = encode_voter(&mut out, 5, &voter, 2, |_| true);
+        assert!(!staged);
+        assert_eq!(out, b"earlier line\n");
+        let mut other = voter.clone();
+        other.id = winserve_domain::VoterId::generate();
+        let (same, staged) = encode_voter(&mut out, 9, &other, 4, |h| {
+            assert_eq!(h, hash);
+            false
+        });
+        assert!(staged);
+        assert_eq!(same, hash);
+        other.districts.push((
+            winserve_domain::L2Type::new("City").expect("type"),
+            winserve_domain::L2Name::new("CHEYENNE").expect("name"),
+        ));
+        let (moved, _) = encode_voter(&mut out, 10, &other, 4, |_| false);
+        assert_ne!(moved, hash);
+    }
+
     #[test]
     fn a_staged_voter_fills_every_stage_column() {
         let mut out = Vec::new();
-        encode_voter(&mut out, 7, &Voter::unset(), 3);
+        encode_voter(&mut out, 7, &Voter::unset(), 3, |_| false);
         let line = out.strip_suffix(b"\n").unwrap_or_default();
         assert_eq!(
             line.split(|b| *b == b'\t').count(),

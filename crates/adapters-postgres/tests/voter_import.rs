@@ -357,6 +357,43 @@ async fn changed_voter_updates_membership_and_facets() {
     db.cleanup().await;
 }
 
+/// The diff keeps the facets itself and switches their triggers off for its transaction only (ADR 0026):
+/// every other write of the memberships, in another transaction or after the import, still counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_outside_an_import_still_keep_the_facets() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(60);
+    import(&store, vec![all.clone()]).await;
+    let mut moved = all[4].clone();
+    moved.id = VoterId::generate();
+    moved.districts = memberships(&[COUNTY, WARD_2]);
+    moved.voter_status = winserve_domain::VoterStatus::Unlikely;
+    import(&store, vec![vec![moved]]).await;
+    assert_facets_exact(&store, &c).await;
+    let setting: Option<String> = c
+        .query_one(
+            "SELECT current_setting('winserve.import_keeps_facets', true)",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_ne!(setting.as_deref(), Some("on"));
+    let changed = c
+        .execute(
+            "UPDATE voter_districts SET voter_status = 'super', has_cell_phone = NOT has_cell_phone
+             WHERE voter_id IN (SELECT voter_id FROM voter_districts ORDER BY voter_id LIMIT 7)",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert!(changed > 0);
+    assert_facets_exact(&store, &c).await;
+    db.cleanup().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aborted_or_dropped_imports_store_nothing() {
     let db = TestDatabase::create().await;
