@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The benchmark harness, in one command (see docs/benchmarks.md):
 #
-#   scripts/bench.sh [--voters N] [--reuse] [--duration SECONDS] [--out FILE] [--loads-only]
+#   scripts/bench.sh [--quick] [--voters N] [--reuse] [--duration SECONDS] [--out FILE] [--loads-only]
+#
+# --quick is a CI-scale run (200k voters, short runs, report in target/bench/benchmarks-quick.md).
 #
 # Makes sure PostgreSQL runs, builds the release binary, installs wrk when it is missing, then runs
 # scripts/bench/bench.py: seeds N voters (default 2,000,000) into the database winserve_bench with

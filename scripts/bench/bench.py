@@ -2207,7 +2207,10 @@ def write_report(args, report: Report, path: Path) -> None:
 
 def parse_args() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--voters", type=int, default=2_000_000, help="voters to seed (default 2000000)")
+    p.add_argument("--voters", type=int, default=None, help="voters to seed (default 2000000)")
+    p.add_argument("--quick", action="store_true",
+                   help="a CI-scale run: 200,000 voters, 3 s per run, 5 cursors, report in "
+                        "target/bench/benchmarks-quick.md (explicit options still win)")
     p.add_argument("--reuse", action="store_true", help=f"keep an already seeded {DB} (no seed/import timing)")
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk / pgbench run (default 10)")
     p.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each wrk run (default 2)")
@@ -2229,8 +2232,18 @@ def parse_args() -> argparse.Namespace:
                    help="with --reuse and a kept CSV: only the reads during a load of another state and during "
                         "a refresh of the read state")
     p.add_argument("--keep-copies", action="store_true", help="keep the unpartitioned copies")
-    p.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"), help="the report (docs/benchmarks.md)")
+    p.add_argument("--out", default=None, help="the report (docs/benchmarks.md)")
     a = p.parse_args()
+    given = {arg.split("=")[0] for arg in sys.argv[1:]}
+    if a.quick:
+        # Ratios to the same run's baseline keep their meaning at any size; absolute figures do not.
+        for option, value in (("--duration", 3), ("--warmup", 1), ("--cursors", 5)):
+            if option not in given:
+                setattr(a, option[2:], value)
+    if a.voters is None:
+        a.voters = 200_000 if a.quick else 2_000_000
+    if a.out is None:
+        a.out = str(WORK / "benchmarks-quick.md") if a.quick else str(ROOT / "docs" / "benchmarks.md")
     if a.part_duration is None:
         a.part_duration = a.duration
     if a.voters < 1000:
