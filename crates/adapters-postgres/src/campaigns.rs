@@ -34,7 +34,7 @@ async fn load_one(
 
 #[async_trait]
 impl CampaignRepository for PgStore {
-    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError> {
+    async fn list_for_member(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError> {
         let rows = self
             .read(async |conn| {
                 campaigns::table

@@ -8,7 +8,9 @@
 
 use crate::errors::{Violation, db_error, violation};
 use crate::rows::{CampaignRow, EventRow, OfficeRow, SegmentRow, slug};
-use crate::schema::{campaigns, elected_offices, lifecycle_events, organizations, segments};
+use crate::schema::{
+    campaigns, elected_offices, lifecycle_events, organization_members, organizations, segments,
+};
 use crate::{PgStore, organizations as orgs, users};
 use async_trait::async_trait;
 use diesel::prelude::*;
@@ -16,8 +18,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use winserve_application::{Decision, LifecycleStore, LifecycleStoreError, StoreError};
 use winserve_domain::{
     CampaignDecided, CampaignId, CampaignRecord, CampaignStatus, Change, LifecycleError,
-    LifecycleEvent, OfficeDecided, OfficeRecord, OrganizationId, ResultDecided, Slug, Transition,
-    UserId, UserLifecycle,
+    LifecycleEvent, OfficeDecided, OfficeRecord, OrganizationId, ResultDecided, Role, Slug,
+    Transition, UserId, UserLifecycle,
 };
 
 /// What can end a lifecycle transaction early.
@@ -47,7 +49,8 @@ async fn load_snapshot(
     user: UserId,
     segments_of: Option<OrganizationId>,
 ) -> Result<UserLifecycle, TxError> {
-    let details = orgs::map_all(orgs::load_all(conn, user).await?).map_err(TxError::Store)?;
+    let details = orgs::map_all(orgs::load_all(conn, orgs::Reader::Owner(user)).await?)
+        .map_err(TxError::Store)?;
     let mut state = UserLifecycle::new(user);
     for d in details {
         if let Some(campaign) = d.campaign {
@@ -62,8 +65,11 @@ async fn load_snapshot(
             });
         }
     }
+    // The user's own lifecycle only: their joins and departures as someone else's member are history,
+    // not state the decisions read.
     state.events = lifecycle_events::table
         .filter(lifecycle_events::user_id.eq(user.as_uuid()))
+        .filter(lifecycle_events::kind.ne_all(["member_joined", "member_left"]))
         .order(lifecycle_events::seq.asc())
         .select(EventRow::as_select())
         .load::<EventRow>(conn)
@@ -136,6 +142,17 @@ async fn apply(conn: &mut AsyncPgConnection, user: UserId, change: &Change) -> R
                     organizations::created_at.eq(org.created_at),
                     organizations::updated_at.eq(org.updated_at),
                     organizations::archived_at.eq(org.archived_at),
+                ))
+                .execute(conn)
+                .await
+                .map_err(wrap)?;
+            // Its owner is its first member (organizations_owner_membership_fkey, checked at commit).
+            diesel::insert_into(organization_members::table)
+                .values((
+                    organization_members::organization_id.eq(org.id.as_uuid()),
+                    organization_members::user_id.eq(owner),
+                    organization_members::role.eq(Role::Owner.as_str()),
+                    organization_members::joined_at.eq(org.created_at),
                 ))
                 .execute(conn)
                 .await

@@ -34,7 +34,7 @@ async fn load_one(
 
 #[async_trait]
 impl OfficeRepository for PgStore {
-    async fn list_for_owner(
+    async fn list_for_member(
         &self,
         owner: UserId,
     ) -> Result<Vec<(ElectedOffice, Slug)>, StoreError> {

@@ -15,14 +15,15 @@ use winserve_application::{
 };
 use winserve_domain::{
     ClerkOrganizationId, CustomPositionName, InvalidValue, Mode, Organization, OrganizationId,
-    Slug, User, UserClaims, UserId,
+    Role, Slug, User, UserClaims, UserId,
 };
 
-/// Selects an organization with its position (and the position's natural district), its override
-/// district, and its campaign or office: one row per organization. Callers append a WHERE clause whose
-/// first parameter is the owner.
-const ORG_SELECT: &str = "
-SELECT o.id, o.slug, o.mode, o.owner_id, o.custom_position_name, o.clerk_organization_id,
+/// The columns of an organization with its position (and the position's natural district), its override
+/// district, and its campaign or office, and the FROM clause that joins them: one row per organization.
+/// The heads below add the caller's role and the WHERE clause.
+macro_rules! org_columns_from {
+    () => {
+        "o.id, o.slug, o.mode, o.owner_id, o.custom_position_name, o.clerk_organization_id,
        o.created_at, o.updated_at, o.archived_at,
        p.ballotready_position_id AS p_id, p.name AS p_name, p.state AS p_state, p.level AS p_level,
        pd.id AS pd_id, pd.state AS pd_state, pd.l2_type AS pd_l2_type, pd.l2_name AS pd_l2_name,
@@ -40,14 +41,52 @@ LEFT JOIN positions p ON p.ballotready_position_id = o.position_id
 LEFT JOIN districts pd ON pd.id = p.district_id
 LEFT JOIN districts od ON od.id = o.override_district_id
 LEFT JOIN campaigns c ON c.organization_id = o.id
-LEFT JOIN elected_offices e ON e.organization_id = o.id
-WHERE o.owner_id = ";
+LEFT JOIN elected_offices e ON e.organization_id = o.id"
+    };
+}
+
+/// The organizations a user is a member of, with their role. Callers append the member's id, then any
+/// further condition. Every read an organization-scoped request makes goes through this join: an
+/// organization the caller is not a member of is never loaded.
+const MEMBER_ORG_SELECT: &str = concat!(
+    "SELECT m.role, ",
+    org_columns_from!(),
+    "\nJOIN organization_members m ON m.organization_id = o.id WHERE m.user_id = "
+);
+
+/// The organizations a user owns. Only the lifecycle reads this way: its snapshot is the owner's
+/// campaigns and offices, never those of an organization they only help run.
+const OWNER_ORG_SELECT: &str = concat!(
+    "SELECT 'owner'::text AS role, ",
+    org_columns_from!(),
+    "\nWHERE o.owner_id = "
+);
+
+/// Whose organizations a read loads.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Reader {
+    /// Every organization the user is a member of, with their role.
+    Member(UserId),
+    /// Only the organizations the user owns (the lifecycle snapshot).
+    Owner(UserId),
+}
+
+impl Reader {
+    fn select(self) -> Sql {
+        match self {
+            Reader::Member(user) => Sql::new(MEMBER_ORG_SELECT).uuid(user.as_uuid()),
+            Reader::Owner(user) => Sql::new(OWNER_ORG_SELECT).uuid(user.as_uuid()),
+        }
+    }
+}
 
 /// Open organizations first, then newest first (id breaks ties deterministically).
 const ORG_ORDER: &str = " ORDER BY (o.archived_at IS NULL) DESC, o.created_at DESC, o.id DESC";
 
 #[derive(QueryableByName)]
 pub(crate) struct OrgRow {
+    #[diesel(sql_type = Text)]
+    role: String,
     #[diesel(sql_type = SqlUuid)]
     id: Uuid,
     #[diesel(sql_type = Text)]
@@ -221,6 +260,7 @@ impl OrgRow {
             _ => None,
         };
         Ok(OrganizationDetails {
+            role: Role::parse(&self.role).ok_or_else(|| corrupt("member role", &self.role))?,
             organization,
             campaign,
             elected_office,
@@ -233,26 +273,22 @@ pub(crate) fn map_all(rows: Vec<OrgRow>) -> Result<Vec<OrganizationDetails>, Sto
     rows.into_iter().map(OrgRow::into_domain).collect()
 }
 
-/// All of the owner's organizations with details, open first, newest first.
+/// All of the reader's organizations with details, open first, newest first.
 pub(crate) async fn load_all(
     conn: &mut AsyncPgConnection,
-    owner: UserId,
+    reader: Reader,
 ) -> Result<Vec<OrgRow>, diesel::result::Error> {
-    Sql::new(ORG_SELECT)
-        .uuid(owner.as_uuid())
-        .push(ORG_ORDER)
-        .load::<OrgRow>(conn)
-        .await
+    reader.select().push(ORG_ORDER).load::<OrgRow>(conn).await
 }
 
-/// One of the owner's organizations by id.
+/// One of the reader's organizations by id.
 pub(crate) async fn load_by_id(
     conn: &mut AsyncPgConnection,
-    owner: UserId,
+    reader: Reader,
     id: OrganizationId,
 ) -> Result<Option<OrgRow>, diesel::result::Error> {
-    Sql::new(ORG_SELECT)
-        .uuid(owner.as_uuid())
+    reader
+        .select()
         .push(" AND o.id = ")
         .uuid(id.as_uuid())
         .get_result::<OrgRow>(conn)
@@ -261,17 +297,17 @@ pub(crate) async fn load_by_id(
 }
 
 impl PgStore {
-    /// The owner's organization whose unique `column` (a fixed column name, never user input) equals
+    /// The member's organization whose unique `column` (a fixed column name, never user input) equals
     /// `value`.
-    async fn find_owned(
+    async fn find_for_member(
         &self,
-        owner: UserId,
+        member: UserId,
         column: &'static str,
         value: &str,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
         self.read(async |conn| {
-            Sql::new(ORG_SELECT)
-                .uuid(owner.as_uuid())
+            Reader::Member(member)
+                .select()
                 .push(" AND ")
                 .push(column)
                 .push(" = ")
@@ -289,7 +325,7 @@ impl PgStore {
     /// The caller and their organization with `slug` in one statement — the fast path of
     /// [`winserve_application::UserRepository::caller_in_organization`]: `Some` only when the user with
     /// `claims.sub` exists, the claims would not change them (so `upsert_from_claims` would only read),
-    /// and they own an organization with `slug`. Every `None` takes the slow path, which creates or
+    /// and they are a member of an organization with `slug`. Every `None` takes the slow path, which creates or
     /// refreshes the user and answers a missing organization.
     pub async fn find_by_slug_for_claims(
         &self,
@@ -299,7 +335,7 @@ impl PgStore {
         let row = self
             .read(async |conn| {
                 Sql::new(USER_ORG_SELECT_HEAD)
-                    .push(ORG_SELECT)
+                    .push(MEMBER_ORG_SELECT)
                     .push("u.id AND o.slug = ")
                     .text(slug.as_str())
                     .push(") AS org WHERE u.sub = ")
@@ -328,18 +364,18 @@ impl PgStore {
         Ok(Some((user.into_domain()?, row.org.into_domain()?)))
     }
 
-    /// The owner's organization linked to the Clerk organization `clerk_id`.
+    /// The member's organization linked to the Clerk organization `clerk_id`.
     pub async fn find_by_clerk_id(
         &self,
-        owner: UserId,
+        member: UserId,
         clerk_id: &ClerkOrganizationId,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
-        self.find_owned(owner, "o.clerk_organization_id", clerk_id.as_str())
+        self.find_for_member(member, "o.clerk_organization_id", clerk_id.as_str())
             .await
     }
 }
 
-/// [`ORG_SELECT`] for the user with a subject: the user's columns (prefixed `u_`) and their organization
+/// [`MEMBER_ORG_SELECT`] for the user with a subject: the user's columns (prefixed `u_`) and their organization
 /// with a slug, laterally joined. Parameters: the subject, then the slug.
 const USER_ORG_SELECT_HEAD: &str = "SELECT u.id AS u_id, u.sub AS u_sub, u.email AS u_email, \
     u.first_name AS u_first_name, u.last_name AS u_last_name, \
@@ -369,24 +405,31 @@ struct UserOrgRow {
 
 #[async_trait]
 impl OrganizationRepository for PgStore {
-    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError> {
+    async fn list_for_member(
+        &self,
+        member: UserId,
+    ) -> Result<Vec<OrganizationDetails>, StoreError> {
         let rows = self
-            .read(async |conn| load_all(conn, owner).await.map_err(db_error))
+            .read(async |conn| {
+                load_all(conn, Reader::Member(member))
+                    .await
+                    .map_err(db_error)
+            })
             .await?;
         map_all(rows)
     }
 
     async fn find_by_slug(
         &self,
-        owner: UserId,
+        member: UserId,
         slug: &Slug,
     ) -> Result<Option<OrganizationDetails>, StoreError> {
-        self.find_owned(owner, "o.slug", slug.as_str()).await
+        self.find_for_member(member, "o.slug", slug.as_str()).await
     }
 
     async fn update_profile(
         &self,
-        owner: UserId,
+        editor: UserId,
         id: OrganizationId,
         profile: &ProfileUpdate,
     ) -> Result<OrganizationDetails, UpdateError> {
@@ -394,22 +437,25 @@ impl OrganizationRepository for PgStore {
         let profile = profile.clone();
         let result = conn
             .transaction::<_, UpdateTxError, _>(async move |c| {
-                users::lock_shared(c, owner).await?;
-                // Owner, existence and "not archived" are checked in the same statement as the write.
+                users::lock_owner_shared(c, id).await?;
+                // The editor's role, existence and "not archived" are checked in the same statement as
+                // the write.
                 let updated = diesel::sql_query(
                     "UPDATE organizations SET position_id = $3, override_district_id = $4,
                             custom_position_name = $5, clerk_organization_id = $6, updated_at = now()
-                     WHERE id = $1 AND owner_id = $2 AND archived_at IS NULL",
+                     WHERE id = $1 AND archived_at IS NULL AND EXISTS (
+                         SELECT 1 FROM organization_members m
+                         WHERE m.organization_id = $1 AND m.user_id = $2 AND m.role IN ('owner', 'admin'))",
                 )
                 .bind::<SqlUuid, _>(id.as_uuid())
-                .bind::<SqlUuid, _>(owner.as_uuid())
+                .bind::<SqlUuid, _>(editor.as_uuid())
                 .bind::<Nullable<Text>, _>(profile.position_id.as_ref().map(|p| p.as_str().to_owned()))
                 .bind::<Nullable<SqlUuid>, _>(profile.override_district_id.map(|d| d.as_uuid()))
                 .bind::<Nullable<Text>, _>(profile.custom_position_name.as_ref().map(|n| n.as_str().to_owned()))
                 .bind::<Nullable<Text>, _>(profile.clerk_organization_id.as_ref().map(|n| n.as_str().to_owned()))
                 .execute(c)
                 .await?;
-                let row = load_by_id(c, owner, id).await?;
+                let row = load_by_id(c, Reader::Member(editor), id).await?;
                 match row {
                     None => Err(UpdateTxError::Update(UpdateError::NotFound)),
                     Some(_) if updated == 0 => Err(UpdateTxError::Update(UpdateError::Archived)),

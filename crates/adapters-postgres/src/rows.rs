@@ -10,8 +10,8 @@ use winserve_application::StoreError;
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignStatus, District, DistrictId,
     ElectedOffice, ElectedOfficeId, L2Name, L2Type, LifecycleEvent, LifecycleEventKind,
-    OfficeDates, OfficeStatus, OrganizationId, Position, PositionLevel, Segment, SegmentCriteria,
-    SegmentId, SegmentName, Slug, StateCode, Subject, User, UserId,
+    OfficeDates, OfficeStatus, OrganizationId, Position, PositionLevel, Role, Segment,
+    SegmentCriteria, SegmentId, SegmentName, Slug, StateCode, Subject, User, UserId,
 };
 
 /// A `users` row.
@@ -221,6 +221,7 @@ pub(crate) struct EventRow {
     pub campaign_id: Option<Uuid>,
     pub elected_office_id: Option<Uuid>,
     pub removed_party_criteria: Option<serde_json::Value>,
+    pub role: Option<String>,
 }
 
 impl EventRow {
@@ -245,6 +246,7 @@ impl EventRow {
             campaign_id: e.campaign_id.map(|c| c.as_uuid()),
             elected_office_id: e.elected_office_id.map(|o| o.as_uuid()),
             removed_party_criteria: removed,
+            role: e.role.map(|r| r.as_str().to_owned()),
         })
     }
 
@@ -262,6 +264,11 @@ impl EventRow {
                     .map_err(|e| corrupt("removed party criteria", e))?,
                 None => Vec::new(),
             },
+            role: self
+                .role
+                .as_deref()
+                .map(|r| Role::parse(r).ok_or_else(|| corrupt("member role", r)))
+                .transpose()?,
         })
     }
 }

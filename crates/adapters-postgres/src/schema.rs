@@ -163,6 +163,26 @@ diesel::table! {
         elected_office_id -> Nullable<Uuid>,
         /// On `campaign_won`: the party criteria removed from the copied segments, as a JSON array.
         removed_party_criteria -> Nullable<Jsonb>,
+        /// On `member_joined` / `member_left`: the role.
+        role -> Nullable<Text>,
+        /// On `campaign_won` / `campaign_created`: the team carried along, as a JSON object.
+        team -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    /// Members of organizations, with their role (exactly one `owner` per organization).
+    organization_members (organization_id, user_id) {
+        /// Organization.
+        organization_id -> Uuid,
+        /// User.
+        user_id -> Uuid,
+        /// `owner`, `admin` or `member`.
+        role -> Text,
+        /// Joined.
+        joined_at -> Timestamptz,
+        /// When Clerk last spoke about this membership.
+        clerk_synced_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -187,6 +207,8 @@ diesel::table! {
 diesel::joinable!(positions -> districts (district_id));
 diesel::joinable!(segments -> organizations (organization_id));
 diesel::joinable!(lifecycle_events -> organizations (organization_id));
+diesel::joinable!(organization_members -> organizations (organization_id));
+diesel::joinable!(organization_members -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -197,4 +219,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     elected_offices,
     lifecycle_events,
     segments,
+    organization_members,
 );

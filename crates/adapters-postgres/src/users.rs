@@ -48,6 +48,25 @@ pub(crate) async fn lock_shared(
         .map(|row| row.is_some())
 }
 
+/// `SELECT … FOR SHARE` on the row of the owner of `organization`: a write by any member of an
+/// organization (its profile, its team) waits for a running lifecycle transaction of its owner — which may
+/// be archiving it, or carrying its members into a new one — instead of racing it. Returns whether the
+/// organization exists.
+pub(crate) async fn lock_owner_shared(
+    conn: &mut AsyncPgConnection,
+    organization: OrganizationId,
+) -> Result<bool, diesel::result::Error> {
+    diesel::sql_query(
+        "SELECT u.id FROM users u JOIN organizations o ON o.owner_id = u.id WHERE o.id = $1
+         FOR SHARE OF u",
+    )
+    .bind::<SqlUuid, _>(organization.as_uuid())
+    .get_result::<Locked>(conn)
+    .await
+    .optional()
+    .map(|row| row.is_some())
+}
+
 const USER_COLUMNS: &str =
     "id, sub, email, first_name, last_name, active_organization_id, created_at";
 
@@ -153,7 +172,8 @@ impl UserRepository for PgStore {
         let mut conn = self.conn().await?;
         let updated = diesel::sql_query(
             "UPDATE users SET active_organization_id = $2, updated_at = now()
-             WHERE id = $1 AND EXISTS (SELECT 1 FROM organizations WHERE id = $2 AND owner_id = $1)",
+             WHERE id = $1 AND EXISTS (
+                 SELECT 1 FROM organization_members WHERE organization_id = $2 AND user_id = $1)",
         )
         .bind::<SqlUuid, _>(user.as_uuid())
         .bind::<SqlUuid, _>(organization.as_uuid())

@@ -38,10 +38,13 @@ async fn world(store: &winserve_adapters_postgres::PgStore) -> World {
     }
 }
 
+/// An organization and its owner's membership, in one statement (the owner's row is required at commit).
 fn new_org(id: &str, slug: &str, mode: &str, owner: &str) -> String {
     format!(
-        "INSERT INTO organizations (id, slug, mode, owner_id, created_at, updated_at)
-         VALUES ('{id}', '{slug}', '{mode}', '{owner}', now(), now())"
+        "WITH o AS (INSERT INTO organizations (id, slug, mode, owner_id, created_at, updated_at)
+                    VALUES ('{id}', '{slug}', '{mode}', '{owner}', now(), now()) RETURNING id, owner_id)
+         INSERT INTO organization_members (organization_id, user_id, role, joined_at)
+         SELECT id, owner_id, 'owner', now() FROM o"
     )
 }
 
@@ -273,8 +276,11 @@ async fn one_active_office_per_user_and_position() {
     let mut conn = raw(&db).await;
     let other = uuid::Uuid::now_v7().to_string();
     let insert = format!(
-        "INSERT INTO organizations (id, slug, mode, owner_id, position_id, created_at, updated_at)
-         VALUES ('{other}', 'office-raw-two', 'serve', '{}', 'pos-3', now(), now())",
+        "WITH o AS (INSERT INTO organizations (id, slug, mode, owner_id, position_id, created_at, updated_at)
+                    VALUES ('{other}', 'office-raw-two', 'serve', '{}', 'pos-3', now(), now())
+                    RETURNING id, owner_id)
+         INSERT INTO organization_members (organization_id, user_id, role, joined_at)
+         SELECT id, owner_id, 'owner', now() FROM o",
         u.id
     );
     let err = exec(&mut conn, &insert).await.unwrap_err();
@@ -299,7 +305,7 @@ trait OrgsForTest {
 
 impl OrgsForTest for winserve_adapters_postgres::PgStore {
     async fn organizations_for_test(&self, user: winserve_domain::UserId) -> usize {
-        OrganizationRepository::list_for_owner(self, user)
+        OrganizationRepository::list_for_member(self, user)
             .await
             .unwrap()
             .len()
@@ -391,4 +397,153 @@ async fn unforeseen_unique_violations_are_translated_into_business_errors() {
         LifecycleStoreError::Store(StoreError::Internal { .. })
     ));
     db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_organization_has_exactly_one_owner_and_archived_teams_are_frozen() {
+    let (db, store) = setup().await;
+    let w = world(&store).await;
+    let mut conn = raw(&db).await;
+    let member = |org: &str, user: &str, role: &str| {
+        format!(
+            "INSERT INTO organization_members (organization_id, user_id, role, joined_at)
+             VALUES ('{org}', '{user}', '{role}', now())"
+        )
+    };
+    // A second owner is refused at once.
+    let err = exec(&mut conn, &member(&w.serve_org, &w.other_user, "owner"))
+        .await
+        .unwrap_err();
+    assert!(err.contains("organization_members_one_owner"), "{err}");
+    // An admin joins; demoting the owner (leaving no owner) or removing their row fails at commit.
+    exec(&mut conn, &member(&w.serve_org, &w.other_user, "admin"))
+        .await
+        .unwrap();
+    for sql in [
+        format!(
+            "UPDATE organization_members SET role = 'admin'
+             WHERE organization_id = '{}' AND user_id = '{}'",
+            w.serve_org, w.user
+        ),
+        format!(
+            "DELETE FROM organization_members WHERE organization_id = '{}' AND user_id = '{}'",
+            w.serve_org, w.user
+        ),
+    ] {
+        let err = exec(&mut conn, &format!("BEGIN; {sql}; COMMIT"))
+            .await
+            .unwrap_err();
+        assert!(err.contains("organizations_owner_membership_fkey"), "{err}");
+        exec(&mut conn, "ROLLBACK").await.unwrap();
+    }
+    // A transfer in one transaction (demote, promote, move owner_id) holds, and the office follows.
+    exec(
+        &mut conn,
+        &format!(
+            "BEGIN;
+             UPDATE organization_members SET role = 'admin' WHERE organization_id = '{org}' AND user_id = '{old}';
+             UPDATE organization_members SET role = 'owner' WHERE organization_id = '{org}' AND user_id = '{new}';
+             UPDATE organizations SET owner_id = '{new}' WHERE id = '{org}';
+             COMMIT",
+            org = w.serve_org,
+            old = w.user,
+            new = w.other_user
+        ),
+    )
+    .await
+    .unwrap();
+    let owner: String = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query(format!(
+            "SELECT owner_id::text AS v FROM elected_offices WHERE id = '{}'",
+            w.office
+        )),
+        &mut conn,
+    )
+    .await
+    .map(|r: TextValue| r.v)
+    .unwrap();
+    assert_eq!(owner, w.other_user);
+    // The archived Win organization's members are read-only.
+    let err = exec(&mut conn, &member(&w.win_org, &w.other_user, "member"))
+        .await
+        .unwrap_err();
+    assert!(err.contains("archived"), "{err}");
+    let err = exec(
+        &mut conn,
+        &format!(
+            "DELETE FROM organization_members WHERE organization_id = '{}'",
+            w.win_org
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("archived"), "{err}");
+    // A member_joined event needs the membership; a member_left event of a non-owner is history.
+    let err = exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO lifecycle_events (user_id, kind, at, organization_id, role)
+             VALUES ('{}', 'member_joined', now(), '{}', 'member')",
+            w.other_user, w.win_org
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("lifecycle_events_organization_fkey"), "{err}");
+    let err = exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO lifecycle_events (user_id, kind, at, organization_id)
+             VALUES ('{}', 'member_left', now(), '{}')",
+            w.other_user, w.win_org
+        ),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("lifecycle_events_role_matches_kind"), "{err}");
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn leaving_an_organization_forgets_it_as_the_saved_default() {
+    let (db, store) = setup().await;
+    let w = world(&store).await;
+    let mut conn = raw(&db).await;
+    exec(
+        &mut conn,
+        &format!(
+            "INSERT INTO organization_members (organization_id, user_id, role, joined_at)
+             VALUES ('{org}', '{u}', 'member', now());
+             UPDATE users SET active_organization_id = '{org}' WHERE id = '{u}';
+             DELETE FROM organization_members WHERE organization_id = '{org}' AND user_id = '{u}'",
+            org = w.serve_org,
+            u = w.other_user
+        ),
+    )
+    .await
+    .unwrap();
+    let active: Option<String> = diesel_async::RunQueryDsl::get_result(
+        diesel::sql_query(format!(
+            "SELECT active_organization_id::text AS v FROM users WHERE id = '{}'",
+            w.other_user
+        )),
+        &mut conn,
+    )
+    .await
+    .map(|r: NullableTextValue| r.v)
+    .unwrap();
+    assert_eq!(active, None);
+    db.cleanup().await;
+}
+
+#[derive(diesel::QueryableByName)]
+struct TextValue {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    v: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct NullableTextValue {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    v: Option<String>,
 }

@@ -54,7 +54,7 @@ async fn create_launch_win_creates_the_office_and_serve_org_and_archives_the_cam
     assert_eq!(o.status, OfficeStatus::Active);
     assert_eq!(o.organization_id, serve_org);
 
-    let orgs = p.organizations.list_for_owner(u.id).await.unwrap();
+    let orgs = p.organizations.list_for_member(u.id).await.unwrap();
     assert_eq!(orgs.len(), 2);
     // Open first: the new Serve org, then the archived campaign org.
     let serve = &orgs[0];
@@ -137,7 +137,7 @@ async fn re_election_ends_the_previous_office_in_the_same_transaction() {
     let (second, _) = p.offices.find(u.id, second_office).await.unwrap().unwrap();
     assert_eq!(second.status, OfficeStatus::Active);
 
-    let orgs = p.organizations.list_for_owner(u.id).await.unwrap();
+    let orgs = p.organizations.list_for_member(u.id).await.unwrap();
     let open: Vec<_> = orgs
         .iter()
         .filter(|o| !o.organization.is_archived())
@@ -166,7 +166,7 @@ async fn re_election_ends_the_previous_office_in_the_same_transaction() {
     assert_eq!(history[8].0.campaign_id, Some(second_campaign));
 
     // Offices newest first.
-    let offices = p.offices.list_for_owner(u.id).await.unwrap();
+    let offices = p.offices.list_for_member(u.id).await.unwrap();
     assert_eq!(
         offices.iter().map(|(o, _)| o.id).collect::<Vec<_>>(),
         [second_office, first_office]
@@ -200,7 +200,7 @@ async fn lost_and_withdrawn_close_the_campaign_and_archive_its_org() {
         .unwrap();
     assert_eq!((office, org), (None, draft_org));
 
-    let campaigns = p.campaigns.list_for_owner(u.id).await.unwrap();
+    let campaigns = p.campaigns.list_for_member(u.id).await.unwrap();
     assert_eq!(
         campaigns
             .iter()
@@ -211,9 +211,9 @@ async fn lost_and_withdrawn_close_the_campaign_and_archive_its_org() {
             (lost, CampaignStatus::Lost)
         ]
     );
-    let orgs = p.organizations.list_for_owner(u.id).await.unwrap();
+    let orgs = p.organizations.list_for_member(u.id).await.unwrap();
     assert!(orgs.iter().all(|o| o.organization.is_archived()));
-    assert!(p.offices.list_for_owner(u.id).await.unwrap().is_empty());
+    assert!(p.offices.list_for_member(u.id).await.unwrap().is_empty());
     assert_eq!(
         kinds(&store.history(u.id).await.unwrap()),
         [
@@ -249,7 +249,7 @@ async fn ending_an_office_archives_its_org_and_is_idempotent() {
     );
     let (o, _) = p.offices.find(u.id, office).await.unwrap().unwrap();
     assert_eq!(o.status, OfficeStatus::Ended);
-    let orgs = p.organizations.list_for_owner(u.id).await.unwrap();
+    let orgs = p.organizations.list_for_member(u.id).await.unwrap();
     assert!(
         orgs.iter()
             .any(|d| d.organization.id == serve_org && d.organization.is_archived())
@@ -296,7 +296,10 @@ async fn refusals_write_nothing_and_other_users_records_are_not_found() {
         err,
         LifecycleStoreError::Rejected(LifecycleError::OpenCampaignExists(campaign))
     );
-    assert_eq!(p.organizations.list_for_owner(a.id).await.unwrap().len(), 1);
+    assert_eq!(
+        p.organizations.list_for_member(a.id).await.unwrap().len(),
+        1
+    );
 
     // Launch without an office is refused.
     let c = user(&store, "user_c").await;
@@ -439,10 +442,13 @@ async fn concurrent_creates_make_exactly_one_campaign() {
     }
     assert_eq!(created.len(), 1);
     assert_eq!(refused.len(), 5);
-    let campaigns = p.campaigns.list_for_owner(u.id).await.unwrap();
+    let campaigns = p.campaigns.list_for_member(u.id).await.unwrap();
     assert_eq!(campaigns.len(), 1);
     assert!(refused.iter().all(|id| *id == campaigns[0].0.id));
-    assert_eq!(p.organizations.list_for_owner(u.id).await.unwrap().len(), 1);
+    assert_eq!(
+        p.organizations.list_for_member(u.id).await.unwrap().len(),
+        1
+    );
     db.cleanup().await;
 }
 
@@ -466,7 +472,7 @@ async fn concurrent_wins_make_exactly_one_office() {
     }
     offices.dedup();
     assert_eq!(offices.len(), 1, "all eight calls report the same office");
-    assert_eq!(p.offices.list_for_owner(u.id).await.unwrap().len(), 1);
+    assert_eq!(p.offices.list_for_member(u.id).await.unwrap().len(), 1);
     let won = store
         .history(u.id)
         .await

@@ -107,14 +107,14 @@ async fn organizations_are_listed_open_first_newest_first_and_found_by_slug_and_
         .unwrap();
     let (_, second_org) = create_campaign(&store, u.id, custom_draft("Clerk")).await;
     // A third, older-than-nothing but open: the order is open first, then newest first.
-    let listed = p.organizations.list_for_owner(u.id).await.unwrap();
+    let listed = p.organizations.list_for_member(u.id).await.unwrap();
     assert_eq!(
         listed.iter().map(|d| d.organization.id).collect::<Vec<_>>(),
         [second_org, first_org]
     );
     assert!(
         p.organizations
-            .list_for_owner(other.id)
+            .list_for_member(other.id)
             .await
             .unwrap()
             .is_empty()
@@ -179,7 +179,7 @@ async fn the_user_and_their_organization_are_found_together_only_when_nothing_ch
     let (_, org) = create_campaign(&store, u.id, custom_draft("Mayor")).await;
     let details = p
         .organizations
-        .list_for_owner(u.id)
+        .list_for_member(u.id)
         .await
         .unwrap()
         .remove(0);
@@ -216,7 +216,7 @@ async fn the_user_and_their_organization_are_found_together_only_when_nothing_ch
     }
     assert!(
         p.organizations
-            .list_for_owner(other.id)
+            .list_for_member(other.id)
             .await
             .unwrap()
             .is_empty()
@@ -242,7 +242,7 @@ async fn the_caller_and_their_organization_come_from_one_port_call() {
     let (_, org) = create_campaign(&store, u.id, custom_draft("Mayor")).await;
     let details = p
         .organizations
-        .list_for_owner(u.id)
+        .list_for_member(u.id)
         .await
         .unwrap()
         .remove(0);
@@ -388,7 +388,7 @@ async fn profile_updates_check_owner_archive_reference_data_and_uniqueness() {
         p.organizations.update_profile(u.id, org, &clerk).await,
         Err(UpdateError::Conflict(_))
     ));
-    let unchanged = p.organizations.list_for_owner(u.id).await.unwrap();
+    let unchanged = p.organizations.list_for_member(u.id).await.unwrap();
     assert_eq!(unchanged[0].organization.position, Some(pos.clone()));
 
     // Archived orgs are read-only.
@@ -437,7 +437,7 @@ async fn campaigns_are_listed_found_and_updated_by_their_owner_only() {
         .unwrap();
     let (new, _) = create_campaign(&store, u.id, custom_draft("Mayor")).await;
 
-    let listed = p.campaigns.list_for_owner(u.id).await.unwrap();
+    let listed = p.campaigns.list_for_member(u.id).await.unwrap();
     assert_eq!(
         listed.iter().map(|(c, _)| c.id).collect::<Vec<_>>(),
         [new, old]
@@ -452,7 +452,7 @@ async fn campaigns_are_listed_found_and_updated_by_their_owner_only() {
     assert_eq!(old_details.organization.id, old_org);
     assert!(
         p.campaigns
-            .list_for_owner(other.id)
+            .list_for_member(other.id)
             .await
             .unwrap()
             .is_empty()
@@ -520,7 +520,7 @@ async fn offices_are_listed_found_and_updated_by_their_owner_only() {
     let other = user(&store, "user_offices_other").await;
     let (_, _, office, serve_org) = win(&store, u.id, custom_draft("Mayor")).await;
 
-    let listed = p.offices.list_for_owner(u.id).await.unwrap();
+    let listed = p.offices.list_for_member(u.id).await.unwrap();
     assert_eq!(listed.len(), 1);
     let serve = p
         .organizations
@@ -529,7 +529,13 @@ async fn offices_are_listed_found_and_updated_by_their_owner_only() {
         .unwrap()
         .unwrap();
     assert_eq!(serve.organization.id, serve_org);
-    assert!(p.offices.list_for_owner(other.id).await.unwrap().is_empty());
+    assert!(
+        p.offices
+            .list_for_member(other.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(p.offices.find(other.id, office).await.unwrap().is_none());
     assert!(
         p.offices

@@ -9,17 +9,20 @@ use winserve_domain::{
     BallotReadyId, Campaign, CampaignDecided, CampaignDetails, CampaignId, ClerkOrganizationId,
     CustomPositionName, District, DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type,
     LifecycleError, LifecycleEvent, OfficeDates, OfficeDecided, Organization, OrganizationId,
-    PartyPolicy, Position, PositionLevel, ResultDecided, SearchQuery, Segment, SegmentCriteria,
-    SegmentId, SegmentName, Slug, StateCode, Transition, User, UserClaims, UserId, UserLifecycle,
-    Voter, VoterId,
+    PartyPolicy, Position, PositionLevel, ResultDecided, Role, SearchQuery, Segment,
+    SegmentCriteria, SegmentId, SegmentName, Slug, StateCode, Transition, User, UserClaims, UserId,
+    UserLifecycle, Voter, VoterId,
 };
 
 #[cfg(feature = "mock")]
 use mockall::automock;
 
-/// An organization with the campaign or office that hangs off it.
+/// An organization with the campaign or office that hangs off it, as one member sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationDetails {
+    /// The reader's role in it ([`Role::Owner`] in the lifecycle's snapshot, which holds only what the
+    /// user owns).
+    pub role: Role,
     /// The organization.
     pub organization: Organization,
     /// Its campaign (Win orgs).
@@ -119,27 +122,30 @@ pub enum OrganizationSelector {
     ClerkOrganization(ClerkOrganizationId),
 }
 
-/// Organizations, always scoped by owner.
+/// Organizations, always scoped by membership: each read answers only organizations the user is a
+/// member of, with their role.
 #[cfg_attr(feature = "mock", automock)]
 #[async_trait]
 pub trait OrganizationRepository: Send + Sync {
-    /// The owner's organizations: open ones first, newest first.
-    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError>;
+    /// The member's organizations: open ones first, newest first.
+    async fn list_for_member(&self, member: UserId)
+    -> Result<Vec<OrganizationDetails>, StoreError>;
 
-    /// The owner's organization with `slug`; `None` also when it belongs to someone else.
+    /// The member's organization with `slug`; `None` also when they are not a member of it.
     async fn find_by_slug(
         &self,
-        owner: UserId,
+        member: UserId,
         slug: &Slug,
     ) -> Result<Option<OrganizationDetails>, StoreError>;
 
-    /// Replaces the profile of the owner's organization `id`. MUST return `NotFound` for another owner's
-    /// organization, `Archived` for an archived one (checked in the same statement as the write),
+    /// Replaces the profile of organization `id`, which `editor` is an owner or admin of (the service
+    /// checked the role; the write checks it again). MUST return `NotFound` for an organization the
+    /// editor is not a member of, `Archived` for an archived one (checked in the same statement as the write),
     /// `Invalid` for an unknown position or district, and `Conflict` when the Clerk id is linked elsewhere
     /// or the user already serves in the position in another active office.
     async fn update_profile(
         &self,
-        owner: UserId,
+        editor: UserId,
         id: OrganizationId,
         profile: &ProfileUpdate,
     ) -> Result<OrganizationDetails, UpdateError>;
@@ -150,7 +156,7 @@ pub trait OrganizationRepository: Send + Sync {
 #[async_trait]
 pub trait CampaignRepository: Send + Sync {
     /// All of the owner's campaigns, newest first, with their organizations' slugs.
-    async fn list_for_owner(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError>;
+    async fn list_for_member(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError>;
 
     /// One of the owner's campaigns.
     async fn find(
@@ -174,8 +180,10 @@ pub trait CampaignRepository: Send + Sync {
 #[async_trait]
 pub trait OfficeRepository: Send + Sync {
     /// All of the owner's offices, newest first, with their organizations' slugs.
-    async fn list_for_owner(&self, owner: UserId)
-    -> Result<Vec<(ElectedOffice, Slug)>, StoreError>;
+    async fn list_for_member(
+        &self,
+        owner: UserId,
+    ) -> Result<Vec<(ElectedOffice, Slug)>, StoreError>;
 
     /// One of the owner's offices.
     async fn find(

@@ -28,7 +28,7 @@ use winserve_application::{
 };
 use winserve_domain::{
     Campaign, CampaignDetails, CampaignId, CampaignStatus, ClerkOrganizationId, ElectedOffice,
-    ElectedOfficeId, Mode, OfficeDates, OfficeStatus, Organization, PartyGroup, PartyPolicy,
+    ElectedOfficeId, Mode, OfficeDates, OfficeStatus, Organization, PartyGroup, PartyPolicy, Role,
     Segment, SegmentCriteria, SegmentId, SegmentName, Slug, User, Voter,
 };
 
@@ -1009,7 +1009,7 @@ async fn me_with(saved: Option<Organization>, orgs: Vec<OrganizationDetails>) ->
     let mut m = Mocks::default();
     let answer = orgs.clone();
     m.organizations
-        .expect_list_for_owner()
+        .expect_list_for_member()
         .with(eq(owner()))
         .times(1)
         .returning(move |_| Ok(answer.clone()));
@@ -1083,6 +1083,7 @@ fn office_of(org: &Organization) -> ElectedOffice {
 /// A scope in `org` with its campaign (Win) or office (Serve).
 fn scope_with_record(org: Organization) -> OrgScope {
     let details = OrganizationDetails {
+        role: Role::Owner,
         campaign: (org.mode == Mode::Win).then(|| campaign_of(&org)),
         elected_office: (org.mode == Mode::Serve).then(|| office_of(&org)),
         organization: org,

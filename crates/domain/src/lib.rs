@@ -8,6 +8,7 @@
 //! - [`organization`]: [`Organization`] and the effective-district rules ([`normalize_override`]).
 //! - [`campaign`]: [`Campaign`] and [`ElectedOffice`] with their statuses.
 //! - [`lifecycle`]: the campaign → serve → campaign lifecycle as pure transitions ([`decide`]).
+//! - [`membership`]: [`Role`]s and the permission table ([`Role::may`]).
 //! - [`navigation`]: the navigation registry and its per-mode filter ([`navigation_for`]).
 //! - [`party`]: the [`PartyPolicy`] — what each mode may see, filter, export and aggregate by.
 //! - [`segment`]: segment criteria and the built-in segments.
@@ -27,6 +28,7 @@ pub mod attributes;
 pub mod campaign;
 pub mod ids;
 pub mod lifecycle;
+pub mod membership;
 pub mod mode;
 pub mod navigation;
 pub mod organization;
@@ -43,6 +45,7 @@ pub use attributes::*;
 pub use campaign::*;
 pub use ids::*;
 pub use lifecycle::*;
+pub use membership::*;
 pub use mode::*;
 pub use navigation::*;
 pub use organization::*;

@@ -422,6 +422,7 @@ fn log_entry(
         campaign_id,
         elected_office_id,
         removed_party_criteria: Vec::new(),
+        role: None,
     }
 }
 

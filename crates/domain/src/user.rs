@@ -1,6 +1,8 @@
 //! Users and the lifecycle log.
 
-use crate::{CampaignId, ElectedOfficeId, OrganizationId, RemovedPartyCriteria, Subject, UserId};
+use crate::{
+    CampaignId, ElectedOfficeId, OrganizationId, RemovedPartyCriteria, Role, Subject, UserId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -54,11 +56,15 @@ pub enum LifecycleEventKind {
     OfficeStarted,
     /// An office ended.
     OfficeEnded,
+    /// The user joined an organization as a member (with a role).
+    MemberJoined,
+    /// The user left an organization, or was removed from it.
+    MemberLeft,
 }
 
 impl LifecycleEventKind {
     /// Every kind.
-    pub const ALL: [LifecycleEventKind; 7] = [
+    pub const ALL: [LifecycleEventKind; 9] = [
         LifecycleEventKind::CampaignCreated,
         LifecycleEventKind::CampaignLaunched,
         LifecycleEventKind::CampaignWon,
@@ -66,6 +72,8 @@ impl LifecycleEventKind {
         LifecycleEventKind::CampaignWithdrawn,
         LifecycleEventKind::OfficeStarted,
         LifecycleEventKind::OfficeEnded,
+        LifecycleEventKind::MemberJoined,
+        LifecycleEventKind::MemberLeft,
     ];
 
     /// The snake_case name.
@@ -78,12 +86,23 @@ impl LifecycleEventKind {
             LifecycleEventKind::CampaignWithdrawn => "campaign_withdrawn",
             LifecycleEventKind::OfficeStarted => "office_started",
             LifecycleEventKind::OfficeEnded => "office_ended",
+            LifecycleEventKind::MemberJoined => "member_joined",
+            LifecycleEventKind::MemberLeft => "member_left",
         }
     }
 
     /// Parses the snake_case name.
     pub fn parse(value: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == value)
+    }
+
+    /// Whether the event is about membership (a join or a departure, with a role) rather than the owner's
+    /// campaign → serve → campaign lifecycle.
+    pub const fn is_membership(self) -> bool {
+        matches!(
+            self,
+            LifecycleEventKind::MemberJoined | LifecycleEventKind::MemberLeft
+        )
     }
 }
 
@@ -108,6 +127,10 @@ pub struct LifecycleEvent {
     /// what the first call did. Empty on every other kind.
     #[serde(default)]
     pub removed_party_criteria: Vec<RemovedPartyCriteria>,
+    /// On `member_joined` and `member_left`: the role the user joined with or left with. `None` on every
+    /// other kind.
+    #[serde(default)]
+    pub role: Option<Role>,
 }
 
 #[cfg(test)]

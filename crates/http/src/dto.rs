@@ -147,6 +147,9 @@ pub struct OrganizationDto {
     pub slug: String,
     /// `win` or `serve`.
     pub mode: String,
+    /// The caller's role in it.
+    #[schema(value_type = crate::openapi_schemas::RoleValue, example = "owner")]
+    pub role: String,
     /// Display name.
     pub name: String,
     /// Custom position name, else the position's name.
@@ -184,6 +187,7 @@ impl From<&OrganizationDetails> for OrganizationDto {
             id: o.id.as_uuid(),
             slug: o.slug.to_string(),
             mode: o.mode.as_str().to_owned(),
+            role: d.role.as_str().to_owned(),
             name: organization_name(o.mode, year, o.position_name()),
             position_name: o.position_name().map(str::to_owned),
             position: o.position.as_ref().map(PositionRefDto::from),

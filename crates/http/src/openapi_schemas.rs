@@ -19,6 +19,18 @@ pub enum CampaignOutcomeSchema {
     Withdrawn,
 }
 
+/// A member's role in an organization: `owner`, `admin` or `member` (issue 15's permission table).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RoleValue {
+    /// The one person whose campaign or office it is; the only one who drives the lifecycle.
+    Owner,
+    /// Runs the organization with the owner: segments, exports, edits, the team.
+    Admin,
+    /// Reads the organization, its contacts (per the mode's party rule), segments and stats.
+    Member,
+}
+
 /// `voter_status` values.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -113,7 +113,7 @@ impl AccountService {
 
     /// The caller, their organizations and their default organization.
     pub async fn me(&self, user: User) -> Result<Me, StoreError> {
-        let organizations = self.organizations.list_for_owner(user.id).await?;
+        let organizations = self.organizations.list_for_member(user.id).await?;
         let saved = user
             .active_organization_id
             .and_then(|id| organizations.iter().find(|o| o.organization.id == id));

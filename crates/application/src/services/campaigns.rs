@@ -196,7 +196,7 @@ impl CampaignService {
 
     /// All of the caller's campaigns, newest first, with their organizations' slugs.
     pub async fn list(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError> {
-        self.campaigns.list_for_owner(owner).await
+        self.campaigns.list_for_member(owner).await
     }
 
     /// One of the caller's campaigns.

@@ -99,7 +99,7 @@ impl OfficeService {
 
     /// All of the caller's offices, newest first, with their organizations' slugs.
     pub async fn list(&self, owner: UserId) -> Result<Vec<(ElectedOffice, Slug)>, StoreError> {
-        self.offices.list_for_owner(owner).await
+        self.offices.list_for_member(owner).await
     }
 
     /// One of the caller's offices.

@@ -113,7 +113,7 @@ impl OrganizationService {
 
     /// The caller's organizations, open ones first, newest first.
     pub async fn list(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError> {
-        self.organizations.list_for_owner(owner).await
+        self.organizations.list_for_member(owner).await
     }
 
     /// The caller's organization with `slug`.

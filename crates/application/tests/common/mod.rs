@@ -13,7 +13,8 @@ use winserve_application::{
 };
 use winserve_domain::{
     BallotReadyId, CustomPositionName, District, DistrictId, L2Name, L2Type, Mode, Organization,
-    OrganizationId, Position, PositionLevel, Slug, StateCode, Subject, User, UserClaims, UserId,
+    OrganizationId, Position, PositionLevel, Role, Slug, StateCode, Subject, User, UserClaims,
+    UserId,
 };
 
 /// One mock per port; a mock with no expectation panics when called.
@@ -136,6 +137,7 @@ pub fn organization(
 
 pub fn org_details(organization: Organization) -> OrganizationDetails {
     OrganizationDetails {
+        role: Role::Owner,
         organization,
         campaign: None,
         elected_office: None,
