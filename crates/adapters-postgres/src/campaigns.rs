@@ -1,32 +1,49 @@
-//! [`CampaignRepository`]: campaigns, scoped by owner.
+//! [`CampaignRepository`]: campaigns, scoped by membership.
 
-use crate::errors::{Violation, db_error, violation};
-use crate::organizations::UpdateTxError;
+use crate::errors::{Violation, corrupt, db_error, violation};
+use crate::organizations::{EDITORS, UpdateTxError, refused};
 use crate::rows::{CampaignRow, slug};
-use crate::schema::{campaigns, organizations};
+use crate::schema::{campaigns, organization_members, organizations};
 use crate::{PgStore, users};
 use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use winserve_application::{CampaignRepository, StoreError, UpdateError};
-use winserve_domain::{Campaign, CampaignDetails, CampaignId, InvalidValue, Slug, UserId};
+use winserve_domain::{
+    Campaign, CampaignDetails, CampaignId, InvalidValue, OrganizationId, Role, Slug, UserId,
+};
 
-type Loaded = (CampaignRow, String);
+type Loaded = (CampaignRow, String, String);
 
-fn map((row, org_slug): Loaded) -> Result<(Campaign, Slug), StoreError> {
-    Ok((row.into_domain()?, slug(&org_slug)?))
+fn map((row, org_slug, role): Loaded) -> Result<(Campaign, Slug, Role), StoreError> {
+    let role = Role::parse(&role).ok_or_else(|| corrupt("member role", &role))?;
+    Ok((row.into_domain()?, slug(&org_slug)?, role))
+}
+
+/// The organizations `member` belongs to, joined on the record's organization: every read filters by
+/// membership, and the caller's role comes with the row.
+macro_rules! membership_of {
+    ($member:expr) => {
+        organization_members::table.on(organization_members::organization_id
+            .eq(campaigns::organization_id)
+            .and(organization_members::user_id.eq($member.as_uuid())))
+    };
 }
 
 async fn load_one(
     conn: &mut AsyncPgConnection,
-    owner: UserId,
+    member: UserId,
     id: CampaignId,
 ) -> Result<Option<Loaded>, diesel::result::Error> {
     campaigns::table
         .inner_join(organizations::table.on(organizations::id.eq(campaigns::organization_id)))
+        .inner_join(membership_of!(member))
         .filter(campaigns::id.eq(id.as_uuid()))
-        .filter(campaigns::owner_id.eq(owner.as_uuid()))
-        .select((CampaignRow::as_select(), organizations::slug))
+        .select((
+            CampaignRow::as_select(),
+            organizations::slug,
+            organization_members::role,
+        ))
         .first::<Loaded>(conn)
         .await
         .optional()
@@ -34,30 +51,36 @@ async fn load_one(
 
 #[async_trait]
 impl CampaignRepository for PgStore {
-    async fn list_for_member(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError> {
+    async fn list_for_member(&self, member: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError> {
         let rows = self
             .read(async |conn| {
                 campaigns::table
                     .inner_join(
                         organizations::table.on(organizations::id.eq(campaigns::organization_id)),
                     )
-                    .filter(campaigns::owner_id.eq(owner.as_uuid()))
+                    .inner_join(membership_of!(member))
                     .order((campaigns::created_at.desc(), campaigns::id.desc()))
-                    .select((CampaignRow::as_select(), organizations::slug))
+                    .select((
+                        CampaignRow::as_select(),
+                        organizations::slug,
+                        organization_members::role,
+                    ))
                     .load::<Loaded>(conn)
                     .await
                     .map_err(db_error)
             })
             .await?;
-        rows.into_iter().map(map).collect()
+        rows.into_iter()
+            .map(|row| map(row).map(|(record, slug, _)| (record, slug)))
+            .collect()
     }
 
     async fn find(
         &self,
-        owner: UserId,
+        member: UserId,
         id: CampaignId,
-    ) -> Result<Option<(Campaign, Slug)>, StoreError> {
-        self.read(async |conn| load_one(conn, owner, id).await.map_err(db_error))
+    ) -> Result<Option<(Campaign, Slug, Role)>, StoreError> {
+        self.read(async |conn| load_one(conn, member, id).await.map_err(db_error))
             .await?
             .map(map)
             .transpose()
@@ -65,7 +88,7 @@ impl CampaignRepository for PgStore {
 
     async fn update_details(
         &self,
-        owner: UserId,
+        editor: UserId,
         id: CampaignId,
         details: &CampaignDetails,
     ) -> Result<(Campaign, Slug), UpdateError> {
@@ -73,15 +96,23 @@ impl CampaignRepository for PgStore {
         let details = details.clone();
         let result = conn
             .transaction::<_, UpdateTxError, _>(async move |c| {
-                users::lock_shared(c, owner).await?;
-                // Owner and "organization not archived" are checked in the same statement as the write.
+                let Some((row, _, _)) = load_one(c, editor, id).await? else {
+                    return Err(UpdateTxError::Update(UpdateError::NotFound));
+                };
+                users::lock_owner_shared(c, OrganizationId::from_uuid(row.organization_id)).await?;
+                // The editor's role and "organization not archived" are checked in the same statement
+                // as the write.
+                let editors = organization_members::table
+                    .filter(organization_members::organization_id.eq(row.organization_id))
+                    .filter(organization_members::user_id.eq(editor.as_uuid()))
+                    .filter(organization_members::role.eq_any(EDITORS));
                 let open_org = organizations::table
                     .filter(organizations::id.eq(campaigns::organization_id))
                     .filter(organizations::archived_at.is_null());
                 let updated = diesel::update(
                     campaigns::table
                         .filter(campaigns::id.eq(id.as_uuid()))
-                        .filter(campaigns::owner_id.eq(owner.as_uuid()))
+                        .filter(diesel::dsl::exists(editors))
                         .filter(diesel::dsl::exists(open_org)),
                 )
                 .set((
@@ -94,15 +125,17 @@ impl CampaignRepository for PgStore {
                 ))
                 .execute(c)
                 .await?;
-                match load_one(c, owner, id).await? {
+                match load_one(c, editor, id).await? {
                     None => Err(UpdateTxError::Update(UpdateError::NotFound)),
-                    Some(_) if updated == 0 => Err(UpdateTxError::Update(UpdateError::Archived)),
+                    Some(row) if updated == 0 => Err(UpdateTxError::Update(refused(&row.2))),
                     Some(row) => Ok(row),
                 }
             })
             .await;
         match result {
-            Ok(row) => map(row).map_err(UpdateError::Store),
+            Ok(row) => map(row)
+                .map(|(record, slug, _)| (record, slug))
+                .map_err(UpdateError::Store),
             Err(UpdateTxError::Update(e)) => Err(e),
             Err(UpdateTxError::Db(e)) => Err(match violation(&e) {
                 Some((Violation::Check, "campaigns_primary_before_general")) => {

@@ -6,7 +6,7 @@ use crate::sql::Sql;
 use crate::{PgStore, users};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::sql_types::{Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -14,8 +14,8 @@ use winserve_application::{
     OrganizationDetails, OrganizationRepository, ProfileUpdate, StoreError, UpdateError,
 };
 use winserve_domain::{
-    ClerkOrganizationId, CustomPositionName, InvalidValue, Mode, Organization, OrganizationId,
-    Role, Slug, User, UserClaims, UserId,
+    Action, ClerkOrganizationId, CustomPositionName, InvalidValue, Mode, Organization,
+    OrganizationId, Role, Slug, User, UserClaims, UserId,
 };
 
 /// The columns of an organization with its position (and the position's natural district), its override
@@ -445,7 +445,7 @@ impl OrganizationRepository for PgStore {
                             custom_position_name = $5, clerk_organization_id = $6, updated_at = now()
                      WHERE id = $1 AND archived_at IS NULL AND EXISTS (
                          SELECT 1 FROM organization_members m
-                         WHERE m.organization_id = $1 AND m.user_id = $2 AND m.role IN ('owner', 'admin'))",
+                         WHERE m.organization_id = $1 AND m.user_id = $2 AND m.role = ANY($7))",
                 )
                 .bind::<SqlUuid, _>(id.as_uuid())
                 .bind::<SqlUuid, _>(editor.as_uuid())
@@ -453,12 +453,13 @@ impl OrganizationRepository for PgStore {
                 .bind::<Nullable<SqlUuid>, _>(profile.override_district_id.map(|d| d.as_uuid()))
                 .bind::<Nullable<Text>, _>(profile.custom_position_name.as_ref().map(|n| n.as_str().to_owned()))
                 .bind::<Nullable<Text>, _>(profile.clerk_organization_id.as_ref().map(|n| n.as_str().to_owned()))
+                .bind::<Array<Text>, _>(&EDITORS[..])
                 .execute(c)
                 .await?;
                 let row = load_by_id(c, Reader::Member(editor), id).await?;
                 match row {
                     None => Err(UpdateTxError::Update(UpdateError::NotFound)),
-                    Some(_) if updated == 0 => Err(UpdateTxError::Update(UpdateError::Archived)),
+                    Some(row) if updated == 0 => Err(UpdateTxError::Update(refused(&row.role))),
                     Some(row) => Ok(row),
                 }
             })
@@ -468,6 +469,18 @@ impl OrganizationRepository for PgStore {
             Err(UpdateTxError::Update(e)) => Err(e),
             Err(UpdateTxError::Db(e)) => Err(profile_error(e)),
         }
+    }
+}
+
+/// The roles that may edit an organization's details ([`Action::EditOrganization`]).
+pub(crate) const EDITORS: [&str; 2] = ["owner", "admin"];
+
+/// Why an update that found its record changed nothing: the caller's role (demoted since the service
+/// checked it) or the organization's archiving.
+pub(crate) fn refused(role: &str) -> UpdateError {
+    match Role::parse(role).map(|r| r.require(Action::EditOrganization)) {
+        Some(Err(forbidden)) => UpdateError::Forbidden(forbidden),
+        _ => UpdateError::Archived,
     }
 }
 

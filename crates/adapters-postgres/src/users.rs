@@ -34,20 +34,6 @@ pub(crate) async fn lock_exclusive(
         .map(|row| row.is_some())
 }
 
-/// `SELECT … FOR SHARE` on the user's row: profile, campaign and office updates wait for a running
-/// lifecycle transaction of the same user (which may be archiving the organization) instead of racing it.
-pub(crate) async fn lock_shared(
-    conn: &mut AsyncPgConnection,
-    user: UserId,
-) -> Result<bool, diesel::result::Error> {
-    diesel::sql_query("SELECT id FROM users WHERE id = $1 FOR SHARE")
-        .bind::<SqlUuid, _>(user.as_uuid())
-        .get_result::<Locked>(conn)
-        .await
-        .optional()
-        .map(|row| row.is_some())
-}
-
 /// `SELECT … FOR SHARE` on the row of the owner of `organization`: a write by any member of an
 /// organization (its profile, its team) waits for a running lifecycle transaction of its owner — which may
 /// be archiving it, or carrying its members into a new one — instead of racing it. Returns whether the

@@ -36,9 +36,14 @@ async fn create_launch_win_creates_the_office_and_serve_org_and_archives_the_cam
         draft(Some(council.clone()), Some(other.clone())),
     )
     .await;
-    let (c, slug) = p.campaigns.find(u.id, campaign).await.unwrap().unwrap();
+    let (c, slug, role) = p.campaigns.find(u.id, campaign).await.unwrap().unwrap();
     assert_eq!(c.status, CampaignStatus::Draft);
     assert!(slug.as_str().starts_with("campaign-2026-"));
+    assert_eq!(
+        role,
+        winserve_domain::Role::Owner,
+        "the lifecycle makes its user the owner"
+    );
 
     launch(&store, u.id, campaign).await;
     let (office, serve_org) = result(&store, u.id, campaign, CampaignOutcome::Won)
@@ -46,11 +51,11 @@ async fn create_launch_win_creates_the_office_and_serve_org_and_archives_the_cam
         .unwrap();
     let office = office.unwrap();
 
-    let (c, _) = p.campaigns.find(u.id, campaign).await.unwrap().unwrap();
+    let (c, _, _) = p.campaigns.find(u.id, campaign).await.unwrap().unwrap();
     assert_eq!(c.status, CampaignStatus::Won);
     assert!(c.launched_at.is_some() && c.closed_at.is_some());
 
-    let (o, office_slug) = p.offices.find(u.id, office).await.unwrap().unwrap();
+    let (o, office_slug, _) = p.offices.find(u.id, office).await.unwrap().unwrap();
     assert_eq!(o.status, OfficeStatus::Active);
     assert_eq!(o.organization_id, serve_org);
 
@@ -131,10 +136,10 @@ async fn re_election_ends_the_previous_office_in_the_same_transaction() {
         win(&store, u.id, draft(Some(council.clone()), None)).await;
     assert_ne!(first_office, second_office);
 
-    let (first, _) = p.offices.find(u.id, first_office).await.unwrap().unwrap();
+    let (first, _, _) = p.offices.find(u.id, first_office).await.unwrap().unwrap();
     assert_eq!(first.status, OfficeStatus::Ended);
     assert!(first.ended_at.is_some());
-    let (second, _) = p.offices.find(u.id, second_office).await.unwrap().unwrap();
+    let (second, _, _) = p.offices.find(u.id, second_office).await.unwrap().unwrap();
     assert_eq!(second.status, OfficeStatus::Active);
 
     let orgs = p.organizations.list_for_member(u.id).await.unwrap();
@@ -247,7 +252,7 @@ async fn ending_an_office_archives_its_org_and_is_idempotent() {
             elected_office_id: office
         }
     );
-    let (o, _) = p.offices.find(u.id, office).await.unwrap().unwrap();
+    let (o, _, _) = p.offices.find(u.id, office).await.unwrap().unwrap();
     assert_eq!(o.status, OfficeStatus::Ended);
     let orgs = p.organizations.list_for_member(u.id).await.unwrap();
     assert!(
@@ -394,7 +399,7 @@ async fn a_win_copies_segments_without_party_criteria() {
         p.segments.list(campaign_org).await.unwrap(),
         vec![with_party]
     );
-    let (office, _) = p
+    let (office, _, _) = p
         .offices
         .find(u.id, elected_office_id.unwrap())
         .await

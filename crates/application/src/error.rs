@@ -1,7 +1,7 @@
 //! Errors the ports return. Infrastructure failures share [`StoreError`]; each operation with business
 //! outcomes has its own enum naming them.
 
-use winserve_domain::{InvalidValue, LifecycleError};
+use winserve_domain::{Forbidden, InvalidValue, LifecycleError};
 
 /// Any error, boxed: the cause a [`StoreError`] keeps for the logs.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -117,6 +117,9 @@ pub enum UpdateError {
     /// Its organization is archived.
     #[error("the organization is archived and read-only")]
     Archived,
+    /// The caller's role does not allow it (they were demoted after the service checked).
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// A value is invalid, or refers to reference data that does not exist.
     #[error(transparent)]
     Invalid(#[from] InvalidValue),

@@ -151,52 +151,56 @@ pub trait OrganizationRepository: Send + Sync {
     ) -> Result<OrganizationDetails, UpdateError>;
 }
 
-/// Campaigns, scoped by owner.
+/// Campaigns, scoped by membership of their organizations.
 #[cfg_attr(feature = "mock", automock)]
 #[async_trait]
 pub trait CampaignRepository: Send + Sync {
-    /// All of the owner's campaigns, newest first, with their organizations' slugs.
-    async fn list_for_member(&self, owner: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError>;
+    /// The campaigns of every organization the user is a member of, newest first, with their
+    /// organizations' slugs.
+    async fn list_for_member(&self, member: UserId) -> Result<Vec<(Campaign, Slug)>, StoreError>;
 
-    /// One of the owner's campaigns.
+    /// A campaign of an organization the user is a member of, with its slug and the user's role.
     async fn find(
         &self,
-        owner: UserId,
+        member: UserId,
         id: CampaignId,
-    ) -> Result<Option<(Campaign, Slug)>, StoreError>;
+    ) -> Result<Option<(Campaign, Slug, Role)>, StoreError>;
 
-    /// Replaces the campaign's details. MUST return `NotFound` for another owner's campaign and
-    /// `Archived` when its organization is archived.
+    /// Replaces the campaign's details. MUST return `NotFound` for a campaign of an organization the
+    /// editor is not a member of, `Forbidden` when their role may not edit it (checked in the same
+    /// statement as the write), and `Archived` when its organization is archived.
     async fn update_details(
         &self,
-        owner: UserId,
+        editor: UserId,
         id: CampaignId,
         details: &CampaignDetails,
     ) -> Result<(Campaign, Slug), UpdateError>;
 }
 
-/// Elected offices, scoped by owner.
+/// Elected offices, scoped by membership of their organizations.
 #[cfg_attr(feature = "mock", automock)]
 #[async_trait]
 pub trait OfficeRepository: Send + Sync {
-    /// All of the owner's offices, newest first, with their organizations' slugs.
+    /// The offices of every organization the user is a member of, newest first, with their
+    /// organizations' slugs.
     async fn list_for_member(
         &self,
-        owner: UserId,
+        member: UserId,
     ) -> Result<Vec<(ElectedOffice, Slug)>, StoreError>;
 
-    /// One of the owner's offices.
+    /// An office of an organization the user is a member of, with its slug and the user's role.
     async fn find(
         &self,
-        owner: UserId,
+        member: UserId,
         id: ElectedOfficeId,
-    ) -> Result<Option<(ElectedOffice, Slug)>, StoreError>;
+    ) -> Result<Option<(ElectedOffice, Slug, Role)>, StoreError>;
 
-    /// Replaces the office's dates. MUST return `NotFound` for another owner's office and `Archived` when
-    /// its organization is archived.
+    /// Replaces the office's dates. MUST return `NotFound` for an office of an organization the editor
+    /// is not a member of, `Forbidden` when their role may not edit it (checked in the same statement as
+    /// the write), and `Archived` when its organization is archived.
     async fn update_dates(
         &self,
-        owner: UserId,
+        editor: UserId,
         id: ElectedOfficeId,
         dates: &OfficeDates,
     ) -> Result<(ElectedOffice, Slug), UpdateError>;

@@ -7,7 +7,10 @@
 mod common;
 
 use chrono::{NaiveDate, Utc};
-use common::{Mocks, br, custom, district, org_details, organization, owner, position};
+use common::{
+    Mocks, br, custom, district, org_details, organization, owner, position, stored_campaign,
+    stored_office,
+};
 use mockall::predicate::eq;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
@@ -21,8 +24,8 @@ use winserve_domain::{
     Campaign, CampaignDetails, CampaignId, CampaignOutcome, CampaignStatus, Change,
     ClerkOrganizationId, CreateCampaign, District, DistrictId, ElectedOffice, ElectedOfficeId,
     InvalidValue, LifecycleCommand, LifecycleError, Mode, OfficeDates, OfficeStatus, Organization,
-    OrganizationDraft, OrganizationId, Outcome, PartyGroup, Position, RecordResult, Segment,
-    SegmentCriteria, SegmentId, SegmentName, Slug, Transition, UserLifecycle, decide,
+    OrganizationDraft, OrganizationId, Outcome, PartyGroup, Position, RecordResult, Role, Segment,
+    SegmentCriteria, SegmentId, SegmentName, Transition, UserLifecycle, decide,
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -156,7 +159,7 @@ fn read_back_created_campaign(m: &mut Mocks, slot: &Slot) {
                 id, c.id,
                 "the service reads back the campaign the transaction created"
             );
-            Ok(Some((c, inserted_org(&s).slug)))
+            Ok(Some((c, inserted_org(&s).slug, Role::Owner)))
         });
     let s = slot.clone();
     m.organizations
@@ -329,7 +332,7 @@ fn office_to_start_from(m: &mut Mocks) -> (ElectedOfficeId, Organization) {
         .expect_find()
         .with(eq(owner()), eq(office_id))
         .times(1)
-        .returning(move |_, _| Ok(Some((office.clone(), slug.clone()))));
+        .returning(move |_, _| Ok(Some((office.clone(), slug.clone(), Role::Owner))));
     let details = org_details(office_org.clone());
     m.organizations
         .expect_find_by_slug()
@@ -521,16 +524,20 @@ async fn launch_campaign_hands_the_store_a_launch_of_that_campaign() {
     let slot = transact_campaign_on(&mut m, snapshot.clone());
     let record = snapshot.campaign(id).unwrap().clone();
     let s = slot.clone();
+    // Once before the transaction (the caller's role), once after it (the launched campaign).
     m.campaigns
         .expect_find()
         .with(eq(owner()), eq(id))
-        .times(1)
+        .times(2)
         .returning(move |_, _| {
-            let t = s.lock().unwrap().clone().unwrap();
+            let slug = record.organization.slug.clone();
+            let Some(t) = s.lock().unwrap().clone() else {
+                return Ok(Some((record.campaign.clone(), slug, Role::Owner)));
+            };
             let Some(Change::UpdateCampaign(c)) = t.changes.first() else {
                 panic!("launch must update the campaign: {:?}", t.changes);
             };
-            Ok(Some((c.clone(), record.organization.slug.clone())))
+            Ok(Some((c.clone(), slug, Role::Owner)))
         });
     let org = snapshot.campaign(id).unwrap().organization.clone();
     m.organizations
@@ -548,6 +555,11 @@ async fn launch_campaign_hands_the_store_a_launch_of_that_campaign() {
 async fn launch_campaign_without_an_office_is_refused_by_the_decision() {
     let (snapshot, id) = snapshot_with_campaign(OrganizationDraft::default(), false);
     let mut m = Mocks::default();
+    let record = snapshot.campaign(id).unwrap().clone();
+    m.campaigns.expect_find().times(1).returning(move |_, _| {
+        let slug = record.organization.slug.clone();
+        Ok(Some((record.campaign.clone(), slug, Role::Owner)))
+    });
     transact_campaign_on(&mut m, snapshot);
     let err = m
         .services()
@@ -596,16 +608,20 @@ async fn end_office_hands_the_store_an_end_of_that_office() {
         .slug
         .clone();
     let s = slot.clone();
+    let before = snapshot.office(office_id).unwrap().office.clone();
+    // Once before the transaction (the caller's role), once after it (the ended office).
     m.offices
         .expect_find()
         .with(eq(owner()), eq(office_id))
-        .times(1)
+        .times(2)
         .returning(move |_, _| {
-            let t = s.lock().unwrap().clone().unwrap();
+            let Some(t) = s.lock().unwrap().clone() else {
+                return Ok(Some((before.clone(), slug.clone(), Role::Owner)));
+            };
             let Some(Change::UpdateOffice(o)) = t.changes.first() else {
                 panic!("end must update the office: {:?}", t.changes);
             };
-            Ok(Some((o.clone(), slug.clone())))
+            Ok(Some((o.clone(), slug.clone(), Role::Owner)))
         });
     let (office, _) = m.services().offices.end(owner(), office_id).await.unwrap();
     assert_eq!(office.id, office_id);
@@ -663,7 +679,11 @@ fn campaign_reads(
                 })
             });
             let campaign = updated.unwrap_or_else(|| record.campaign.clone());
-            Ok(Some((campaign, record.organization.slug.clone())))
+            Ok(Some((
+                campaign,
+                record.organization.slug.clone(),
+                Role::Owner,
+            )))
         });
 }
 
@@ -698,7 +718,7 @@ async fn record_result_with_copy_segments_loads_the_campaign_orgs_segments_and_r
                 })
                 .unwrap();
             assert_eq!(office.id, office_id);
-            Ok(Some((office, inserted_org(&s).slug)))
+            Ok(Some((office, inserted_org(&s).slug, Role::Owner)))
         });
     let s = slot.clone();
     m.organizations
@@ -801,7 +821,7 @@ async fn record_result_passes_the_sworn_in_date_to_the_decision() {
                 _ => None,
             })
             .unwrap();
-        Ok(Some((office, inserted_org(&s).slug)))
+        Ok(Some((office, inserted_org(&s).slug, Role::Owner)))
     });
     let s = slot.clone();
     m.organizations
@@ -1263,46 +1283,16 @@ async fn update_organization_maps_update_errors() {
 // CampaignService::update, OfficeService::update
 // ---------------------------------------------------------------------------------------------------------
 
-/// One of the owner's campaigns, draft, with no details.
-fn stored_campaign(id: CampaignId) -> (Campaign, Slug) {
-    let org = organization(Mode::Win, None, None, None);
-    let campaign = Campaign {
-        id,
-        organization_id: org.id,
-        owner_id: owner(),
-        status: CampaignStatus::Draft,
-        details: CampaignDetails::default(),
-        launched_at: None,
-        closed_at: None,
-        created_at: org.created_at,
-        updated_at: org.created_at,
-    };
-    (campaign, org.slug)
-}
-
-/// One of the owner's offices, active, with no dates.
-fn stored_office(id: ElectedOfficeId) -> (ElectedOffice, Slug) {
-    let org = organization(Mode::Serve, None, None, None);
-    let office = ElectedOffice {
-        id,
-        organization_id: org.id,
-        owner_id: owner(),
-        status: OfficeStatus::Active,
-        dates: OfficeDates::default(),
-        ended_at: None,
-        created_at: org.created_at,
-        updated_at: org.created_at,
-    };
-    (office, org.slug)
-}
-
 fn campaign_found(m: &mut Mocks, id: CampaignId) {
     let found = stored_campaign(id);
     m.campaigns
         .expect_find()
         .with(eq(owner()), eq(id))
         .times(1)
-        .returning(move |_, _| Ok(Some(found.clone())));
+        .returning(move |_, _| {
+            let (record, slug) = found.clone();
+            Ok(Some((record, slug, Role::Owner)))
+        });
 }
 
 fn office_found(m: &mut Mocks, id: ElectedOfficeId) {
@@ -1311,7 +1301,10 @@ fn office_found(m: &mut Mocks, id: ElectedOfficeId) {
         .expect_find()
         .with(eq(owner()), eq(id))
         .times(1)
-        .returning(move |_, _| Ok(Some(found.clone())));
+        .returning(move |_, _| {
+            let (record, slug) = found.clone();
+            Ok(Some((record, slug, Role::Owner)))
+        });
 }
 
 #[tokio::test]

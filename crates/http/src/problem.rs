@@ -13,7 +13,7 @@ use winserve_application::{
     UpdateOrganizationError, UpdateSegmentError, WrongMode,
 };
 use winserve_domain::Mode;
-use winserve_domain::{InvalidValue, LifecycleError};
+use winserve_domain::{Forbidden, InvalidValue, LifecycleError};
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -41,6 +41,10 @@ pub struct Problem {
     /// The invalid fields, for `validation_failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldError>>,
+    /// For `forbidden`: the action the caller's role does not allow (`edit_segments`,
+    /// `export_contacts`, `manage_members`, `lifecycle`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 /// An error the API answers with. Build one with the constructors; it renders as problem+json.
@@ -51,6 +55,7 @@ pub struct ApiError {
     title: &'static str,
     detail: String,
     errors: Option<Vec<FieldError>>,
+    action: Option<&'static str>,
     retry_after: Option<u32>,
 }
 
@@ -67,6 +72,7 @@ impl ApiError {
             title,
             detail: detail.into(),
             errors: None,
+            action: None,
             retry_after: None,
         }
     }
@@ -109,6 +115,19 @@ impl ApiError {
             "Wrong mode",
             format!("this endpoint needs a {needed} organization"),
         )
+    }
+
+    /// 403 `forbidden`: the caller is a member of the organization, but their role does not allow the
+    /// action (named in `action`).
+    pub fn forbidden(refused: Forbidden) -> Self {
+        let mut e = Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Forbidden",
+            refused.to_string(),
+        );
+        e.action = Some(refused.action.as_str());
+        e
     }
 
     /// 404 `not_found`.
@@ -308,6 +327,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code.to_owned(),
             errors: self.errors.clone(),
+            action: self.action.map(str::to_owned),
         }
     }
 }
@@ -380,6 +400,12 @@ impl From<LifecycleError> for ApiError {
     }
 }
 
+impl From<Forbidden> for ApiError {
+    fn from(e: Forbidden) -> Self {
+        ApiError::forbidden(e)
+    }
+}
+
 impl From<WrongMode> for ApiError {
     fn from(e: WrongMode) -> Self {
         match e.needed {
@@ -415,22 +441,26 @@ answers!(FindOrganizationError {
     NotFound => ApiError::organization_not_found(),
 });
 answers!(UpdateOrganizationError {
+    Forbidden(f) => f.into(),
     NotFound => ApiError::organization_not_found(),
     Archived => ApiError::organization_archived(),
     Invalid(v) => v.into(),
     Conflict(m) => ApiError::conflict(m),
 });
 answers!(CreateCampaignError {
+    Forbidden(f) => f.into(),
     ElectedOfficeNotFound => ApiError::not_found("elected office"),
     Invalid(v) => v.into(),
     Refused(e) => e.into(),
     CampaignNotFound => ApiError::not_found("campaign"),
 });
 answers!(LaunchCampaignError {
+    Forbidden(f) => f.into(),
     Refused(e) => e.into(),
     CampaignNotFound => ApiError::not_found("campaign"),
 });
 answers!(RecordResultError {
+    Forbidden(f) => f.into(),
     Invalid(v) => v.into(),
     CampaignNotFound => ApiError::not_found("campaign"),
     Refused(e) => e.into(),
@@ -439,6 +469,7 @@ answers!(FindCampaignError {
     NotFound => ApiError::not_found("campaign"),
 });
 answers!(UpdateCampaignError {
+    Forbidden(f) => f.into(),
     NotFound => ApiError::not_found("campaign"),
     Archived => ApiError::organization_archived(),
     Invalid(v) => v.into(),
@@ -448,16 +479,19 @@ answers!(FindOfficeError {
     NotFound => ApiError::not_found("elected office"),
 });
 answers!(UpdateOfficeError {
+    Forbidden(f) => f.into(),
     NotFound => ApiError::not_found("elected office"),
     Archived => ApiError::organization_archived(),
     Invalid(v) => v.into(),
     Conflict(m) => ApiError::conflict(m),
 });
 answers!(EndOfficeError {
+    Forbidden(f) => f.into(),
     Refused(e) => e.into(),
     NotFound => ApiError::not_found("elected office"),
 });
 answers!(CreateSegmentError {
+    Forbidden(f) => f.into(),
     Archived => ApiError::organization_archived(),
     Invalid(v) => v.into(),
     PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
@@ -466,12 +500,14 @@ answers!(FindSegmentError {
     NotFound => ApiError::segment_not_found(),
 });
 answers!(UpdateSegmentError {
+    Forbidden(f) => f.into(),
     NotFound => ApiError::segment_not_found(),
     Archived => ApiError::organization_archived(),
     Invalid(v) => v.into(),
     PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
 });
 answers!(DeleteSegmentError {
+    Forbidden(f) => f.into(),
     NotFound => ApiError::segment_not_found(),
     Archived => ApiError::organization_archived(),
 });
@@ -483,6 +519,7 @@ answers!(CountSegmentError {
     Invalid(v) => v.into(),
 });
 answers!(ContactsError {
+    Forbidden(f) => f.into(),
     Archived => ApiError::organization_archived(),
     SegmentNotFound => ApiError::segment_not_found(),
     PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),

@@ -10,10 +10,10 @@ use crate::ports::{
 use chrono::NaiveDate;
 use std::sync::Arc;
 use winserve_domain::{
-    BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignOutcome, CreateCampaign,
-    CustomPositionName, DistrictId, ElectedOffice, ElectedOfficeId, InvalidValue, LifecycleError,
-    Mode, OrganizationDraft, RecordResult, RemovedPartyCriteria, Slug, UserId, check_date,
-    decide_create_campaign, decide_launch, decide_result,
+    Action, BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignOutcome, CreateCampaign,
+    CustomPositionName, DistrictId, ElectedOffice, ElectedOfficeId, Forbidden, InvalidValue,
+    LifecycleError, Mode, OrganizationDraft, RecordResult, RemovedPartyCriteria, Slug, UserId,
+    check_date, decide_create_campaign, decide_launch, decide_result,
 };
 
 /// What a new campaign runs for.
@@ -87,6 +87,9 @@ pub enum CreateCampaignError {
     /// A record the transaction wrote could not be read back.
     #[error("campaign not found")]
     CampaignNotFound,
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -101,6 +104,9 @@ pub enum LaunchCampaignError {
     /// The campaign or its organization is not (or no longer) the caller's.
     #[error("campaign not found")]
     CampaignNotFound,
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -118,6 +124,9 @@ pub enum RecordResultError {
     /// The lifecycle refused it (another result recorded, a draft that cannot win, …).
     #[error(transparent)]
     Refused(#[from] LifecycleError),
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -149,6 +158,9 @@ pub enum UpdateCampaignError {
     /// A unique value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -205,10 +217,12 @@ impl CampaignService {
         owner: UserId,
         id: CampaignId,
     ) -> Result<(Campaign, Slug), FindCampaignError> {
-        self.campaigns
+        let (campaign, slug, _) = self
+            .campaigns
             .find(owner, id)
             .await?
-            .ok_or(FindCampaignError::NotFound)
+            .ok_or(FindCampaignError::NotFound)?;
+        Ok((campaign, slug))
     }
 
     /// The campaign of the Win organization the request acts in.
@@ -250,6 +264,12 @@ impl CampaignService {
         owner: UserId,
         id: CampaignId,
     ) -> Result<(Campaign, OrganizationDetails), LaunchCampaignError> {
+        let (_, _, role) = self
+            .campaigns
+            .find(owner, id)
+            .await?
+            .ok_or(LaunchCampaignError::CampaignNotFound)?;
+        role.require(Action::Lifecycle)?;
         let now = (self.clock)();
         let decision: Decision<_> = Box::new(move |state| decide_launch(state, id, now));
         self.lifecycle.transact_campaign(owner, decision).await?;
@@ -267,12 +287,13 @@ impl CampaignService {
         id: CampaignId,
         result: NewResult,
     ) -> Result<ResultRecorded, RecordResultError> {
-        check_date("sworn_in_date", result.sworn_in_date)?;
-        let (campaign, _) = self
+        let (campaign, _, role) = self
             .campaigns
             .find(owner, id)
             .await?
             .ok_or(RecordResultError::CampaignNotFound)?;
+        role.require(Action::Lifecycle)?;
+        check_date("sworn_in_date", result.sworn_in_date)?;
         let segments_of = result.copy_segments.then_some(campaign.organization_id);
         let command = RecordResult {
             campaign_id: id,
@@ -288,13 +309,18 @@ impl CampaignService {
             .transact_result(owner, segments_of, decision)
             .await?
             .outcome;
-        let campaign = self
+        let (campaign, campaign_slug, _) = self
             .campaigns
             .find(owner, id)
             .await?
             .ok_or(RecordResultError::CampaignNotFound)?;
+        let campaign = (campaign, campaign_slug);
         let elected_office = match decided.elected_office_id {
-            Some(office) => self.offices.find(owner, office).await?,
+            Some(office) => self
+                .offices
+                .find(owner, office)
+                .await?
+                .map(|(office, slug, _)| (office, slug)),
             None => None,
         };
         let org_slug = elected_office
@@ -316,15 +342,16 @@ impl CampaignService {
     /// Applies a partial update to one of the caller's campaigns' details (dates checked).
     pub async fn update(
         &self,
-        owner: UserId,
+        editor: UserId,
         id: CampaignId,
         patch: CampaignPatch,
     ) -> Result<(Campaign, Slug), UpdateCampaignError> {
-        let (current, _) = self
+        let (current, _, role) = self
             .campaigns
-            .find(owner, id)
+            .find(editor, id)
             .await?
             .ok_or(UpdateCampaignError::NotFound)?;
+        role.require(Action::EditOrganization)?;
         let d = current.details;
         let details = CampaignDetails {
             election_date: patch.election_date.apply(d.election_date),
@@ -337,7 +364,7 @@ impl CampaignService {
         };
         details.validate()?;
         self.campaigns
-            .update_details(owner, id, &details)
+            .update_details(editor, id, &details)
             .await
             .map_err(Into::into)
     }
@@ -353,11 +380,13 @@ impl CampaignService {
         let mut override_id = input.override_district_id;
         let mut custom = input.custom_position_name.clone();
         if let Some(office_id) = input.from_elected_office_id {
-            let (_, slug) = self
+            let (_, slug, role) = self
                 .offices
                 .find(owner, office_id)
                 .await?
                 .ok_or(CreateCampaignError::ElectedOfficeNotFound)?;
+            // Running again from an office is the office owner's lifecycle, not an aide's.
+            role.require(Action::Lifecycle)?;
             let office_org = self
                 .organizations
                 .find_by_slug(owner, &slug)
@@ -396,7 +425,7 @@ impl CampaignService {
         owner: UserId,
         id: CampaignId,
     ) -> Result<Option<(Campaign, OrganizationDetails)>, StoreError> {
-        let Some((campaign, slug)) = self.campaigns.find(owner, id).await? else {
+        let Some((campaign, slug, _)) = self.campaigns.find(owner, id).await? else {
             return Ok(None);
         };
         let org = self.organizations.find_by_slug(owner, &slug).await?;

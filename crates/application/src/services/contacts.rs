@@ -11,7 +11,8 @@ use crate::ports::{
 };
 use std::sync::Arc;
 use winserve_domain::{
-    BuiltInSegment, InvalidValue, PartyPolicy, SegmentCriteria, SegmentId, Voter, VoterId,
+    Action, BuiltInSegment, Forbidden, InvalidValue, PartyPolicy, SegmentCriteria, SegmentId,
+    Voter, VoterId,
 };
 
 /// Which contacts a request asks for.
@@ -44,6 +45,9 @@ pub enum ContactsError {
     /// A value of the query is invalid (a search that is too long).
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -137,6 +141,7 @@ impl ContactService {
         scope: &OrgScope,
         query: &ContactQuery,
     ) -> Result<ContactExport, ContactsError> {
+        scope.require(Action::ExportContacts)?;
         let rows = match self.filter(scope, query).await? {
             Some(filter) => Some(self.contacts.export(&filter).await?),
             None => None,

@@ -16,7 +16,7 @@
 //! | [`HealthService`] | readiness |
 
 /// `From<UpdateError>` for the error enum of an update operation, whose variants carry the port's outcomes
-/// under the same names (`NotFound`, `Archived`, `Invalid`, `Conflict`, `Store`).
+/// under the same names (`NotFound`, `Archived`, `Forbidden`, `Invalid`, `Conflict`, `Store`).
 macro_rules! from_update_error {
     ($($error:ident),* $(,)?) => {$(
         impl From<crate::error::UpdateError> for $error {
@@ -25,6 +25,7 @@ macro_rules! from_update_error {
                 match e {
                     UpdateError::NotFound => Self::NotFound,
                     UpdateError::Archived => Self::Archived,
+                    UpdateError::Forbidden(f) => Self::Forbidden(f),
                     UpdateError::Invalid(v) => Self::Invalid(v),
                     UpdateError::Conflict(m) => Self::Conflict(m),
                     UpdateError::Store(s) => Self::Store(s),

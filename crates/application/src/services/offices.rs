@@ -7,8 +7,8 @@ use crate::ports::{Decision, LifecycleStore, OfficeRepository};
 use chrono::NaiveDate;
 use std::sync::Arc;
 use winserve_domain::{
-    ElectedOffice, ElectedOfficeId, InvalidValue, LifecycleError, Mode, OfficeDates, Slug, UserId,
-    decide_end_office,
+    Action, ElectedOffice, ElectedOfficeId, Forbidden, InvalidValue, LifecycleError, Mode,
+    OfficeDates, Slug, UserId, decide_end_office,
 };
 
 /// A partial update of an office's dates: absent keys keep their value.
@@ -46,6 +46,9 @@ pub enum UpdateOfficeError {
     /// A unique value is taken.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -62,6 +65,9 @@ pub enum EndOfficeError {
     /// The office is not (or no longer) the caller's.
     #[error("elected office not found")]
     NotFound,
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -108,10 +114,12 @@ impl OfficeService {
         owner: UserId,
         id: ElectedOfficeId,
     ) -> Result<(ElectedOffice, Slug), FindOfficeError> {
-        self.offices
+        let (office, slug, _) = self
+            .offices
             .find(owner, id)
             .await?
-            .ok_or(FindOfficeError::NotFound)
+            .ok_or(FindOfficeError::NotFound)?;
+        Ok((office, slug))
     }
 
     /// The office of the Serve organization the request acts in.
@@ -128,22 +136,23 @@ impl OfficeService {
     /// Applies a partial update to one of the caller's offices' dates (checked).
     pub async fn update(
         &self,
-        owner: UserId,
+        editor: UserId,
         id: ElectedOfficeId,
         patch: OfficePatch,
     ) -> Result<(ElectedOffice, Slug), UpdateOfficeError> {
-        let (current, _) = self
+        let (current, _, role) = self
             .offices
-            .find(owner, id)
+            .find(editor, id)
             .await?
             .ok_or(UpdateOfficeError::NotFound)?;
+        role.require(Action::EditOrganization)?;
         let dates = OfficeDates {
             sworn_in_date: patch.sworn_in_date.apply(current.dates.sworn_in_date),
             term_end_date: patch.term_end_date.apply(current.dates.term_end_date),
         };
         dates.validate()?;
         self.offices
-            .update_dates(owner, id, &dates)
+            .update_dates(editor, id, &dates)
             .await
             .map_err(Into::into)
     }
@@ -154,12 +163,20 @@ impl OfficeService {
         owner: UserId,
         id: ElectedOfficeId,
     ) -> Result<(ElectedOffice, Slug), EndOfficeError> {
+        let (_, _, role) = self
+            .offices
+            .find(owner, id)
+            .await?
+            .ok_or(EndOfficeError::NotFound)?;
+        role.require(Action::Lifecycle)?;
         let now = (self.clock)();
         let decision: Decision<_> = Box::new(move |state| decide_end_office(state, id, now));
         self.lifecycle.transact_office(owner, decision).await?;
-        self.offices
+        let (office, slug, _) = self
+            .offices
             .find(owner, id)
             .await?
-            .ok_or(EndOfficeError::NotFound)
+            .ok_or(EndOfficeError::NotFound)?;
+        Ok((office, slug))
     }
 }

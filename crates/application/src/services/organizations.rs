@@ -8,8 +8,8 @@ use crate::ports::{
 };
 use std::sync::Arc;
 use winserve_domain::{
-    BallotReadyId, ClerkOrganizationId, CustomPositionName, DistrictId, InvalidValue, Navigation,
-    Slug, UserId, navigation_for, normalize_override,
+    Action, BallotReadyId, ClerkOrganizationId, CustomPositionName, DistrictId, Forbidden,
+    InvalidValue, Navigation, Slug, UserId, navigation_for, normalize_override,
 };
 
 /// A change to one optional field: keep it, clear it, or set it.
@@ -87,6 +87,9 @@ pub enum UpdateOrganizationError {
     /// position).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -96,7 +99,7 @@ from_update_error!(UpdateOrganizationError);
 
 from_lookup_error!(FindOrganizationError => UpdateOrganizationError);
 
-/// Organizations, always the caller's own.
+/// Organizations, always among those the caller is a member of; edits need the owner or an admin.
 #[derive(Clone)]
 pub struct OrganizationService {
     organizations: Arc<dyn OrganizationRepository>,
@@ -111,7 +114,7 @@ impl OrganizationService {
         }
     }
 
-    /// The caller's organizations, open ones first, newest first.
+    /// The organizations the caller is a member of (with their role), open ones first, newest first.
     pub async fn list(&self, owner: UserId) -> Result<Vec<OrganizationDetails>, StoreError> {
         self.organizations.list_for_member(owner).await
     }
@@ -144,11 +147,12 @@ impl OrganizationService {
     /// district is stored as none. An archived organization is read-only.
     pub async fn update(
         &self,
-        owner: UserId,
+        editor: UserId,
         slug: &str,
         patch: OrganizationPatch,
     ) -> Result<OrganizationDetails, UpdateOrganizationError> {
-        let current = self.get(owner, slug).await?;
+        let current = self.get(editor, slug).await?;
+        current.role.require(Action::EditOrganization)?;
         let position_patch = patch.position_id.try_map(|v| BallotReadyId::new(&v))?;
         let custom_patch = patch
             .custom_position_name
@@ -187,7 +191,7 @@ impl OrganizationService {
             clerk_organization_id: clerk_patch.apply(org.clerk_organization_id.clone()),
         };
         self.organizations
-            .update_profile(owner, org.id, &update)
+            .update_profile(editor, org.id, &update)
             .await
             .map_err(Into::into)
     }

@@ -3,9 +3,10 @@
 //! membership was checked.
 
 use crate::ports::OrganizationDetails;
-use winserve_domain::{Mode, Organization, PartyPolicy, User};
+use winserve_domain::{Action, Forbidden, Mode, Organization, PartyPolicy, Role, User};
 
-/// The caller and the organization a request acts in, checked to be theirs.
+/// The caller and the organization a request acts in, checked to be one they are a member of, with
+/// their role.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgScope {
     user: User,
@@ -30,6 +31,24 @@ impl OrgScope {
     #[cfg(feature = "mock")]
     pub fn for_tests(user: User, org: OrganizationDetails) -> Self {
         Self::new(user, org)
+    }
+
+    /// A scope in which the caller has `role` (a test's org details carry the role).
+    #[cfg(feature = "mock")]
+    pub fn for_tests_as(user: User, mut org: OrganizationDetails, role: Role) -> Self {
+        org.role = role;
+        Self::new(user, org)
+    }
+
+    /// The caller's role in the organization.
+    pub fn role(&self) -> Role {
+        self.org.role
+    }
+
+    /// `Ok` when the caller's role allows `action` here, else the [`Forbidden`] naming it: the check
+    /// every service method makes before it reads or writes anything for the request.
+    pub fn require(&self, action: Action) -> Result<(), Forbidden> {
+        self.org.role.require(action)
     }
 
     /// The caller.

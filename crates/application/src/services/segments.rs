@@ -8,7 +8,7 @@ use crate::error::{SegmentError, StoreError};
 use crate::ports::{ContactRepository, SegmentRepository};
 use std::sync::Arc;
 use winserve_domain::{
-    InvalidValue, PartyPolicy, Segment, SegmentCriteria, SegmentId, SegmentName,
+    Action, Forbidden, InvalidValue, PartyPolicy, Segment, SegmentCriteria, SegmentId, SegmentName,
 };
 
 /// A new custom segment, as the client sent it.
@@ -41,6 +41,9 @@ pub enum CreateSegmentError {
     /// A party criterion in a mode that hides party.
     #[error("filtering by political party is not allowed in this mode")]
     PartyFilterNotAllowed,
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -72,6 +75,9 @@ pub enum UpdateSegmentError {
     /// A party criterion in a mode that hides party.
     #[error("filtering by political party is not allowed in this mode")]
     PartyFilterNotAllowed,
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -86,6 +92,9 @@ pub enum DeleteSegmentError {
     /// The organization is archived and read-only.
     #[error("the organization is archived and read-only")]
     Archived,
+    /// The caller's role does not allow it.
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -168,6 +177,7 @@ impl SegmentService {
         scope: &OrgScope,
         input: NewSegment,
     ) -> Result<Segment, CreateSegmentError> {
+        scope.require(Action::EditSegments)?;
         scope
             .organization()
             .ensure_writable()
@@ -197,6 +207,7 @@ impl SegmentService {
         id: &str,
         changes: SegmentChanges,
     ) -> Result<Segment, UpdateSegmentError> {
+        scope.require(Action::EditSegments)?;
         let current = self.get(scope, id).await?;
         scope
             .organization()
@@ -223,6 +234,7 @@ impl SegmentService {
 
     /// Deletes one of the organization's segments.
     pub async fn delete(&self, scope: &OrgScope, id: &str) -> Result<(), DeleteSegmentError> {
+        scope.require(Action::EditSegments)?;
         let current = self.get(scope, id).await?;
         scope
             .organization()

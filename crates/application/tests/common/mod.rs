@@ -12,9 +12,10 @@ use winserve_application::{
     Ports, Services,
 };
 use winserve_domain::{
-    BallotReadyId, CustomPositionName, District, DistrictId, L2Name, L2Type, Mode, Organization,
-    OrganizationId, Position, PositionLevel, Role, Slug, StateCode, Subject, User, UserClaims,
-    UserId,
+    BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignStatus, CustomPositionName,
+    District, DistrictId, ElectedOffice, ElectedOfficeId, L2Name, L2Type, Mode, OfficeDates,
+    OfficeStatus, Organization, OrganizationId, Position, PositionLevel, Role, Slug, StateCode,
+    Subject, User, UserClaims, UserId,
 };
 
 /// One mock per port; a mock with no expectation panics when called.
@@ -152,4 +153,37 @@ pub fn org_with_district(mode: Mode) -> Organization {
 /// The caller acting in `org` (no membership check: the account service is not under test).
 pub fn scope(org: Organization) -> OrgScope {
     OrgScope::for_tests(user(), org_details(org))
+}
+
+/// One of the owner's campaigns, draft, with no details.
+pub fn stored_campaign(id: CampaignId) -> (Campaign, Slug) {
+    let org = organization(Mode::Win, None, None, None);
+    let campaign = Campaign {
+        id,
+        organization_id: org.id,
+        owner_id: owner(),
+        status: CampaignStatus::Draft,
+        details: CampaignDetails::default(),
+        launched_at: None,
+        closed_at: None,
+        created_at: org.created_at,
+        updated_at: org.created_at,
+    };
+    (campaign, org.slug)
+}
+
+/// One of the owner's offices, active, with no dates.
+pub fn stored_office(id: ElectedOfficeId) -> (ElectedOffice, Slug) {
+    let org = organization(Mode::Serve, None, None, None);
+    let office = ElectedOffice {
+        id,
+        organization_id: org.id,
+        owner_id: owner(),
+        status: OfficeStatus::Active,
+        dates: OfficeDates::default(),
+        ended_at: None,
+        created_at: org.created_at,
+        updated_at: org.created_at,
+    };
+    (office, org.slug)
 }
