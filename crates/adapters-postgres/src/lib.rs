@@ -47,6 +47,7 @@ mod rows;
 mod schema;
 mod segments;
 mod sql;
+mod team;
 mod users;
 mod voter_import;
 mod voters;
@@ -179,6 +180,8 @@ impl PgStore {
         Ports {
             users: store.clone(),
             organizations: store.clone(),
+            members: store.clone(),
+            invitations: store.clone(),
             campaigns: store.clone(),
             offices: store.clone(),
             reference: store.clone(),

@@ -204,6 +204,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Invitations to join organizations (only the token's SHA-256 is stored).
+    organization_invitations (id) {
+        /// Id.
+        id -> Uuid,
+        /// Organization.
+        organization_id -> Uuid,
+        /// The invitee's email, normalised.
+        email -> Text,
+        /// `admin` or `member`.
+        role -> Text,
+        /// SHA-256 of the token.
+        token_hash -> Bytea,
+        /// Who invited.
+        invited_by -> Uuid,
+        /// Created.
+        created_at -> Timestamptz,
+        /// Expires.
+        expires_at -> Timestamptz,
+        /// Accepted.
+        accepted_at -> Nullable<Timestamptz>,
+        /// By whom.
+        accepted_by -> Nullable<Uuid>,
+        /// Revoked.
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(positions -> districts (district_id));
 diesel::joinable!(segments -> organizations (organization_id));
 diesel::joinable!(lifecycle_events -> organizations (organization_id));
@@ -220,4 +248,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     lifecycle_events,
     segments,
     organization_members,
+    organization_invitations,
 );

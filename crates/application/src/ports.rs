@@ -17,6 +17,9 @@ use winserve_domain::{
 #[cfg(feature = "mock")]
 use mockall::automock;
 
+mod team;
+pub use team::*;
+
 /// An organization with the campaign or office that hangs off it, as one member sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrganizationDetails {

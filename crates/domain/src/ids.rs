@@ -76,3 +76,7 @@ id_type!(
     /// Identifies a voter (a contact).
     VoterId
 );
+id_type!(
+    /// Identifies an invitation to join an organization.
+    InvitationId
+);

@@ -5,8 +5,31 @@
 //! along or invites them. [`Role::may`] is the one permission table; every organization-scoped service
 //! asks it before touching a port. Features added later add their row (an [`Action`]) here.
 
+use crate::InvalidValue;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+/// How long an invitation can be accepted.
+pub const INVITATION_TTL: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// An email address as invitations store and compare it: trimmed and lower-cased, one `@` with text on
+/// both sides, at most 254 characters, no spaces or control characters. Refused otherwise (field `email`).
+pub fn normalize_email(raw: &str) -> Result<String, InvalidValue> {
+    let email = raw.trim().to_lowercase();
+    let shaped = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && !domain.is_empty() && !domain.contains('@')
+    });
+    if !shaped
+        || email.chars().count() > 254
+        || email.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(InvalidValue::new(
+            "email",
+            "must be an email address (name@domain, at most 254 characters)",
+        ));
+    }
+    Ok(email)
+}
 
 /// A member's role in one organization. Exactly one member is the [`Role::Owner`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -201,6 +224,24 @@ mod tests {
             "your role (member) may not export contacts"
         );
         assert!(Role::Owner.require(Action::Lifecycle).is_ok());
+    }
+
+    #[test]
+    fn emails_are_normalised_or_refused() {
+        assert_eq!(
+            normalize_email("  Ada@Example.COM ").unwrap(),
+            "ada@example.com"
+        );
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "a b@example.com",
+            "a@b@c",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

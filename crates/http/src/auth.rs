@@ -29,6 +29,9 @@ pub struct Claims {
     /// Email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Whether the email is verified (an invitation is refused when this says `false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_verified: Option<bool>,
     /// First name.
     #[serde(default, skip_serializing_if = "Option::is_none", alias = "given_name")]
     pub first_name: Option<String>,

@@ -306,8 +306,12 @@ impl From<&Navigation> for NavDto {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventDto {
     /// campaign_created, campaign_launched, campaign_won, campaign_lost, campaign_withdrawn,
-    /// office_started or office_ended.
+    /// office_started, office_ended, member_joined or member_left.
     pub kind: String,
+    /// On `member_joined` and `member_left`: the role joined or left with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::openapi_schemas::RoleValue>)]
+    pub role: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
     /// The organization.
@@ -323,6 +327,7 @@ impl EventDto {
     pub fn new(e: &LifecycleEvent, slug: &Slug) -> Self {
         Self {
             kind: e.kind.as_str().to_owned(),
+            role: e.role.map(|r| r.as_str().to_owned()),
             at: e.at,
             organization_slug: slug.to_string(),
             campaign_id: e.campaign_id.map(|c| c.as_uuid()),

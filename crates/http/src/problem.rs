@@ -5,12 +5,12 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 use winserve_application::{
-    ContactsError, CountSegmentError, CreateCampaignError, CreateSegmentError,
-    CurrentCampaignError, CurrentOfficeError, DeleteSegmentError, EndOfficeError,
-    EnterOrganizationError, FindCampaignError, FindContactError, FindOfficeError,
+    AcceptInvitationError, ContactsError, CountSegmentError, CreateCampaignError,
+    CreateSegmentError, CurrentCampaignError, CurrentOfficeError, DeleteSegmentError,
+    EndOfficeError, EnterOrganizationError, FindCampaignError, FindContactError, FindOfficeError,
     FindOrganizationError, FindSegmentError, LaunchCampaignError, RecordResultError,
-    SetActiveOrganizationError, StoreError, UpdateCampaignError, UpdateOfficeError,
-    UpdateOrganizationError, UpdateSegmentError, WrongMode,
+    SetActiveOrganizationError, StoreError, TeamActionError, UpdateCampaignError,
+    UpdateOfficeError, UpdateOrganizationError, UpdateSegmentError, WrongMode,
 };
 use winserve_domain::Mode;
 use winserve_domain::{Forbidden, InvalidValue, LifecycleError};
@@ -128,6 +128,12 @@ impl ApiError {
         );
         e.action = Some(refused.action.as_str());
         e
+    }
+
+    /// 403 `forbidden` without an action: the caller may not do this for another reason than their role
+    /// (an invitation for another email address).
+    pub fn refused(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden", detail)
     }
 
     /// 404 `not_found`.
@@ -525,6 +531,20 @@ answers!(ContactsError {
     PartyFilterNotAllowed => ApiError::party_filter_not_allowed(),
     DistrictNotSet => ApiError::district_not_set(),
     Invalid(v) => v.into(),
+});
+answers!(TeamActionError {
+    OrganizationNotFound => ApiError::organization_not_found(),
+    MemberNotFound => ApiError::not_found("member"),
+    InvitationNotFound => ApiError::not_found("invitation"),
+    Forbidden(f) => f.into(),
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    Conflict(m) => ApiError::conflict(m),
+});
+answers!(AcceptInvitationError {
+    NotFound => ApiError::not_found("invitation"),
+    Refused(reason) => ApiError::refused(reason),
+    Archived => ApiError::organization_archived(),
 });
 answers!(FindContactError {
     Archived => ApiError::organization_archived(),

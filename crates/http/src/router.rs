@@ -3,7 +3,10 @@
 
 use crate::extract::BodyDeadline;
 use crate::problem::ApiError;
-use crate::routes::{campaigns, contacts, health, me, offices, organizations, reference, segments};
+use crate::routes::{
+    campaigns, contacts, health, invitations, me, members, offices, organizations, reference,
+    segments,
+};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Request};
@@ -80,6 +83,15 @@ fn api_routes() -> OpenApiRouter<AppState> {
             organizations::patch_organization
         ))
         .routes(routes!(organizations::get_organization_nav))
+        .routes(routes!(members::list_members))
+        .routes(routes!(members::patch_member, members::delete_member))
+        .routes(routes!(members::transfer_ownership))
+        .routes(routes!(
+            invitations::create_invitation,
+            invitations::list_invitations
+        ))
+        .routes(routes!(invitations::revoke_invitation))
+        .routes(routes!(invitations::accept_invitation))
         .routes(routes!(
             campaigns::create_campaign,
             campaigns::list_campaigns

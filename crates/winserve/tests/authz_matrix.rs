@@ -1,8 +1,11 @@
 //! The authorization matrix: every route the router serves (read from the OpenAPI document, so a new
-//! route without an expectation here fails) × callers {owner, another user, no token, expired token} ×
-//! targets {the owner's open Win organization, an archived one, a Serve one, another user's}, each cell
-//! with the status written in [`TABLE`]. Another user gets 404 (never 403, never data); a missing or
-//! expired token gets 401; the owner gets what the contract says for the target's state.
+//! route without an expectation here fails) × callers {owner, admin, member, another user, no token,
+//! expired token} × targets {the owner's open Win organization, an archived one, a Serve one, another
+//! user's}, each cell with the status written in [`TABLE`]. Another user gets 404 (never 403, never
+//! data); a missing or expired token gets 401; the owner gets what the contract says for the target's
+//! state; an admin or member (invited into each of the owner's organizations) gets the owner's answer
+//! where their role may do the row's [`Action`] (`Role::may`, the table of issue 15) and 403 `forbidden`
+//! where it may not — checked before the archived 409 and before the input.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -13,6 +16,11 @@ use common::*;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use winserve_application::VoterRepository;
+use winserve_domain::Action::{
+    self, EditOrganization, EditSegments, ExportContacts, Lifecycle, ManageMembers, Read,
+    TransferOwnership,
+};
+use winserve_domain::Role;
 
 /// What a cell acts on: a resource of the owner in some state, or one of another user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +55,9 @@ use Scope::{Public, Targeted, User};
 struct Row {
     route: &'static str,
     scope: Scope,
+    /// The row of the permission table the route belongs to (issue 15): an admin or a member whose role
+    /// may not do it gets 403 `forbidden`, else the owner's answer.
+    action: Action,
     owner: &'static [(Target, u16)],
 }
 
@@ -54,6 +65,16 @@ const fn row(route: &'static str, scope: Scope, owner: &'static [(Target, u16)])
     Row {
         route,
         scope,
+        action: Read,
+        owner,
+    }
+}
+
+const fn guarded(route: &'static str, action: Action, owner: &'static [(Target, u16)]) -> Row {
+    Row {
+        route,
+        scope: Targeted,
+        action,
         owner,
     }
 }
@@ -73,125 +94,166 @@ const TABLE: &[Row] = &[
     row("GET /v1/elected-offices", User, &[(Open, 200)]),
     row("GET /v1/positions", User, &[(Open, 200)]),
     row("GET /v1/districts", User, &[(Open, 200)]),
-    row(
+    guarded(
         "PUT /v1/me/active-organization",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/organizations/{slug}",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "PATCH /v1/organizations/{slug}",
-        Targeted,
+        EditOrganization,
         &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/organizations/{slug}/nav",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/campaigns/current",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 200), (Serve, 403), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/campaigns/{id}",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "PATCH /v1/campaigns/{id}",
-        Targeted,
+        EditOrganization,
         &[(Open, 200), (Archived, 409), (Foreign, 404)],
     ),
     // Launching the open draft is harmless to the other cells; the lost campaign is closed.
-    row(
+    guarded(
         "POST /v1/campaigns/{id}/launch",
-        Targeted,
+        Lifecycle,
         &[(Open, 200), (Archived, 409), (Foreign, 404)],
     ),
     // The same result again answers the same outcome (a different one would be 409); the open campaign
     // is left alone so that it stays open for the other cells.
-    row(
+    guarded(
         "POST /v1/campaigns/{id}/result",
-        Targeted,
+        Lifecycle,
         &[(Archived, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/elected-offices/current",
-        Targeted,
+        Read,
         &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/elected-offices/{id}",
-        Targeted,
+        Read,
         &[(Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "PATCH /v1/elected-offices/{id}",
-        Targeted,
+        EditOrganization,
         &[(Serve, 200), (Foreign, 404)],
     ),
     // Run last: ending the office archives the Serve organization.
-    row(
+    guarded(
         "POST /v1/elected-offices/{id}/end",
-        Targeted,
+        Lifecycle,
         &[(Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/contacts",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/contacts/export",
-        Targeted,
+        ExportContacts,
         &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/contacts/stats",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/contacts/{id}",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/segments",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "POST /v1/segments",
-        Targeted,
+        EditSegments,
         &[(Open, 201), (Archived, 409), (Serve, 201), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/segments/{id}",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 200), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "PATCH /v1/segments/{id}",
-        Targeted,
+        EditSegments,
         &[(Open, 200), (Archived, 409), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "DELETE /v1/segments/{id}",
-        Targeted,
+        EditSegments,
         &[(Open, 204), (Archived, 409), (Foreign, 404)],
     ),
-    row(
+    guarded(
         "GET /v1/segments/{id}/count",
-        Targeted,
+        Read,
         &[(Open, 200), (Archived, 409), (Foreign, 404)],
     ),
+    // The team. Changes name a random user or invitation id (or set the member's role to what it is), so
+    // an allowed caller passes the role and archived checks and meets 404 / 422 without changing the
+    // world; a transfer to a random id is 422.
+    guarded(
+        "GET /v1/organizations/{slug}/members",
+        Read,
+        &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "PATCH /v1/organizations/{slug}/members/{user_id}",
+        ManageMembers,
+        &[(Open, 200), (Archived, 409), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "DELETE /v1/organizations/{slug}/members/{user_id}",
+        ManageMembers,
+        &[(Open, 404), (Archived, 409), (Serve, 404), (Foreign, 404)],
+    ),
+    guarded(
+        "POST /v1/organizations/{slug}/transfer-ownership",
+        TransferOwnership,
+        &[(Open, 422), (Archived, 409), (Serve, 422), (Foreign, 404)],
+    ),
+    guarded(
+        "POST /v1/organizations/{slug}/invitations",
+        ManageMembers,
+        &[(Open, 201), (Archived, 409), (Serve, 201), (Foreign, 404)],
+    ),
+    guarded(
+        "GET /v1/organizations/{slug}/invitations",
+        ManageMembers,
+        &[(Open, 200), (Archived, 200), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "DELETE /v1/organizations/{slug}/invitations/{id}",
+        ManageMembers,
+        &[(Open, 404), (Archived, 409), (Serve, 404), (Foreign, 404)],
+    ),
+    // No invitation has a random token: 404 for the staff (whose tokens carry emails); a token without an
+    // email is refused before any lookup (403).
+    row("POST /v1/invitations/{token}/accept", User, &[(Open, 403)]),
 ];
 
 /// Routes whose owner cells change what other cells see; they run after all the others.
@@ -200,6 +262,11 @@ const LAST: &[&str] = &["POST /v1/elected-offices/{id}/end"];
 /// The world the cells act on.
 struct World {
     owner: String,
+    /// An admin and a member of the owner's three organizations (invited into each).
+    admin: String,
+    member: String,
+    /// The member's user id.
+    member_id: String,
     /// Slugs of the owner's open Win, archived Win and Serve organizations, and of a stranger's.
     open: String,
     archived: String,
@@ -215,6 +282,8 @@ struct World {
     /// Segments: in the open org (one more to delete), in the archived org, a stranger's.
     seg_open: String,
     seg_delete: String,
+    /// A second segment to delete, for the admin (who deletes before the owner does).
+    seg_delete_admin: String,
     seg_archived: String,
     seg_foreign: String,
     /// A voter of ward 1 (so of the county too).
@@ -235,6 +304,28 @@ async fn segment(app: &TestApp, t: &str, slug: &str, name: &str) -> String {
     str_of(&r.2["id"])
 }
 
+/// Invites `admin` and `member` (by their emails) into the organization `slug` and accepts.
+async fn staff(app: &TestApp, owner: &str, slug: &str, admin: &str, member: &str) {
+    for (email, role, t) in [
+        ("admin@matrix.test", "admin", admin),
+        ("member@matrix.test", "member", member),
+    ] {
+        let inv = app
+            .post(
+                &format!("/v1/organizations/{slug}/invitations"),
+                owner,
+                json!({ "email": email, "role": role }),
+            )
+            .await;
+        assert_eq!(inv.0, StatusCode::CREATED, "invite {email}: {}", inv.2);
+        let token = str_of(&inv.2["token"]);
+        let r = app
+            .post_empty(&format!("/v1/invitations/{token}/accept"), t)
+            .await;
+        assert_eq!(r.0, StatusCode::OK, "accept {email}: {}", r.2);
+    }
+}
+
 impl World {
     async fn new(app: &TestApp) -> Self {
         app.seed_reference().await;
@@ -243,6 +334,12 @@ impl World {
         let voter = voters[0].id.as_uuid().to_string();
         let owner = token("user_matrix_owner");
         let stranger = token("user_matrix_stranger");
+        let admin = token_with("user_matrix_admin", json!({ "email": "admin@matrix.test" }));
+        let member = token_with(
+            "user_matrix_member",
+            json!({ "email": "member@matrix.test" }),
+        );
+        let member_id = str_of(&app.get_ok("/v1/me", &member).await["user"]["id"]);
 
         // Owner: a lost campaign (archived Win org with a segment), a won one (Serve org and office),
         // then an open draft with two segments.
@@ -252,6 +349,7 @@ impl World {
         let archived = str_of(&lost["organization"]["slug"]);
         let c_lost = str_of(&lost["campaign"]["id"]);
         let seg_archived = segment(app, &owner, &archived, "Archived cells").await;
+        staff(app, &owner, &archived, &admin, &member).await;
         app.launch(&owner, &c_lost).await;
         app.result(&owner, &c_lost, "lost").await;
         let (_, won) = app
@@ -261,6 +359,7 @@ impl World {
             )
             .await;
         let serve = str_of(&won["organization"]["slug"]);
+        staff(app, &owner, &serve, &admin, &member).await;
         let office = str_of(&won["elected_office"]["id"]);
         let open = app
             .create_campaign(&owner, json!({ "ballotready_position_id": "br-council-1" }))
@@ -269,6 +368,8 @@ impl World {
         let c_open = str_of(&open["campaign"]["id"]);
         let seg_open = segment(app, &owner, &open_slug, "Open cells").await;
         let seg_delete = segment(app, &owner, &open_slug, "To delete").await;
+        let seg_delete_admin = segment(app, &owner, &open_slug, "To delete too").await;
+        staff(app, &owner, &open_slug, &admin, &member).await;
 
         // A stranger: an office and an open draft with a segment.
         let (_, s_won) = app
@@ -290,6 +391,9 @@ impl World {
 
         Self {
             owner,
+            admin,
+            member,
+            member_id,
             open: open_slug,
             archived,
             serve,
@@ -301,6 +405,7 @@ impl World {
             office_foreign,
             seg_open,
             seg_delete,
+            seg_delete_admin,
             seg_archived,
             seg_foreign,
             voter,
@@ -327,6 +432,7 @@ impl World {
             &self.office,
             &self.seg_open,
             &self.seg_delete,
+            &self.seg_delete_admin,
             &self.seg_archived,
         ]
     }
@@ -361,8 +467,8 @@ impl Req {
     }
 }
 
-/// The request of `route` on `target`.
-fn request(route: &str, w: &World, target: Target) -> Req {
+/// The request of `route` on `target` by `caller`.
+fn request(route: &str, w: &World, target: Target, caller: Caller) -> Req {
     let slug = w.slug(target);
     let campaign = match target {
         Open => &w.c_open,
@@ -375,6 +481,9 @@ fn request(route: &str, w: &World, target: Target) -> Req {
     };
     // A segment route on a foreign target names the stranger's segment in the owner's open organization.
     let (seg_org, seg) = match target {
+        Open if route.starts_with("DELETE") && caller == Caller::Admin => {
+            (w.open.as_str(), &w.seg_delete_admin)
+        }
         Open if route.starts_with("DELETE") => (w.open.as_str(), &w.seg_delete),
         Open => (w.open.as_str(), &w.seg_open),
         Archived => (w.archived.as_str(), &w.seg_archived),
@@ -442,6 +551,39 @@ fn request(route: &str, w: &World, target: Target) -> Req {
         "GET /v1/segments/{id}/count" => {
             req(Method::GET, format!("/v1/segments/{seg}/count")).org(seg_org)
         }
+        "GET /v1/organizations/{slug}/members" => {
+            req(Method::GET, format!("/v1/organizations/{slug}/members"))
+        }
+        "PATCH /v1/organizations/{slug}/members/{user_id}" => req(
+            Method::PATCH,
+            format!("/v1/organizations/{slug}/members/{}", w.member_id),
+        )
+        .body(json!({ "role": "member" })),
+        "DELETE /v1/organizations/{slug}/members/{user_id}" => req(
+            Method::DELETE,
+            format!("/v1/organizations/{slug}/members/{}", random_id()),
+        ),
+        "POST /v1/organizations/{slug}/transfer-ownership" => req(
+            Method::POST,
+            format!("/v1/organizations/{slug}/transfer-ownership"),
+        )
+        .body(json!({ "user_id": random_id() })),
+        "POST /v1/organizations/{slug}/invitations" => req(
+            Method::POST,
+            format!("/v1/organizations/{slug}/invitations"),
+        )
+        .body(json!({ "email": "invitee@matrix.test", "role": "member" })),
+        "GET /v1/organizations/{slug}/invitations" => {
+            req(Method::GET, format!("/v1/organizations/{slug}/invitations"))
+        }
+        "DELETE /v1/organizations/{slug}/invitations/{id}" => req(
+            Method::DELETE,
+            format!("/v1/organizations/{slug}/invitations/{}", random_id()),
+        ),
+        "POST /v1/invitations/{token}/accept" => req(
+            Method::POST,
+            format!("/v1/invitations/{}/accept", "a".repeat(64)),
+        ),
         other => panic!("no request written for {other}"),
     }
 }
@@ -450,9 +592,29 @@ fn request(route: &str, w: &World, target: Target) -> Req {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Caller {
     Owner,
+    Admin,
+    Member,
     Intruder,
     NoToken,
     Expired,
+}
+
+impl Caller {
+    /// The role of a caller who is a member of the owner's organizations.
+    fn role(self) -> Option<Role> {
+        match self {
+            Caller::Owner => Some(Role::Owner),
+            Caller::Admin => Some(Role::Admin),
+            Caller::Member => Some(Role::Member),
+            _ => None,
+        }
+    }
+}
+
+/// Segment routes on a foreign target name a stranger's segment inside the owner's open organization,
+/// which the staff are members of: their role is checked before the segment is looked up.
+fn foreign_inside_own_org(route: &str) -> bool {
+    route.contains("/v1/segments/{id}")
 }
 
 /// Every `METHOD /path` of the OpenAPI document.
@@ -506,6 +668,8 @@ async fn every_route_answers_every_caller_as_the_table_says() {
             Caller::NoToken,
             Caller::Expired,
             Caller::Intruder,
+            Caller::Member,
+            Caller::Admin,
             Caller::Owner,
         ] {
             for &(target, owner_status) in &targets {
@@ -513,16 +677,33 @@ async fn every_route_answers_every_caller_as_the_table_says() {
                     (Public, _) => owner_status,
                     (_, Caller::NoToken | Caller::Expired) => 401,
                     (_, Caller::Owner) => owner_status,
-                    (User, Caller::Intruder) => match owner_status {
-                        // The intruder has no open campaign: the create succeeds.
+                    (User, Caller::Admin | Caller::Member)
+                        if row.route == "POST /v1/invitations/{token}/accept" =>
+                    {
+                        404
+                    }
+                    (User, _) => match owner_status {
+                        // Only the owner has an open campaign: the others' create succeeds.
                         409 => 201,
                         s => s,
                     },
                     (Targeted, Caller::Intruder) => 404,
+                    (Targeted, staff) => {
+                        let role = staff.role().unwrap();
+                        if target == Foreign && !foreign_inside_own_org(row.route) {
+                            404
+                        } else if !role.may(row.action) {
+                            403
+                        } else {
+                            owner_status
+                        }
+                    }
                 };
-                let r = request(row.route, &w, target);
+                let r = request(row.route, &w, target, caller);
                 let t = match caller {
                     Caller::Owner => Some(w.owner.as_str()),
+                    Caller::Admin => Some(w.admin.as_str()),
+                    Caller::Member => Some(w.member.as_str()),
                     Caller::Intruder => Some(intruder.as_str()),
                     Caller::Expired => Some(expired.as_str()),
                     Caller::NoToken => None,

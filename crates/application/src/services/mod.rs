@@ -11,6 +11,7 @@
 //! | [`OfficeService`] | elected offices and the end of a term |
 //! | [`SegmentService`] | custom segments and their live counts |
 //! | [`ContactService`] | contacts: pages, detail, export, statistics, through the party policy |
+//! | [`TeamService`] | an organization's members, roles, ownership and invitations |
 //! | [`ReferenceService`] | BallotReady positions and L2 districts (search) |
 //! | [`ImportService`] | loading reference data and voter files |
 //! | [`HealthService`] | readiness |
@@ -77,6 +78,7 @@ mod reference;
 mod registry;
 mod scope;
 mod segments;
+mod team;
 
 pub use accounts::*;
 pub use campaigns::*;
@@ -89,11 +91,12 @@ pub use reference::*;
 pub use registry::*;
 pub use scope::*;
 pub use segments::*;
+pub use team::*;
 
 use crate::ports::{
-    CampaignRepository, ContactRepository, HealthCheck, LifecycleStore, OfficeRepository,
-    OrganizationRepository, ReferenceRepository, SegmentRepository, UserRepository,
-    VoterRepository,
+    CampaignRepository, ContactRepository, HealthCheck, InvitationRepository, LifecycleStore,
+    MembershipRepository, OfficeRepository, OrganizationRepository, ReferenceRepository,
+    SegmentRepository, UserRepository, VoterRepository,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -106,6 +109,10 @@ pub struct Ports {
     pub users: Arc<dyn UserRepository>,
     /// Organizations.
     pub organizations: Arc<dyn OrganizationRepository>,
+    /// Members of organizations.
+    pub members: Arc<dyn MembershipRepository>,
+    /// Invitations to join organizations.
+    pub invitations: Arc<dyn InvitationRepository>,
     /// Campaigns.
     pub campaigns: Arc<dyn CampaignRepository>,
     /// Elected offices.

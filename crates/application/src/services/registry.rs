@@ -3,7 +3,7 @@
 
 use super::{
     AccountService, CampaignService, Clock, ContactService, HealthService, IdSource, ImportService,
-    OfficeService, OrganizationService, Ports, ReferenceService, SegmentService,
+    OfficeService, OrganizationService, Ports, ReferenceService, SegmentService, TeamService,
 };
 use chrono::Utc;
 use std::sync::Arc;
@@ -23,6 +23,8 @@ pub struct Services {
     pub segments: SegmentService,
     /// Contacts.
     pub contacts: ContactService,
+    /// Members, roles and invitations.
+    pub team: TeamService,
     /// Positions and districts.
     pub reference: ReferenceService,
     /// Loading reference data and voter files.
@@ -44,7 +46,8 @@ impl Services {
             organizations: OrganizationService::new(&ports),
             campaigns: CampaignService::new(&ports, clock.clone(), ids.clone()),
             offices: OfficeService::new(&ports, clock.clone()),
-            segments: SegmentService::new(&ports, clock, ids),
+            segments: SegmentService::new(&ports, clock.clone(), ids.clone()),
+            team: TeamService::new(&ports, clock, ids),
             contacts: ContactService::new(&ports),
             reference: ReferenceService::new(&ports),
             imports: ImportService::new(&ports),

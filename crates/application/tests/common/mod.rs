@@ -7,9 +7,9 @@ use std::sync::Arc;
 use uuid::Uuid;
 use winserve_application::{
     Clock, IdSource, MockCampaignRepository, MockContactRepository, MockHealthCheck,
-    MockLifecycleStore, MockOfficeRepository, MockOrganizationRepository, MockReferenceRepository,
-    MockSegmentRepository, MockUserRepository, MockVoterRepository, OrgScope, OrganizationDetails,
-    Ports, Services,
+    MockInvitationRepository, MockLifecycleStore, MockMembershipRepository, MockOfficeRepository,
+    MockOrganizationRepository, MockReferenceRepository, MockSegmentRepository, MockUserRepository,
+    MockVoterRepository, OrgScope, OrganizationDetails, Ports, Services,
 };
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignStatus, CustomPositionName,
@@ -23,6 +23,8 @@ use winserve_domain::{
 pub struct Mocks {
     pub users: MockUserRepository,
     pub organizations: MockOrganizationRepository,
+    pub members: MockMembershipRepository,
+    pub invitations: MockInvitationRepository,
     pub campaigns: MockCampaignRepository,
     pub offices: MockOfficeRepository,
     pub reference: MockReferenceRepository,
@@ -38,6 +40,8 @@ impl Mocks {
         Ports {
             users: Arc::new(self.users),
             organizations: Arc::new(self.organizations),
+            members: Arc::new(self.members),
+            invitations: Arc::new(self.invitations),
             campaigns: Arc::new(self.campaigns),
             offices: Arc::new(self.offices),
             reference: Arc::new(self.reference),

@@ -3,7 +3,9 @@
 pub mod campaigns;
 pub mod contacts;
 pub mod health;
+pub mod invitations;
 pub mod me;
+pub mod members;
 pub mod offices;
 pub mod organizations;
 pub mod reference;
