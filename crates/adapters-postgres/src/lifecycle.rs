@@ -6,7 +6,7 @@
 //! [`UserLifecycle`] snapshot, run the domain's decision, and apply its [`Change`]s in order. A refusal
 //! rolls back. Constraint violations the snapshot could not foresee are translated by constraint name.
 
-use crate::errors::{Violation, db_error, violation};
+use crate::errors::{Violation, corrupt, db_error, violation};
 use crate::rows::{CampaignRow, EventRow, OfficeRow, SegmentRow, slug};
 use crate::schema::{
     campaigns, elected_offices, lifecycle_events, organization_members, organizations, segments,
@@ -18,8 +18,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use winserve_application::{Decision, LifecycleStore, LifecycleStoreError, StoreError};
 use winserve_domain::{
     CampaignDecided, CampaignId, CampaignRecord, CampaignStatus, Change, LifecycleError,
-    LifecycleEvent, OfficeDecided, OfficeRecord, OrganizationId, ResultDecided, Role, Slug,
-    Transition, UserId, UserLifecycle,
+    LifecycleEvent, Membership, OfficeDecided, OfficeRecord, OrganizationId, ResultDecided, Role,
+    Slug, Transition, UserId, UserLifecycle,
 };
 
 /// What can end a lifecycle transaction early.
@@ -78,6 +78,19 @@ async fn load_snapshot(
         .map(EventRow::into_domain)
         .collect::<Result<_, _>>()
         .map_err(TxError::Store)?;
+    state.members = diesel::sql_query(
+        "SELECT m.organization_id, m.user_id, m.role FROM organization_members m
+         JOIN organizations o ON o.id = m.organization_id
+         WHERE o.owner_id = $1 AND m.role <> 'owner'
+         ORDER BY m.organization_id, m.joined_at, m.user_id",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(user.as_uuid())
+    .load::<MembershipRow>(conn)
+    .await?
+    .into_iter()
+    .map(MembershipRow::into_domain)
+    .collect::<Result<_, _>>()
+    .map_err(TxError::Store)?;
     if let Some(org) = segments_of {
         state.segments = segments::table
             .inner_join(organizations::table)
@@ -93,6 +106,27 @@ async fn load_snapshot(
             .map_err(TxError::Store)?;
     }
     Ok(state)
+}
+
+/// A member of one of the user's organizations, for the snapshot.
+#[derive(QueryableByName)]
+struct MembershipRow {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    organization_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    user_id: uuid::Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    role: String,
+}
+
+impl MembershipRow {
+    fn into_domain(self) -> Result<Membership, StoreError> {
+        Ok(Membership {
+            organization_id: OrganizationId::from_uuid(self.organization_id),
+            user_id: UserId::from_uuid(self.user_id),
+            role: Role::parse(&self.role).ok_or_else(|| corrupt("member role", &self.role))?,
+        })
+    }
 }
 
 fn not_owned(what: &str) -> TxError {
@@ -244,8 +278,34 @@ async fn apply(conn: &mut AsyncPgConnection, user: UserId, change: &Change) -> R
                 .await
                 .map_err(wrap)?;
         }
+        Change::InsertMember {
+            organization_id,
+            user_id,
+            role,
+            at,
+        } => {
+            // Only into an open organization of the locked user (a win's or a run-again's new one).
+            let rows = diesel::sql_query(
+                "INSERT INTO organization_members (organization_id, user_id, role, joined_at)
+                 SELECT o.id, $2, $3, $4 FROM organizations o
+                 WHERE o.id = $1 AND o.owner_id = $5 AND o.archived_at IS NULL",
+            )
+            .bind::<diesel::sql_types::Uuid, _>(organization_id.as_uuid())
+            .bind::<diesel::sql_types::Uuid, _>(user_id.as_uuid())
+            .bind::<diesel::sql_types::Text, _>(role.as_str())
+            .bind::<diesel::sql_types::Timestamptz, _>(*at)
+            .bind::<diesel::sql_types::Uuid, _>(owner)
+            .execute(conn)
+            .await
+            .map_err(wrap)?;
+            if rows != 1 {
+                return Err(not_owned("a membership"));
+            }
+        }
         Change::AppendEvent(event) => {
-            if event.user_id != user {
+            // A member's join into the user's new organization is the member's history; the database
+            // checks the membership (lifecycle_events_check_organization).
+            if event.user_id != user && !event.kind.is_membership() {
                 return Err(not_owned("an event"));
             }
             diesel::insert_into(lifecycle_events::table)

@@ -222,6 +222,7 @@ pub(crate) struct EventRow {
     pub elected_office_id: Option<Uuid>,
     pub removed_party_criteria: Option<serde_json::Value>,
     pub role: Option<String>,
+    pub team: Option<serde_json::Value>,
 }
 
 impl EventRow {
@@ -247,6 +248,12 @@ impl EventRow {
             elected_office_id: e.elected_office_id.map(|o| o.as_uuid()),
             removed_party_criteria: removed,
             role: e.role.map(|r| r.as_str().to_owned()),
+            team: e
+                .team
+                .as_ref()
+                .map(serde_json::to_value)
+                .transpose()
+                .map_err(|err| StoreError::internal(format!("cannot encode a team: {err}")))?,
         })
     }
 
@@ -269,6 +276,11 @@ impl EventRow {
                 .as_deref()
                 .map(|r| Role::parse(r).ok_or_else(|| corrupt("member role", r)))
                 .transpose()?,
+            team: self
+                .team
+                .map(serde_json::from_value)
+                .transpose()
+                .map_err(|e| corrupt("team", e))?,
         })
     }
 }

@@ -329,6 +329,7 @@ async fn unforeseen_unique_violations_are_translated_into_business_errors() {
                 let command = CreateCampaign {
                     organization: custom_draft("Clerk"),
                     details: Default::default(),
+                    carry: None,
                 };
                 decide_create_campaign(&stale, &command, Utc::now(), &mut uuid::Uuid::now_v7)
             }),
@@ -386,6 +387,7 @@ async fn unforeseen_unique_violations_are_translated_into_business_errors() {
                 let command = CreateCampaign {
                     organization: custom_draft("Clerk"),
                     details: Default::default(),
+                    carry: None,
                 };
                 decide_create_campaign(&stale, &command, Utc::now(), &mut uuid::Uuid::now_v7)
             }),

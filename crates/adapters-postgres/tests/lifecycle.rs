@@ -4,7 +4,9 @@
 mod common;
 
 use common::*;
-use winserve_application::{LifecycleStore, LifecycleStoreError, NewCampaign, NewResult, Services};
+use winserve_application::{
+    CampaignCreated, LifecycleStore, LifecycleStoreError, NewCampaign, NewResult, Services,
+};
 use winserve_domain::{
     CampaignOutcome, CampaignStatus, CreateCampaign, LifecycleCommand, LifecycleError,
     LifecycleEventKind, Mode, OfficeStatus, Outcome, PartyGroup, RecordResult, Segment,
@@ -293,6 +295,7 @@ async fn refusals_write_nothing_and_other_users_records_are_not_found() {
         LifecycleCommand::CreateCampaign(CreateCampaign {
             organization: custom_draft("Clerk"),
             details: Default::default(),
+            carry: None,
         }),
     )
     .await
@@ -370,6 +373,7 @@ async fn a_win_copies_segments_without_party_criteria() {
             outcome: CampaignOutcome::Won,
             sworn_in_date: Some("2027-01-01".parse().unwrap()),
             copy_segments: true,
+            carry_members: vec![],
         }),
     )
     .await
@@ -428,6 +432,7 @@ async fn concurrent_creates_make_exactly_one_campaign() {
                     LifecycleCommand::CreateCampaign(CreateCampaign {
                         organization: custom_draft(&format!("Office {i}")),
                         details: Default::default(),
+                        carry: None,
                     }),
                 )
                 .await
@@ -503,7 +508,11 @@ async fn the_application_services_work_end_to_end_on_postgres() {
     .await;
     let app = Services::new(store.clone().ports());
 
-    let (campaign, org) = app
+    let CampaignCreated {
+        campaign,
+        organization: org,
+        ..
+    } = app
         .campaigns
         .create(
             u.id,
@@ -528,6 +537,7 @@ async fn the_application_services_work_end_to_end_on_postgres() {
                 outcome: CampaignOutcome::Won,
                 sworn_in_date: None,
                 copy_segments: false,
+                carry_members: vec![],
             },
         )
         .await
@@ -536,7 +546,11 @@ async fn the_application_services_work_end_to_end_on_postgres() {
     assert_eq!(won.organization.organization.slug, slug);
 
     // Run again from the office: position copied.
-    let (next, next_org) = app
+    let CampaignCreated {
+        campaign: next,
+        organization: next_org,
+        ..
+    } = app
         .campaigns
         .create(
             u.id,

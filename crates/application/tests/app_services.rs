@@ -15,10 +15,10 @@ use mockall::predicate::eq;
 use std::sync::{Arc, Mutex};
 use uuid::Uuid;
 use winserve_application::{
-    CampaignPatch, CreateCampaignError, LaunchCampaignError, LifecycleStoreError, NewCampaign,
-    NewResult, OfficePatch, OrganizationDetails, OrganizationPatch, Patch, ProfileUpdate,
-    RecordResultError, StoreError, UpdateCampaignError, UpdateError, UpdateOfficeError,
-    UpdateOrganizationError,
+    CampaignCreated, CampaignPatch, CreateCampaignError, LaunchCampaignError, LifecycleStoreError,
+    NewCampaign, NewResult, OfficePatch, OrganizationDetails, OrganizationPatch, Patch,
+    ProfileUpdate, RecordResultError, StoreError, UpdateCampaignError, UpdateError,
+    UpdateOfficeError, UpdateOrganizationError,
 };
 use winserve_domain::{
     Campaign, CampaignDetails, CampaignId, CampaignOutcome, CampaignStatus, Change,
@@ -43,6 +43,7 @@ fn create(draft: OrganizationDraft) -> LifecycleCommand {
     LifecycleCommand::CreateCampaign(CreateCampaign {
         organization: draft,
         details: CampaignDetails::default(),
+        carry: None,
     })
 }
 
@@ -200,7 +201,11 @@ async fn create_campaign_resolves_the_position_and_district_and_creates_through_
         election_date: NaiveDate::from_ymd_opt(2026, 11, 3),
         ..Default::default()
     };
-    let (campaign, org) = m
+    let CampaignCreated {
+        campaign,
+        organization: org,
+        ..
+    } = m
         .services()
         .campaigns
         .create(
@@ -364,7 +369,9 @@ async fn create_campaign_from_an_office_copies_its_position_override_and_custom_
     let slot = transact_campaign_on(&mut m, UserLifecycle::new(owner()));
     read_back_created_campaign(&mut m, &slot);
 
-    let (_, org) = m
+    let CampaignCreated {
+        organization: org, ..
+    } = m
         .services()
         .campaigns
         .create(
@@ -401,7 +408,9 @@ async fn create_campaign_from_an_office_lets_request_fields_take_precedence() {
     let slot = transact_campaign_on(&mut m, UserLifecycle::new(owner()));
     read_back_created_campaign(&mut m, &slot);
 
-    let (_, org) = m
+    let CampaignCreated {
+        organization: org, ..
+    } = m
         .services()
         .campaigns
         .create(
@@ -590,6 +599,7 @@ async fn end_office_hands_the_store_an_end_of_that_office() {
             outcome: CampaignOutcome::Won,
             sworn_in_date: None,
             copy_segments: false,
+            carry_members: vec![],
         }),
     );
     let Outcome::Result {
@@ -653,6 +663,7 @@ fn won(sworn_in_date: Option<NaiveDate>, copy_segments: bool) -> NewResult {
         outcome: CampaignOutcome::Won,
         sworn_in_date,
         copy_segments,
+        carry_members: vec![],
     }
 }
 
@@ -790,6 +801,7 @@ async fn record_result_without_copy_segments_loads_no_segments() {
                 outcome: CampaignOutcome::Lost,
                 sworn_in_date: None,
                 copy_segments: false,
+                carry_members: vec![],
             },
         )
         .await

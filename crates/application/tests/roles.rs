@@ -123,6 +123,7 @@ async fn only_the_owner_drives_the_lifecycle() {
             outcome: CampaignOutcome::Won,
             sworn_in_date: None,
             copy_segments: false,
+            carry_members: vec![],
         };
         let err = services
             .campaigns

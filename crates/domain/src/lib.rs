@@ -19,6 +19,7 @@
 //! let cmd = LifecycleCommand::CreateCampaign(CreateCampaign {
 //!     organization: Default::default(),
 //!     details: Default::default(),
+//!     carry: None,
 //! });
 //! let transition = decide(&state, &cmd, chrono::Utc::now(), &mut uuid::Uuid::now_v7).unwrap();
 //! assert_eq!(transition.changes.len(), 3); // organization, campaign, event

@@ -9,8 +9,9 @@
 use crate::{
     Campaign, CampaignDetails, CampaignId, CampaignOutcome, CampaignStatus, ClerkOrganizationId,
     CustomPositionName, District, ElectedOffice, ElectedOfficeId, LifecycleEvent,
-    LifecycleEventKind, Mode, OfficeDates, OfficeStatus, Organization, OrganizationId, PartyPolicy,
-    Position, RemovedPartyCriteria, Segment, SegmentId, Slug, UserId, normalize_override,
+    LifecycleEventKind, Membership, Mode, OfficeDates, OfficeStatus, Organization, OrganizationId,
+    PartyPolicy, Position, RemovedPartyCriteria, Segment, SegmentId, Slug, Team, UserId,
+    normalize_override,
 };
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use uuid::Uuid;
@@ -47,6 +48,9 @@ pub struct UserLifecycle {
     /// The custom segments of the organization the command acts on (needed to copy segments on a win);
     /// may be empty for other commands.
     pub segments: Vec<Segment>,
+    /// The members (other than the user) of the organizations the user owns: whom a win or a new
+    /// campaign from an office may carry along.
+    pub members: Vec<Membership>,
 }
 
 /// The office a new campaign runs for, resolved against reference data.
@@ -61,13 +65,25 @@ pub struct OrganizationDraft {
 }
 
 /// Create a draft campaign and its Win organization.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateCampaign {
     /// What the new organization is about. To start from an office, the caller copies the office
     /// organization's profile here (see [`OfficeRecord`]); it is copied, never shared.
     pub organization: OrganizationDraft,
     /// The campaign's details.
     pub details: CampaignDetails,
+    /// Members of an organization the user owns (the office's, when running again) to bring into the
+    /// new one, with their roles. `None`: the owner starts alone.
+    pub carry: Option<Carry>,
+}
+
+/// Members to bring from one of the user's organizations into a new one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Carry {
+    /// Where they come from.
+    pub from: OrganizationId,
+    /// Who (each must be a member of `from` other than the owner).
+    pub members: Vec<UserId>,
 }
 
 /// Record the result of a campaign.
@@ -82,6 +98,9 @@ pub struct RecordResult {
     /// On a win, copy the campaign organization's custom segments into the new Serve organization (party
     /// criteria removed).
     pub copy_segments: bool,
+    /// On a win, the campaign organization's members to bring into the Serve organization (with their
+    /// roles); everyone else stays behind. Must be empty for other outcomes.
+    pub carry_members: Vec<UserId>,
 }
 
 /// A change to one user's lifecycle.
@@ -128,6 +147,17 @@ pub enum Change {
     UpdateOffice(ElectedOffice),
     /// Insert a custom segment.
     InsertSegment(Segment),
+    /// Make a user a member of a new organization of the locked user.
+    InsertMember {
+        /// The organization.
+        organization_id: OrganizationId,
+        /// The member.
+        user_id: UserId,
+        /// Their role.
+        role: crate::Role,
+        /// When they joined.
+        at: DateTime<Utc>,
+    },
     /// Append to the lifecycle log.
     AppendEvent(LifecycleEvent),
 }
@@ -139,6 +169,8 @@ pub struct CampaignDecided {
     pub campaign_id: CampaignId,
     /// Its organization.
     pub organization_id: OrganizationId,
+    /// On creation from an office: who came along and who stayed behind.
+    pub team: Team,
 }
 
 /// What recording a campaign's result did (or had done, with the same outcome).
@@ -152,6 +184,8 @@ pub struct ResultDecided {
     pub organization_id: OrganizationId,
     /// Party criteria removed from copied segments.
     pub removed_party_criteria: Vec<RemovedPartyCriteria>,
+    /// On a win: who came along into the Serve organization and who stayed behind.
+    pub team: Team,
 }
 
 /// What ending an office did (or had done).
@@ -256,6 +290,10 @@ pub enum LifecycleError {
     /// A different result was already recorded.
     #[error("the campaign's result was already recorded as {0}")]
     ResultAlreadyRecorded(&'static str),
+    /// `carry_members` names someone who is not a member of the organization they would come from, or
+    /// is given for an outcome that creates no organization.
+    #[error("carry_members: {0}")]
+    CannotCarry(String),
     /// The command does not apply in the current status.
     #[error("cannot {action} a campaign or office that is {status}")]
     InvalidTransition {
@@ -278,6 +316,7 @@ impl UserLifecycle {
             offices: Vec::new(),
             events: Vec::new(),
             segments: Vec::new(),
+            members: Vec::new(),
         }
     }
 
@@ -348,6 +387,16 @@ impl UserLifecycle {
                     }
                 }
                 Change::InsertSegment(s) => self.segments.push(s.clone()),
+                Change::InsertMember {
+                    organization_id,
+                    user_id,
+                    role,
+                    ..
+                } => self.members.push(Membership {
+                    organization_id: *organization_id,
+                    user_id: *user_id,
+                    role: *role,
+                }),
                 Change::AppendEvent(e) => self.events.push(e.clone()),
             }
         }
@@ -423,7 +472,50 @@ fn log_entry(
         elected_office_id,
         removed_party_criteria: Vec::new(),
         role: None,
+        team: None,
     }
+}
+
+/// The changes that bring `team`'s members into the new organization `org`: each one's membership and
+/// `member_joined` in their own history.
+fn join_changes(team: &Team, org: OrganizationId, now: DateTime<Utc>) -> Vec<Change> {
+    team.carried_members
+        .iter()
+        .flat_map(|m| {
+            [
+                Change::InsertMember {
+                    organization_id: org,
+                    user_id: m.user_id,
+                    role: m.role,
+                    at: now,
+                },
+                Change::AppendEvent(LifecycleEvent {
+                    kind: LifecycleEventKind::MemberJoined,
+                    at: now,
+                    user_id: m.user_id,
+                    organization_id: org,
+                    campaign_id: None,
+                    elected_office_id: None,
+                    removed_party_criteria: Vec::new(),
+                    role: Some(m.role),
+                    team: None,
+                }),
+            ]
+        })
+        .collect()
+}
+
+/// The team `carry` names from one of the user's organizations.
+fn plan_team(
+    state: &UserLifecycle,
+    from: OrganizationId,
+    carry: &[UserId],
+) -> Result<Team, LifecycleError> {
+    Team::plan(&state.members, from, carry).map_err(|user| {
+        LifecycleError::CannotCarry(format!(
+            "{user} is not a member (other than the owner) of the organization they would come from"
+        ))
+    })
 }
 
 fn new_organization(
@@ -472,6 +564,10 @@ pub fn decide_create_campaign(
     if let Some(open) = state.open_campaign() {
         return Err(LifecycleError::OpenCampaignExists(open.campaign.id));
     }
+    let team = match &cmd.carry {
+        Some(carry) => plan_team(state, carry.from, &carry.members)?,
+        None => Team::default(),
+    };
     let year = cmd.details.election_date.map(|d| d.year());
     let org = new_organization(
         state,
@@ -493,26 +589,31 @@ pub fn decide_create_campaign(
         created_at: now,
         updated_at: now,
     };
+    let created = LifecycleEvent {
+        // Only a campaign started with a carry records its team.
+        team: cmd.carry.as_ref().map(|_| team.clone()),
+        ..log_entry(
+            LifecycleEventKind::CampaignCreated,
+            state,
+            now,
+            org.id,
+            Some(campaign.id),
+            None,
+        )
+    };
+    let joins = join_changes(&team, org.id, now);
     let outcome = CampaignDecided {
         campaign_id: campaign.id,
         organization_id: org.id,
+        team,
     };
-    let created = event(
-        LifecycleEventKind::CampaignCreated,
-        state,
-        now,
-        org.id,
-        Some(campaign.id),
-        None,
-    );
-    Ok(Transition {
-        changes: vec![
-            Change::InsertOrganization(org),
-            Change::InsertCampaign(campaign),
-            created,
-        ],
-        outcome,
-    })
+    let mut changes = vec![
+        Change::InsertOrganization(org),
+        Change::InsertCampaign(campaign),
+        Change::AppendEvent(created),
+    ];
+    changes.extend(joins);
+    Ok(Transition { changes, outcome })
 }
 
 /// Decides launching a campaign (`draft → active`).
@@ -525,6 +626,7 @@ pub fn decide_launch(
     let outcome = CampaignDecided {
         campaign_id: id,
         organization_id: record.organization.id,
+        team: Team::default(),
     };
     match record.campaign.status {
         // Launching twice is a harmless retry.
@@ -600,6 +702,7 @@ pub fn decide_result(
                 removed_party_criteria: won
                     .map(|e| e.removed_party_criteria.clone())
                     .unwrap_or_default(),
+                team: won.and_then(|e| e.team.clone()).unwrap_or_default(),
             },
         });
     }
@@ -630,6 +733,11 @@ pub fn decide_result(
         CampaignOutcome::Withdrawn => LifecycleEventKind::CampaignWithdrawn,
     };
     if cmd.outcome != CampaignOutcome::Won {
+        if !cmd.carry_members.is_empty() {
+            return Err(LifecycleError::CannotCarry(
+                "only a win creates an organization to carry members into".into(),
+            ));
+        }
         changes.push(event(
             kind,
             state,
@@ -645,9 +753,11 @@ pub fn decide_result(
                 elected_office_id: None,
                 organization_id: campaign_org,
                 removed_party_criteria: vec![],
+                team: Team::default(),
             },
         });
     }
+    let team = plan_team(state, campaign_org, &cmd.carry_members)?;
 
     // Won: a new Serve organization copying the campaign org's profile, and its office.
     let source = &record.organization;
@@ -701,9 +811,11 @@ pub fn decide_result(
         }
     }
 
-    // The win's event records the removed criteria: a repeated result answers them from the log.
+    // The win's event records the removed criteria and the team: a repeated result answers them from
+    // the log.
     let won = LifecycleEvent {
         removed_party_criteria: removed_party_criteria.clone(),
+        team: Some(team.clone()),
         ..log_entry(
             kind,
             state,
@@ -750,16 +862,19 @@ pub fn decide_result(
         Some(campaign.id),
         Some(office.id),
     ));
+    let joins = join_changes(&team, serve_org.id, now);
     let outcome = ResultDecided {
         campaign_id: campaign.id,
         elected_office_id: Some(office.id),
         organization_id: serve_org.id,
         removed_party_criteria,
+        team,
     };
     changes.push(Change::InsertOrganization(serve_org));
     changes.push(Change::InsertOffice(office));
     changes.extend(copies);
     changes.extend(events);
+    changes.extend(joins);
     Ok(Transition { changes, outcome })
 }
 
@@ -824,12 +939,14 @@ mod tests {
                 ..Default::default()
             },
             details: CampaignDetails::default(),
+            carry: None,
         };
         let created = decide_create_campaign(&state, &create, now, ids).unwrap();
         state.apply(&created.changes);
         let CampaignDecided {
             campaign_id,
             organization_id,
+            ..
         } = created.outcome;
         state.apply(&decide_launch(&state, campaign_id, now).unwrap().changes);
         state.segments.push(Segment {
@@ -860,6 +977,7 @@ mod tests {
             outcome: CampaignOutcome::Won,
             sworn_in_date: NaiveDate::from_ymd_opt(2027, 1, 2),
             copy_segments: true,
+            carry_members: vec![],
         };
         let first = decide_result(&state, &win, now, &mut ids).unwrap();
         assert_eq!(first.outcome.removed_party_criteria.len(), 1);

@@ -176,6 +176,74 @@ impl Action {
     }
 }
 
+/// One member of an organization the user owns, as the lifecycle snapshot holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Membership {
+    /// The organization.
+    pub organization_id: crate::OrganizationId,
+    /// The member.
+    pub user_id: crate::UserId,
+    /// Their role there.
+    pub role: Role,
+}
+
+/// A member brought into a new organization, with the role they had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CarriedMember {
+    /// The member.
+    pub user_id: crate::UserId,
+    /// Their role, the same as in the organization they came from.
+    pub role: Role,
+}
+
+/// Who came along into a new organization (a won campaign's Serve organization, or a campaign started
+/// from an office) and who stayed behind. Membership follows the mode: nobody comes unless named.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Team {
+    /// The members named in `carry_members`, with their roles.
+    pub carried_members: Vec<CarriedMember>,
+    /// The source organization's other members (the owner aside).
+    pub left_behind: Vec<crate::UserId>,
+}
+
+impl Team {
+    /// The team to carry from organization `source` of the lifecycle's `members`: every id of `carry` must
+    /// be a member of it other than the owner (duplicates count once). Refused with the first id that
+    /// is not, so nobody joins an organization they were never part of.
+    pub fn plan(
+        members: &[Membership],
+        source: crate::OrganizationId,
+        carry: &[crate::UserId],
+    ) -> Result<Self, crate::UserId> {
+        let of_source: Vec<&Membership> = members
+            .iter()
+            .filter(|m| m.organization_id == source && m.role != Role::Owner)
+            .collect();
+        let mut carried_members: Vec<CarriedMember> = Vec::new();
+        for &user_id in carry {
+            let member = of_source
+                .iter()
+                .find(|m| m.user_id == user_id)
+                .ok_or(user_id)?;
+            if carried_members.iter().all(|c| c.user_id != user_id) {
+                carried_members.push(CarriedMember {
+                    user_id,
+                    role: member.role,
+                });
+            }
+        }
+        let left_behind = of_source
+            .iter()
+            .map(|m| m.user_id)
+            .filter(|u| carried_members.iter().all(|c| c.user_id != *u))
+            .collect();
+        Ok(Self {
+            carried_members,
+            left_behind,
+        })
+    }
+}
+
 /// A member tried something their role does not allow (HTTP 403 `forbidden`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("your role ({role}) may not {}", action.describe())]
@@ -224,6 +292,41 @@ mod tests {
             "your role (member) may not export contacts"
         );
         assert!(Role::Owner.require(Action::Lifecycle).is_ok());
+    }
+
+    #[test]
+    fn a_team_carries_named_members_only() {
+        use crate::{OrganizationId, UserId};
+        let (org, other) = (OrganizationId::generate(), OrganizationId::generate());
+        let (owner, a, b, c) = (
+            UserId::generate(),
+            UserId::generate(),
+            UserId::generate(),
+            UserId::generate(),
+        );
+        let m = |organization_id, user_id, role| Membership {
+            organization_id,
+            user_id,
+            role,
+        };
+        let members = [
+            m(org, owner, Role::Owner),
+            m(org, a, Role::Admin),
+            m(org, b, Role::Member),
+            m(other, c, Role::Member),
+        ];
+        let team = Team::plan(&members, org, &[a, a]).unwrap();
+        assert_eq!(
+            team.carried_members,
+            [CarriedMember {
+                user_id: a,
+                role: Role::Admin
+            }]
+        );
+        assert_eq!(team.left_behind, [b]);
+        assert_eq!(Team::plan(&members, org, &[c]), Err(c));
+        assert_eq!(Team::plan(&members, org, &[owner]), Err(owner));
+        assert_eq!(Team::plan(&members, org, &[]).unwrap().left_behind, [a, b]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Users and the lifecycle log.
 
 use crate::{
-    CampaignId, ElectedOfficeId, OrganizationId, RemovedPartyCriteria, Role, Subject, UserId,
+    CampaignId, ElectedOfficeId, OrganizationId, RemovedPartyCriteria, Role, Subject, Team, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -131,6 +131,10 @@ pub struct LifecycleEvent {
     /// other kind.
     #[serde(default)]
     pub role: Option<Role>,
+    /// On `campaign_won` and `campaign_created`: who was carried along from the source organization
+    /// and who stayed behind (kept so that a repeated command answers what the first one did).
+    #[serde(default)]
+    pub team: Option<Team>,
 }
 
 #[cfg(test)]

@@ -172,6 +172,7 @@ impl Sim {
                         .then(|| CustomPositionName::new("Custom").unwrap()),
                 },
                 details: CampaignDetails::default(),
+                carry: None,
             }),
             Step::Launch(t) => LifecycleCommand::Launch {
                 campaign_id: self.campaign_id(*t),
@@ -185,6 +186,7 @@ impl Sim {
                 outcome: *outcome,
                 sworn_in_date: None,
                 copy_segments: *copy_segments,
+                carry_members: vec![],
             }),
             Step::End(t) => LifecycleCommand::EndOffice {
                 office_id: self.office_id(*t),
@@ -355,6 +357,15 @@ fn check_transition_respects_archives(
             Change::InsertOrganization(o) => {
                 prop_assert!(!o.is_archived());
                 prop_assert_eq!(o.owner_id, before.user_id);
+            }
+            Change::InsertMember {
+                organization_id, ..
+            } => {
+                prop_assert!(
+                    !archived.contains_key(organization_id)
+                        && !archived_now.contains(organization_id),
+                    "member inserted into an archived org"
+                );
             }
             Change::InsertCampaign(_) | Change::InsertOffice(_) | Change::AppendEvent(_) => {}
         }

@@ -55,6 +55,7 @@ fn create_cmd(organization: OrganizationDraft) -> LifecycleCommand {
             election_date: Some(NaiveDate::from_ymd_opt(2026, 11, 3).unwrap()),
             ..Default::default()
         },
+        carry: None,
     })
 }
 
@@ -68,6 +69,7 @@ fn result_cmd(
         outcome,
         sworn_in_date: Some(NaiveDate::from_ymd_opt(2027, 1, 2).unwrap()),
         copy_segments,
+        carry_members: vec![],
     })
 }
 

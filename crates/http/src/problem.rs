@@ -402,6 +402,7 @@ impl From<LifecycleError> for ApiError {
                 detail,
             ),
             LifecycleError::OrganizationArchived => ApiError::organization_archived(),
+            LifecycleError::CannotCarry(message) => ApiError::validation("carry_members", message),
         }
     }
 }

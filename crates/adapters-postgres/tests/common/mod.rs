@@ -101,6 +101,7 @@ pub async fn create_campaign(
         LifecycleCommand::CreateCampaign(CreateCampaign {
             organization: draft,
             details,
+            carry: None,
         }),
     )
     .await
@@ -153,6 +154,7 @@ pub async fn result(
             outcome,
             sworn_in_date: None,
             copy_segments: false,
+            carry_members: vec![],
         }),
     )
     .await?;

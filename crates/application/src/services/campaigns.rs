@@ -10,10 +10,11 @@ use crate::ports::{
 use chrono::NaiveDate;
 use std::sync::Arc;
 use winserve_domain::{
-    Action, BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignOutcome, CreateCampaign,
-    CustomPositionName, DistrictId, ElectedOffice, ElectedOfficeId, Forbidden, InvalidValue,
-    LifecycleError, Mode, OrganizationDraft, RecordResult, RemovedPartyCriteria, Slug, UserId,
-    check_date, decide_create_campaign, decide_launch, decide_result,
+    Action, BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignOutcome, Carry,
+    CreateCampaign, CustomPositionName, DistrictId, ElectedOffice, ElectedOfficeId, Forbidden,
+    InvalidValue, LifecycleError, Mode, OrganizationDraft, OrganizationId, RecordResult,
+    RemovedPartyCriteria, Slug, Team, UserId, check_date, decide_create_campaign, decide_launch,
+    decide_result,
 };
 
 /// What a new campaign runs for.
@@ -30,6 +31,9 @@ pub struct NewCampaign {
     pub from_elected_office_id: Option<ElectedOfficeId>,
     /// Dates, race ids and party.
     pub details: CampaignDetails,
+    /// With `from_elected_office_id`: members of the office's organization to bring along, with their
+    /// roles (anyone else is refused). Otherwise must be empty: the owner starts alone.
+    pub carry_members: Vec<UserId>,
 }
 
 /// A partial update of a campaign's details: absent keys keep their value.
@@ -48,7 +52,7 @@ pub struct CampaignPatch {
 }
 
 /// The result to record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewResult {
     /// Won, lost or withdrawn.
     pub outcome: CampaignOutcome,
@@ -57,6 +61,9 @@ pub struct NewResult {
     /// On a win: copy the campaign's custom segments into the new Serve organization (without party
     /// criteria).
     pub copy_segments: bool,
+    /// On a win: members of the campaign's organization to bring into the Serve organization, with
+    /// their roles (anyone else is refused).
+    pub carry_members: Vec<UserId>,
 }
 
 /// The result of recording a campaign's outcome.
@@ -70,6 +77,19 @@ pub struct ResultRecorded {
     pub organization: OrganizationDetails,
     /// Party criteria removed from copied segments.
     pub removed_party_criteria: Vec<RemovedPartyCriteria>,
+    /// On a win: who came along and who stayed behind.
+    pub team: Team,
+}
+
+/// A new campaign with its organization and the team carried into it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignCreated {
+    /// The draft campaign.
+    pub campaign: Campaign,
+    /// Its new Win organization.
+    pub organization: OrganizationDetails,
+    /// Who came along from the office's organization, and who stayed behind.
+    pub team: Team,
 }
 
 /// Why a campaign was not created.
@@ -242,20 +262,42 @@ impl CampaignService {
         &self,
         owner: UserId,
         input: NewCampaign,
-    ) -> Result<(Campaign, OrganizationDetails), CreateCampaignError> {
+    ) -> Result<CampaignCreated, CreateCampaignError> {
         input.details.validate()?;
-        let organization = self.resolve_draft(&input, owner).await?;
+        let (organization, office_org) = self.resolve_draft(&input, owner).await?;
+        // From an office, the answer names who came along and who stayed (maybe everyone).
+        let carry = match (office_org, input.carry_members.is_empty()) {
+            (Some(from), _) => Some(Carry {
+                from,
+                members: input.carry_members,
+            }),
+            (None, true) => None,
+            (None, false) => {
+                return Err(InvalidValue::new(
+                    "carry_members",
+                    "members come along only from an office (from_elected_office_id)",
+                )
+                .into());
+            }
+        };
         let command = CreateCampaign {
             organization,
             details: input.details,
+            carry,
         };
         let (now, ids) = ((self.clock)(), self.ids.clone());
         let decision: Decision<_> =
             Box::new(move |state| decide_create_campaign(state, &command, now, &mut || (ids)()));
         let created = self.lifecycle.transact_campaign(owner, decision).await?;
-        self.campaign_with_org(owner, created.outcome.campaign_id)
+        let (campaign, organization) = self
+            .campaign_with_org(owner, created.outcome.campaign_id)
             .await?
-            .ok_or(CreateCampaignError::CampaignNotFound)
+            .ok_or(CreateCampaignError::CampaignNotFound)?;
+        Ok(CampaignCreated {
+            campaign,
+            organization,
+            team: created.outcome.team,
+        })
     }
 
     /// `draft → active`; needs a position or a custom position name.
@@ -300,6 +342,7 @@ impl CampaignService {
             outcome: result.outcome,
             sworn_in_date: result.sworn_in_date,
             copy_segments: result.copy_segments,
+            carry_members: result.carry_members,
         };
         let (now, ids) = ((self.clock)(), self.ids.clone());
         let decision: Decision<_> =
@@ -336,6 +379,7 @@ impl CampaignService {
             elected_office,
             organization,
             removed_party_criteria: decided.removed_party_criteria,
+            team: decided.team,
         })
     }
 
@@ -370,12 +414,13 @@ impl CampaignService {
     }
 
     /// The new campaign's organization profile: the office's (when starting from one) overridden by the
-    /// input, every reference checked.
+    /// input, every reference checked; and the office's organization, when starting from one.
     async fn resolve_draft(
         &self,
         input: &NewCampaign,
         owner: UserId,
-    ) -> Result<OrganizationDraft, CreateCampaignError> {
+    ) -> Result<(OrganizationDraft, Option<OrganizationId>), CreateCampaignError> {
+        let mut office_org_id = None;
         let mut position_id = input.position_id.clone();
         let mut override_id = input.override_district_id;
         let mut custom = input.custom_position_name.clone();
@@ -392,8 +437,9 @@ impl CampaignService {
                 .find_by_slug(owner, &slug)
                 .await?
                 .ok_or(CreateCampaignError::ElectedOfficeNotFound)?
-                .organization
-                .profile();
+                .organization;
+            office_org_id = Some(office_org.id);
+            let office_org = office_org.profile();
             // The office's override was chosen for the office's position: inherit it only with it.
             if position_id.is_none() {
                 position_id = office_org.position_id;
@@ -413,11 +459,14 @@ impl CampaignService {
             })?),
             None => None,
         };
-        Ok(OrganizationDraft {
-            position,
-            override_district,
-            custom_position_name: custom,
-        })
+        Ok((
+            OrganizationDraft {
+                position,
+                override_district,
+                custom_position_name: custom,
+            },
+            office_org_id,
+        ))
     }
 
     async fn campaign_with_org(

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use winserve_application::{CampaignPatch, NewCampaign, NewResult, Patch};
 use winserve_domain::{
     BallotReadyId, CampaignDetails, CampaignId, CampaignOutcome, CustomPositionName, DistrictId,
-    ElectedOfficeId, PartyGroup, RemovedPartyCriteria,
+    ElectedOfficeId, PartyGroup, RemovedPartyCriteria, Team, UserId,
 };
 
 /// Body of `POST /v1/campaigns`.
@@ -59,6 +59,10 @@ pub struct CreateCampaignBody {
         pattern = r"^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f](?:[^\u0000-\u001f\u007f-\u009f]{0,198}[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\u0000-\u001f\u007f-\u009f])?[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
     )]
     pub party: Option<String>,
+    /// With `from_elected_office_id`: user ids of members of the office's organization to bring along
+    /// with their roles (anyone else is 422). Without it the owner starts alone.
+    #[serde(default)]
+    pub carry_members: Vec<Uuid>,
 }
 
 impl CreateCampaignBody {
@@ -83,6 +87,11 @@ impl CreateCampaignBody {
                 ballotready_election_id: self.ballotready_election_id,
                 party: self.party,
             },
+            carry_members: self
+                .carry_members
+                .into_iter()
+                .map(UserId::from_uuid)
+                .collect(),
         })
     }
 }
@@ -94,6 +103,34 @@ pub struct CampaignCreated {
     pub campaign: CampaignDto,
     /// Its new Win organization.
     pub organization: OrganizationDto,
+    /// The members brought from the office's organization, with their roles.
+    pub carried_members: Vec<CarriedMemberDto>,
+    /// The office organization's other members (not brought along).
+    pub left_behind: Vec<Uuid>,
+}
+
+/// A member brought into a new organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CarriedMemberDto {
+    /// The member's user id.
+    pub user_id: Uuid,
+    /// Their role, the same as where they came from.
+    #[schema(value_type = crate::openapi_schemas::RoleValue, example = "admin")]
+    pub role: String,
+}
+
+/// The `carried_members` and `left_behind` of an answer.
+fn team_dto(team: &Team) -> (Vec<CarriedMemberDto>, Vec<Uuid>) {
+    (
+        team.carried_members
+            .iter()
+            .map(|m| CarriedMemberDto {
+                user_id: m.user_id.as_uuid(),
+                role: m.role.as_str().to_owned(),
+            })
+            .collect(),
+        team.left_behind.iter().map(|u| u.as_uuid()).collect(),
+    )
 }
 
 /// Creates a draft campaign and its Win organization. 409 `open_campaign_exists` while another campaign
@@ -110,12 +147,15 @@ pub async fn create_campaign(
     ApiJson(body): ApiJson<CreateCampaignBody>,
 ) -> ApiResult<(StatusCode, Json<CampaignCreated>)> {
     let input = body.try_into_domain()?;
-    let (campaign, org) = state.services.campaigns.create(me.user.id, input).await?;
+    let created = state.services.campaigns.create(me.user.id, input).await?;
+    let (carried_members, left_behind) = team_dto(&created.team);
     Ok((
         StatusCode::CREATED,
         Json(CampaignCreated {
-            campaign: CampaignDto::new(&campaign, &org.organization.slug),
-            organization: OrganizationDto::from(&org),
+            campaign: CampaignDto::new(&created.campaign, &created.organization.organization.slug),
+            organization: OrganizationDto::from(&created.organization),
+            carried_members,
+            left_behind,
         }),
     ))
 }
@@ -267,6 +307,10 @@ pub struct ResultBody {
     /// removed).
     #[serde(default)]
     pub copy_segments: bool,
+    /// On a win, user ids of members of the campaign's organization to bring into the new Serve
+    /// organization with their roles (anyone else is 422); everyone else stays behind.
+    #[serde(default)]
+    pub carry_members: Vec<Uuid>,
 }
 
 /// A party criterion removed from a copied segment.
@@ -305,6 +349,10 @@ pub struct ResultDto {
     pub organization: OrganizationDto,
     /// Party criteria removed from copied segments.
     pub removed_party_criteria: Vec<RemovedPartyCriteriaDto>,
+    /// On a win, the members brought into the Serve organization, with their roles.
+    pub carried_members: Vec<CarriedMemberDto>,
+    /// On a win, the campaign organization's other members (they keep the archived campaign only).
+    pub left_behind: Vec<Uuid>,
 }
 
 /// Records a campaign's result. `won` starts an office in a new Serve organization; the same result
@@ -325,12 +373,18 @@ pub async fn record_campaign_result(
         outcome: body.outcome,
         sworn_in_date: body.sworn_in_date,
         copy_segments: body.copy_segments,
+        carry_members: body
+            .carry_members
+            .into_iter()
+            .map(UserId::from_uuid)
+            .collect(),
     };
     let r = state
         .services
         .campaigns
         .record_result(me.user.id, CampaignId::from_uuid(id), result)
         .await?;
+    let (carried_members, left_behind) = team_dto(&r.team);
     Ok(Json(ResultDto {
         campaign: CampaignDto::new(&r.campaign.0, &r.campaign.1),
         elected_office: r
@@ -343,5 +397,7 @@ pub async fn record_campaign_result(
             .iter()
             .map(RemovedPartyCriteriaDto::from)
             .collect(),
+        carried_members,
+        left_behind,
     }))
 }
