@@ -30,6 +30,7 @@
 //! business errors.
 
 mod campaigns;
+mod clerk_sync;
 mod contacts;
 mod data_upgrades;
 mod errors;
@@ -182,6 +183,7 @@ impl PgStore {
             organizations: store.clone(),
             members: store.clone(),
             invitations: store.clone(),
+            clerk: store.clone(),
             campaigns: store.clone(),
             offices: store.clone(),
             reference: store.clone(),

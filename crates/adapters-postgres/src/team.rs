@@ -62,7 +62,7 @@ impl MemberRow {
     }
 }
 
-fn parse_role(role: &str) -> Result<Role, StoreError> {
+pub(crate) fn parse_role(role: &str) -> Result<Role, StoreError> {
     Role::parse(role).ok_or_else(|| corrupt("member role", role))
 }
 
@@ -101,7 +101,7 @@ async fn lock_open<E: From<TeamError>>(
 }
 
 /// Appends a `member_joined` or `member_left` event to the member's history.
-async fn member_event(
+pub(crate) async fn member_event(
     conn: &mut AsyncPgConnection,
     kind: &str,
     organization: OrganizationId,

@@ -288,6 +288,7 @@ pub async fn user(store: &PgStore, sub: &str) -> User {
         email: None,
         first_name: None,
         last_name: None,
+        clerk: None,
     };
     match store.upsert_from_claims(&claims).await {
         Ok(u) => u,

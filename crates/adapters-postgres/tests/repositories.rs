@@ -20,6 +20,7 @@ fn claims(sub: &str, email: Option<&str>, first: Option<&str>) -> UserClaims {
         email: email.map(str::to_owned),
         first_name: first.map(str::to_owned),
         last_name: None,
+        clerk: None,
     }
 }
 
@@ -190,6 +191,7 @@ async fn the_user_and_their_organization_are_found_together_only_when_nothing_ch
         email: email.map(str::to_owned),
         first_name: None,
         last_name: None,
+        clerk: None,
     };
 
     let (found_user, found_org) = store
@@ -252,6 +254,7 @@ async fn the_caller_and_their_organization_come_from_one_port_call() {
         email: email.map(str::to_owned),
         first_name: None,
         last_name: None,
+        clerk: None,
     };
     let by_slug = OrganizationSelector::Slug(slug.clone());
 

@@ -114,6 +114,7 @@ async fn an_unreachable_database_is_unavailable() {
         email: None,
         first_name: None,
         last_name: None,
+        clerk: None,
     };
     assert!(matches!(
         store.upsert_from_claims(&claims).await,

@@ -954,6 +954,11 @@ async fn update(
 ) -> Result<OrganizationDetails, UpdateOrganizationError> {
     let answer = current.clone();
     let slug = current.organization.slug.clone();
+    // The caller's token makes them an admin of whatever Clerk organization the patch links.
+    let admin_of = match &patch.clerk_organization_id {
+        Patch::Set(id) => ClerkOrganizationId::new(id).ok(),
+        _ => None,
+    };
     m.organizations
         .expect_find_by_slug()
         .withf(move |user, s| *user == owner() && *s == slug)
@@ -961,7 +966,12 @@ async fn update(
         .returning(move |_, _| Ok(Some(answer.clone())));
     m.services()
         .organizations
-        .update(owner(), current.organization.slug.as_str(), patch)
+        .update(
+            owner(),
+            current.organization.slug.as_str(),
+            patch,
+            admin_of.as_ref(),
+        )
         .await
 }
 

@@ -82,7 +82,7 @@ async fn members_cannot_edit_the_organization() {
     let err = m
         .services()
         .organizations
-        .update(owner(), slug.as_str(), OrganizationPatch::default())
+        .update(owner(), slug.as_str(), OrganizationPatch::default(), None)
         .await
         .unwrap_err();
     assert!(
@@ -168,4 +168,48 @@ async fn campaign_and_office_details_need_an_owner_or_admin() {
         .await
         .unwrap_err();
     assert!(matches!(err, UpdateOfficeError::Forbidden(_)));
+}
+
+#[tokio::test]
+async fn linking_a_clerk_organization_needs_its_admin_claim() {
+    for (admin_of, refused_link) in [
+        (None, true),
+        (Some("org_other"), true),
+        (Some("org_new"), false),
+    ] {
+        let mut m = Mocks::default();
+        let details = org_details(org_with_district(Mode::Win));
+        let slug = details.organization.slug.clone();
+        m.organizations
+            .expect_find_by_slug()
+            .returning(move |_, _| Ok(Some(details.clone())));
+        if !refused_link {
+            m.organizations
+                .expect_update_profile()
+                .times(1)
+                .returning(|_, _, _| Err(winserve_application::UpdateError::NotFound));
+            m.reference
+                .expect_find_position()
+                .returning(|_| Ok(Some(position("pos1", Some(district(1))))));
+        }
+        let patch = OrganizationPatch {
+            clerk_organization_id: winserve_application::Patch::Set("org_new".into()),
+            ..OrganizationPatch::default()
+        };
+        let admin_of = admin_of.map(|c| winserve_domain::ClerkOrganizationId::new(c).unwrap());
+        let err = m
+            .services()
+            .organizations
+            .update(owner(), slug.as_str(), patch, admin_of.as_ref())
+            .await
+            .unwrap_err();
+        if refused_link {
+            assert!(
+                matches!(err, UpdateOrganizationError::Forbidden(f) if f.action == Action::LinkClerkOrganization),
+                "{err:?}"
+            );
+        } else {
+            assert!(matches!(err, UpdateOrganizationError::NotFound), "{err:?}");
+        }
+    }
 }

@@ -1176,6 +1176,7 @@ async fn update_organization_of_an_archived_org_is_archived() {
                 position_id: Patch::Set("pos9".into()),
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap_err();
@@ -1203,6 +1204,7 @@ async fn update_organization_with_an_unknown_position_is_invalid() {
                 position_id: Patch::Set("pos9".into()),
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap_err();
@@ -1245,6 +1247,7 @@ async fn update_organization_stores_an_override_equal_to_the_positions_district_
                 override_district_id: Patch::Set(district(1).id),
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap();
@@ -1272,6 +1275,7 @@ async fn update_organization_rejects_invalid_text_values_and_unknown_slugs() {
                 custom_position_name: Patch::Set("   ".into()),
                 ..Default::default()
             },
+            None,
         )
         .await
         .unwrap_err();
@@ -1291,7 +1295,7 @@ async fn update_organization_rejects_invalid_text_values_and_unknown_slugs() {
     for slug in ["campaign-000000000bad", "Not A Slug"] {
         let err = services
             .organizations
-            .update(owner(), slug, OrganizationPatch::default())
+            .update(owner(), slug, OrganizationPatch::default(), None)
             .await
             .unwrap_err();
         assert!(

@@ -27,6 +27,7 @@
 
 pub mod attributes;
 pub mod campaign;
+pub mod clerk;
 pub mod ids;
 pub mod lifecycle;
 pub mod membership;
@@ -44,6 +45,7 @@ pub mod voter_columns;
 
 pub use attributes::*;
 pub use campaign::*;
+pub use clerk::*;
 pub use ids::*;
 pub use lifecycle::*;
 pub use membership::*;

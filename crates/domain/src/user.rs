@@ -36,6 +36,9 @@ pub struct UserClaims {
     pub first_name: Option<String>,
     /// Last name.
     pub last_name: Option<String>,
+    /// The token's active Clerk organization with a role: makes the user a member of the organization
+    /// linked to it (lazy sync).
+    pub clerk: Option<crate::ClerkMembershipClaim>,
 }
 
 /// What happened in a lifecycle event.

@@ -48,6 +48,9 @@ pub struct Claims {
     /// Clerk v1 organization claim.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org_id: Option<String>,
+    /// Clerk v1 role in the active organization (`org:admin`, `org:member`, or a custom role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org_role: Option<String>,
 }
 
 /// The `o` claim of Clerk's version-2 session tokens.
@@ -56,9 +59,25 @@ pub struct ClerkOrgClaim {
     /// The active organization's id.
     #[serde(default)]
     pub id: Option<String>,
+    /// The role in it (`admin`, `member`, or a custom role).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rol: Option<String>,
 }
 
 impl Claims {
+    /// The Clerk active organization with the role the token gives its bearer there: version 2 (`o.id`,
+    /// `o.rol`) first, else version 1 (`org_id`, `org_role`). The role is `None` when the token names
+    /// the organization without one.
+    pub fn active_clerk_membership(&self) -> Option<(&str, Option<&str>)> {
+        match self.o.as_ref().and_then(|o| o.id.as_deref()) {
+            Some(id) => Some((id, self.o.as_ref().and_then(|o| o.rol.as_deref()))),
+            None => self
+                .org_id
+                .as_deref()
+                .map(|id| (id, self.org_role.as_deref())),
+        }
+    }
+
     /// The Clerk active-organization id, from `o.id` or else `org_id`.
     pub fn active_clerk_organization(&self) -> Option<&str> {
         self.o

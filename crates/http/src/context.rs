@@ -7,8 +7,11 @@ use crate::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use chrono::{DateTime, Utc};
 use winserve_application::{OrgScope, OrganizationNamed};
-use winserve_domain::{ClerkOrganizationId, Mode, Slug, Subject, User, UserClaims};
+use winserve_domain::{
+    ClerkMembershipClaim, ClerkOrganizationId, Mode, Role, Slug, Subject, User, UserClaims,
+};
 
 /// The header that names the organization a request acts in.
 pub const ORGANIZATION_HEADER: &str = "x-organization-slug";
@@ -28,6 +31,17 @@ fn clean(value: Option<&String>) -> Option<String> {
         .map(|v| v.trim())
         .filter(|v| !v.is_empty() && v.chars().count() <= 320 && !v.chars().any(char::is_control))
         .map(str::to_owned)
+}
+
+/// The Clerk membership a verified token asserts: its active organization with a role, and when it was
+/// issued (without `iat` a claim cannot be ordered against a webhook's removal, so it is not used).
+fn clerk_membership(claims: &Claims) -> Option<ClerkMembershipClaim> {
+    let (id, role) = claims.active_clerk_membership()?;
+    Some(ClerkMembershipClaim {
+        organization: ClerkOrganizationId::new(id).ok()?,
+        role: Role::from_clerk(role?),
+        issued_at: DateTime::<Utc>::from_timestamp(i64::try_from(claims.iat?).ok()?, 0)?,
+    })
 }
 
 /// The bearer token's verified claims, and the user claims they carry.
@@ -60,6 +74,7 @@ async fn verified_claims(
         email: clean(claims.email.as_ref()),
         first_name: clean(claims.first_name.as_ref()),
         last_name: clean(claims.last_name.as_ref()),
+        clerk: clerk_membership(&claims),
     };
     Ok((claims, user_claims))
 }

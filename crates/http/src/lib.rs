@@ -6,6 +6,7 @@
 //! database crate.
 
 pub mod auth;
+pub mod clerk_webhook;
 pub mod contact_dto;
 pub mod context;
 pub mod dto;

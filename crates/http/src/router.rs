@@ -5,7 +5,7 @@ use crate::extract::BodyDeadline;
 use crate::problem::ApiError;
 use crate::routes::{
     campaigns, contacts, health, invitations, me, members, offices, organizations, reference,
-    segments,
+    segments, webhooks,
 };
 use crate::state::AppState;
 use axum::Json;
@@ -120,6 +120,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
             segments::delete_segment
         ))
         .routes(routes!(segments::count_segment))
+        .routes(routes!(webhooks::clerk_webhook))
 }
 
 /// The OpenAPI document of every endpoint.

@@ -1,6 +1,7 @@
 //! The state shared by every handler.
 
 use crate::auth::Authenticator;
+use crate::clerk_webhook::WebhookVerifier;
 use crate::limits::Limits;
 use std::sync::Arc;
 use winserve_application::Services;
@@ -15,4 +16,7 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     /// The per-user rate limit, the export slots and the body timeout.
     pub limits: Arc<Limits>,
+    /// Checks Clerk's webhook signatures (`WINSERVE_CLERK_WEBHOOK_SECRET`); `None`: the webhook
+    /// endpoint answers 404.
+    pub clerk_webhook: Option<Arc<WebhookVerifier>>,
 }

@@ -2,7 +2,7 @@
 //! the one the user reads.
 
 use crate::config::{Config, ServeSettings, parse_ttl};
-use crate::error::CliError;
+use crate::error::{CliError, SettingError};
 use crate::local_pg::{self, PrivateCluster};
 use crate::wiring;
 use std::io::IsTerminal;
@@ -13,6 +13,7 @@ use winserve_adapters_postgres as pg;
 use winserve_application::{ImportOptions, Services};
 use winserve_domain::StateCode;
 use winserve_http::auth::{Authenticator, Claims, now_ts};
+use winserve_http::clerk_webhook::WebhookVerifier;
 use winserve_http::limits::{Limits, LimitsConfig};
 use winserve_http::router::router;
 use winserve_http::state::AppState;
@@ -413,10 +414,21 @@ async fn run_server(
     } else {
         settings.limits
     };
+    let clerk_webhook = match config.clerk_webhook_secret.as_deref() {
+        None => None,
+        Some(secret) => Some(Arc::new(WebhookVerifier::new(secret).ok_or_else(|| {
+            CliError::Setting(SettingError {
+                variable: "WINSERVE_CLERK_WEBHOOK_SECRET",
+                value: "(hidden)".into(),
+                expected: "the endpoint's signing secret, whsec_ followed by base64",
+            })
+        })?)),
+    };
     let state = AppState {
         services,
         auth: Arc::new(auth),
         limits: Arc::new(Limits::new(limits)),
+        clerk_webhook,
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

@@ -30,6 +30,9 @@ pub struct Config {
     pub jwks_file: Option<String>,
     /// `WINSERVE_JWT_ISSUER`.
     pub jwt_issuer: Option<String>,
+    /// `WINSERVE_CLERK_WEBHOOK_SECRET`: the `whsec_…` signing secret of a Clerk webhook endpoint pointed
+    /// at `POST /v1/webhooks/clerk`; unset, that endpoint answers 404.
+    pub clerk_webhook_secret: Option<String>,
 }
 
 impl Config {
@@ -46,6 +49,7 @@ impl Config {
             jwks_url: non_empty("WINSERVE_JWKS_URL"),
             jwks_file: non_empty("WINSERVE_JWKS_FILE"),
             jwt_issuer: non_empty("WINSERVE_JWT_ISSUER"),
+            clerk_webhook_secret: non_empty("WINSERVE_CLERK_WEBHOOK_SECRET"),
         }
     }
 

@@ -254,6 +254,8 @@ const TABLE: &[Row] = &[
     // No invitation has a random token: 404 for the staff (whose tokens carry emails); a token without an
     // email is refused before any lookup (403).
     row("POST /v1/invitations/{token}/accept", User, &[(Open, 403)]),
+    // Authenticated by Svix signature, not by bearer token: unsigned is 401 for everyone.
+    row("POST /v1/webhooks/clerk", Public, &[(Open, 401)]),
 ];
 
 /// Routes whose owner cells change what other cells see; they run after all the others.
@@ -580,6 +582,9 @@ fn request(route: &str, w: &World, target: Target, caller: Caller) -> Req {
             Method::DELETE,
             format!("/v1/organizations/{slug}/invitations/{}", random_id()),
         ),
+        "POST /v1/webhooks/clerk" => {
+            req(Method::POST, "/v1/webhooks/clerk").body(json!({ "type": "user.created" }))
+        }
         "POST /v1/invitations/{token}/accept" => req(
             Method::POST,
             format!("/v1/invitations/{}/accept", "a".repeat(64)),

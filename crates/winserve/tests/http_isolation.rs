@@ -77,10 +77,15 @@ async fn another_user_cannot_tell_someone_elses_records_from_missing_ones() {
         .await;
     let campaign_draft = str_of(&c2["campaign"]["id"]);
     let win_open = str_of(&c2["organization"]["slug"]);
+    // Linking needs a token that makes Alice an admin of that Clerk organization.
+    let alice_admin = token_with(
+        "user_alice",
+        json!({ "o": { "id": "org_alice", "rol": "admin" } }),
+    );
     let linked = app
         .patch(
             &format!("/v1/organizations/{win_open}"),
-            &alice,
+            &alice_admin,
             json!({ "clerk_organization_id": "org_alice" }),
         )
         .await;

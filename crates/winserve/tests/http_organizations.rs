@@ -454,8 +454,16 @@ async fn patch_organization_rejects_unknown_reference_ids_and_archived_orgs() {
         .patch(&path, &t, json!({ "custom_position_name": "Too late" }))
         .await;
     assert_problem(&r, StatusCode::CONFLICT, "organization_archived");
+    let late_admin = token_with(
+        "user_patch_bad",
+        json!({ "o": { "id": "org_late", "rol": "admin" } }),
+    );
     let r = app
-        .patch(&path, &t, json!({ "clerk_organization_id": "org_late" }))
+        .patch(
+            &path,
+            &late_admin,
+            json!({ "clerk_organization_id": "org_late" }),
+        )
         .await;
     assert_problem(&r, StatusCode::CONFLICT, "organization_archived");
     let after = app.get_ok(&path, &t).await;
@@ -479,19 +487,49 @@ async fn clerk_organization_claims_select_the_linked_organization() {
     let win = str_of(&c2["organization"]["slug"]);
     let c2_id = str_of(&c2["campaign"]["id"]);
 
-    let p = app
+    // Linking needs the token to make the caller an admin of that Clerk organization (v2 or v1 claim).
+    let r = app
         .patch(
             &org_path(&win),
             &plain,
             json!({ "clerk_organization_id": "org_2win" }),
         )
         .await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(r.2["action"], "link_clerk_organization");
+    let member_of = token_with(
+        "user_clerk",
+        json!({ "o": { "id": "org_2win", "rol": "member" } }),
+    );
+    let r = app
+        .patch(
+            &org_path(&win),
+            &member_of,
+            json!({ "clerk_organization_id": "org_2win" }),
+        )
+        .await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "forbidden");
+    let admin_2win = token_with(
+        "user_clerk",
+        json!({ "o": { "id": "org_2win", "rol": "admin" } }),
+    );
+    let p = app
+        .patch(
+            &org_path(&win),
+            &admin_2win,
+            json!({ "clerk_organization_id": "org_2win" }),
+        )
+        .await;
     assert_eq!(p.0, StatusCode::OK, "{}", p.2);
     assert_eq!(p.2["clerk_organization_id"], "org_2win");
+    let admin_2serve = token_with(
+        "user_clerk",
+        json!({ "org_id": "org_2serve", "org_role": "org:admin" }),
+    );
     let p = app
         .patch(
             &org_path(&serve),
-            &plain,
+            &admin_2serve,
             json!({ "clerk_organization_id": "org_2serve" }),
         )
         .await;
@@ -535,11 +573,11 @@ async fn clerk_organization_claims_select_the_linked_organization() {
     let r = app.get("/v1/campaigns/current", &stranger).await;
     assert_problem(&r, StatusCode::BAD_REQUEST, "organization_required");
 
-    // A Clerk id links at most one organization.
+    // A Clerk id links at most one organization (told only to that Clerk organization's admins).
     let r = app
         .patch(
             &org_path(&serve),
-            &plain,
+            &admin_2win,
             json!({ "clerk_organization_id": "org_2win" }),
         )
         .await;

@@ -3,7 +3,9 @@
 use crate::StoreError;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use winserve_domain::{InvitationId, OrganizationId, Role, Slug, UserId};
+use winserve_domain::{
+    ClerkEvent, ClerkMembershipClaim, InvitationId, OrganizationId, Role, Slug, Subject, UserId,
+};
 
 #[cfg(feature = "mock")]
 use mockall::automock;
@@ -167,4 +169,31 @@ pub trait InvitationRepository: Send + Sync {
         email: &str,
         now: DateTime<Utc>,
     ) -> Result<Slug, AcceptError>;
+}
+
+/// Memberships of organizations linked to Clerk organizations, kept in step with what Clerk says. An
+/// older word (a token issued, or a change made, before the newest one applied) never overrides a newer
+/// one; the owner's membership is winserve's and never touched.
+#[cfg_attr(feature = "mock", automock)]
+#[async_trait]
+pub trait ClerkSyncRepository: Send + Sync {
+    /// Lazy sync from a verified token: makes `user` (subject `sub`) a member of the open organization
+    /// linked to the claim's Clerk organization with the claim's role, or updates their role — unless
+    /// Clerk removed them after the token was issued. Reads first; writes only on change.
+    async fn sync_claim(
+        &self,
+        user: UserId,
+        sub: &Subject,
+        claim: &ClerkMembershipClaim,
+    ) -> Result<(), StoreError>;
+
+    /// Applies a webhook delivery once: `false` when the delivery id was applied before (nothing
+    /// changes), `true` otherwise — also when the event concerns no linked organization.
+    async fn apply_webhook(
+        &self,
+        delivery_id: &str,
+        event_type: &str,
+        event: &ClerkEvent,
+        received_at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }

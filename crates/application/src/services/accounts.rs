@@ -4,8 +4,8 @@
 use super::{OrgScope, Ports};
 use crate::error::StoreError;
 use crate::ports::{
-    LifecycleStore, OrganizationDetails, OrganizationRepository, OrganizationSelector,
-    UserRepository,
+    ClerkSyncRepository, LifecycleStore, OrganizationDetails, OrganizationRepository,
+    OrganizationSelector, UserRepository,
 };
 use std::sync::Arc;
 use winserve_domain::{ClerkOrganizationId, LifecycleEvent, Slug, User, UserClaims};
@@ -60,6 +60,7 @@ pub struct Me {
 #[derive(Clone)]
 pub struct AccountService {
     users: Arc<dyn UserRepository>,
+    clerk: Arc<dyn ClerkSyncRepository>,
     organizations: Arc<dyn OrganizationRepository>,
     lifecycle: Arc<dyn LifecycleStore>,
 }
@@ -68,6 +69,7 @@ impl AccountService {
     pub(super) fn new(ports: &Ports) -> Self {
         Self {
             users: ports.users.clone(),
+            clerk: ports.clerk.clone(),
             organizations: ports.organizations.clone(),
             lifecycle: ports.lifecycle.clone(),
         }
@@ -76,7 +78,18 @@ impl AccountService {
     /// The user with these (verified) claims: created on their first request, email and names refreshed
     /// when the token carries new ones.
     pub async fn caller(&self, claims: &UserClaims) -> Result<User, StoreError> {
-        self.users.upsert_from_claims(claims).await
+        let user = self.users.upsert_from_claims(claims).await?;
+        self.sync_clerk(&user, claims).await?;
+        Ok(user)
+    }
+
+    /// A token's Clerk membership claim makes its bearer a member of the linked organization with the
+    /// claim's role (lazy sync; Clerk is the source of truth for linked organizations).
+    async fn sync_clerk(&self, user: &User, claims: &UserClaims) -> Result<(), StoreError> {
+        match &claims.clerk {
+            Some(claim) => self.clerk.sync_claim(user.id, &claims.sub, claim).await,
+            None => Ok(()),
+        }
     }
 
     /// The caller acting in the organization the request named: one port call that also finds (or
@@ -87,6 +100,11 @@ impl AccountService {
         claims: &UserClaims,
         named: OrganizationNamed,
     ) -> Result<OrgScope, EnterOrganizationError> {
+        if claims.clerk.is_some() {
+            // The membership the token asserts must exist before the organization is looked up.
+            let user = self.users.upsert_from_claims(claims).await?;
+            self.sync_clerk(&user, claims).await?;
+        }
         let (selector, missing) = match named {
             OrganizationNamed::BySlug(Some(slug)) => (
                 OrganizationSelector::Slug(slug),

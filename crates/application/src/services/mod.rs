@@ -12,6 +12,7 @@
 //! | [`SegmentService`] | custom segments and their live counts |
 //! | [`ContactService`] | contacts: pages, detail, export, statistics, through the party policy |
 //! | [`TeamService`] | an organization's members, roles, ownership and invitations |
+//! | [`ClerkService`] | Clerk webhook deliveries, applied to the members of linked organizations |
 //! | [`ReferenceService`] | BallotReady positions and L2 districts (search) |
 //! | [`ImportService`] | loading reference data and voter files |
 //! | [`HealthService`] | readiness |
@@ -68,6 +69,7 @@ macro_rules! from_lookup_error {
 
 mod accounts;
 mod campaigns;
+mod clerk;
 mod contact_filter;
 mod contacts;
 mod health;
@@ -82,6 +84,7 @@ mod team;
 
 pub use accounts::*;
 pub use campaigns::*;
+pub use clerk::*;
 pub use contacts::*;
 pub use health::*;
 pub use imports::*;
@@ -94,9 +97,9 @@ pub use segments::*;
 pub use team::*;
 
 use crate::ports::{
-    CampaignRepository, ContactRepository, HealthCheck, InvitationRepository, LifecycleStore,
-    MembershipRepository, OfficeRepository, OrganizationRepository, ReferenceRepository,
-    SegmentRepository, UserRepository, VoterRepository,
+    CampaignRepository, ClerkSyncRepository, ContactRepository, HealthCheck, InvitationRepository,
+    LifecycleStore, MembershipRepository, OfficeRepository, OrganizationRepository,
+    ReferenceRepository, SegmentRepository, UserRepository, VoterRepository,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -113,6 +116,8 @@ pub struct Ports {
     pub members: Arc<dyn MembershipRepository>,
     /// Invitations to join organizations.
     pub invitations: Arc<dyn InvitationRepository>,
+    /// Memberships kept in step with Clerk.
+    pub clerk: Arc<dyn ClerkSyncRepository>,
     /// Campaigns.
     pub campaigns: Arc<dyn CampaignRepository>,
     /// Elected offices.

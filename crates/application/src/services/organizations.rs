@@ -145,11 +145,16 @@ impl OrganizationService {
     /// Applies a partial update to the profile of the caller's organization `slug`, with the
     /// effective-district rules: unknown ids are refused, and an override equal to the position's
     /// district is stored as none. An archived organization is read-only.
+    ///
+    /// Linking a Clerk organization also needs the caller's token to make them an admin of it
+    /// (`clerk_admin_of`, its active organization with the admin role), so that nobody attaches their
+    /// organization to someone else's Clerk organization.
     pub async fn update(
         &self,
         editor: UserId,
         slug: &str,
         patch: OrganizationPatch,
+        clerk_admin_of: Option<&ClerkOrganizationId>,
     ) -> Result<OrganizationDetails, UpdateOrganizationError> {
         let current = self.get(editor, slug).await?;
         current.role.require(Action::EditOrganization)?;
@@ -160,6 +165,16 @@ impl OrganizationService {
         let clerk_patch = patch
             .clerk_organization_id
             .try_map(|v| ClerkOrganizationId::new(&v))?;
+        if let Patch::Set(clerk) = &clerk_patch
+            && current.organization.clerk_organization_id.as_ref() != Some(clerk)
+            && clerk_admin_of != Some(clerk)
+        {
+            return Err(Forbidden {
+                action: Action::LinkClerkOrganization,
+                role: current.role,
+            }
+            .into());
+        }
         let org = &current.organization;
         org.ensure_writable()
             .map_err(|_| UpdateOrganizationError::Archived)?;

@@ -2,8 +2,9 @@
 //! puts in the HTTP state and the command line uses.
 
 use super::{
-    AccountService, CampaignService, Clock, ContactService, HealthService, IdSource, ImportService,
-    OfficeService, OrganizationService, Ports, ReferenceService, SegmentService, TeamService,
+    AccountService, CampaignService, ClerkService, Clock, ContactService, HealthService, IdSource,
+    ImportService, OfficeService, OrganizationService, Ports, ReferenceService, SegmentService,
+    TeamService,
 };
 use chrono::Utc;
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct Services {
     pub contacts: ContactService,
     /// Members, roles and invitations.
     pub team: TeamService,
+    /// Clerk webhook deliveries.
+    pub clerk: ClerkService,
     /// Positions and districts.
     pub reference: ReferenceService,
     /// Loading reference data and voter files.
@@ -47,7 +50,8 @@ impl Services {
             campaigns: CampaignService::new(&ports, clock.clone(), ids.clone()),
             offices: OfficeService::new(&ports, clock.clone()),
             segments: SegmentService::new(&ports, clock.clone(), ids.clone()),
-            team: TeamService::new(&ports, clock, ids),
+            team: TeamService::new(&ports, clock.clone(), ids),
+            clerk: ClerkService::new(&ports, clock),
             contacts: ContactService::new(&ports),
             reference: ReferenceService::new(&ports),
             imports: ImportService::new(&ports),

@@ -6,10 +6,11 @@ use chrono::{TimeZone, Utc};
 use std::sync::Arc;
 use uuid::Uuid;
 use winserve_application::{
-    Clock, IdSource, MockCampaignRepository, MockContactRepository, MockHealthCheck,
-    MockInvitationRepository, MockLifecycleStore, MockMembershipRepository, MockOfficeRepository,
-    MockOrganizationRepository, MockReferenceRepository, MockSegmentRepository, MockUserRepository,
-    MockVoterRepository, OrgScope, OrganizationDetails, Ports, Services,
+    Clock, IdSource, MockCampaignRepository, MockClerkSyncRepository, MockContactRepository,
+    MockHealthCheck, MockInvitationRepository, MockLifecycleStore, MockMembershipRepository,
+    MockOfficeRepository, MockOrganizationRepository, MockReferenceRepository,
+    MockSegmentRepository, MockUserRepository, MockVoterRepository, OrgScope, OrganizationDetails,
+    Ports, Services,
 };
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignStatus, CustomPositionName,
@@ -25,6 +26,7 @@ pub struct Mocks {
     pub organizations: MockOrganizationRepository,
     pub members: MockMembershipRepository,
     pub invitations: MockInvitationRepository,
+    pub clerk: MockClerkSyncRepository,
     pub campaigns: MockCampaignRepository,
     pub offices: MockOfficeRepository,
     pub reference: MockReferenceRepository,
@@ -42,6 +44,7 @@ impl Mocks {
             organizations: Arc::new(self.organizations),
             members: Arc::new(self.members),
             invitations: Arc::new(self.invitations),
+            clerk: Arc::new(self.clerk),
             campaigns: Arc::new(self.campaigns),
             offices: Arc::new(self.offices),
             reference: Arc::new(self.reference),
@@ -86,6 +89,7 @@ pub fn claims() -> UserClaims {
         email: Some("ada@example.com".into()),
         first_name: Some("Ada".into()),
         last_name: None,
+        clerk: None,
     }
 }
 

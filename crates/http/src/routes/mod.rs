@@ -10,3 +10,4 @@ pub mod offices;
 pub mod organizations;
 pub mod reference;
 pub mod segments;
+pub mod webhooks;

@@ -1,5 +1,6 @@
 //! Organizations: list, read, update the profile, and the navigation of their mode.
 
+use crate::auth::Claims;
 use crate::context::AuthUser;
 use crate::dto::{NavDto, OrganizationDto, OrganizationList, patch_field};
 use crate::extract::{ApiJson, ApiPath};
@@ -11,7 +12,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use winserve_application::{OrganizationPatch, Patch};
-use winserve_domain::DistrictId;
+use winserve_domain::{ClerkOrganizationId, DistrictId, Role};
 
 /// The caller's organizations, open ones first, newest first.
 #[utoipa::path(get, path = "/v1/organizations", tag = "organizations", security(("bearer" = [])),
@@ -95,9 +96,25 @@ pub async fn patch_organization(
     let updated = state
         .services
         .organizations
-        .update(me.user.id, &slug, body.into_patch())
+        .update(
+            me.user.id,
+            &slug,
+            body.into_patch(),
+            clerk_admin_of(&me.claims).as_ref(),
+        )
         .await?;
     Ok(Json(OrganizationDto::from(&updated)))
+}
+
+/// The Clerk organization the token makes its bearer an admin of: its active organization, with the
+/// admin role (`o.rol: admin`, or `org_role: org:admin`).
+fn clerk_admin_of(claims: &Claims) -> Option<ClerkOrganizationId> {
+    match claims.active_clerk_membership()? {
+        (id, Some(role)) if Role::from_clerk(role) == Role::Admin => {
+            ClerkOrganizationId::new(id).ok()
+        }
+        _ => None,
+    }
 }
 
 /// The navigation of the organization's mode and its landing path.

@@ -43,6 +43,14 @@ pub fn sign_hs256(secret: &str, claims: &Value) -> String {
     .unwrap()
 }
 
+/// The signing secret of the tests' Clerk webhook endpoint.
+pub const WEBHOOK_SECRET: &str = "whsec_dGVzdHMtb2YtdGhlLWNsZXJrLXdlYmhvb2stZW5kcG9pbnQ=";
+
+/// The verifier of [`WEBHOOK_SECRET`].
+pub fn webhook_verifier() -> winserve_http::clerk_webhook::WebhookVerifier {
+    winserve_http::clerk_webhook::WebhookVerifier::new(WEBHOOK_SECRET).unwrap()
+}
+
 /// A valid token for `sub`, one hour long.
 pub fn token(sub: &str) -> String {
     token_with(sub, json!({}))
@@ -111,6 +119,7 @@ impl TestApp {
             services: Services::new(wrap(store.clone().ports())),
             auth: Arc::new(auth),
             limits: Arc::new(Limits::new(limits)),
+            clerk_webhook: Some(Arc::new(webhook_verifier())),
         };
         Self {
             router: router(state),
@@ -125,6 +134,7 @@ impl TestApp {
             services: Services::new(store.clone().ports()),
             auth: Arc::new(Authenticator::new(Some(SECRET), None, None, None).unwrap()),
             limits: Arc::new(Limits::new(LimitsConfig::without_rate_limit())),
+            clerk_webhook: Some(Arc::new(webhook_verifier())),
         };
         TestApp {
             router: router(state),

@@ -1,0 +1,2 @@
+DROP TABLE clerk_webhook_deliveries;
+DROP TABLE clerk_membership_removals;
