@@ -138,6 +138,7 @@ fn team_dto(team: &Team) -> (Vec<CarriedMemberDto>, Vec<Uuid>) {
 #[utoipa::path(post, path = "/v1/campaigns", tag = "campaigns", security(("bearer" = [])),
     request_body = CreateCampaignBody,
     responses((status = 201, description = "the draft campaign and its Win organization", body = CampaignCreated),
+        (status = 403, description = "`forbidden`: starting from an office is its owner's lifecycle (`action`: `lifecycle`)"),
         (status = 404, description = "`not_found`: `from_elected_office_id` names no office of the caller"),
         (status = 409, description = "`open_campaign_exists`: another campaign is draft or active"),
         (status = 422, description = "`validation_failed`: also an unknown position or district, or a primary after the general election")))]
@@ -245,6 +246,7 @@ pub struct CampaignPatchBody {
 #[utoipa::path(patch, path = "/v1/campaigns/{id}", tag = "campaigns", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the campaign's id")), request_body = CampaignPatchBody,
     responses((status = 200, description = "the updated campaign", body = CampaignDto),
+        (status = 403, description = "`forbidden`: members may not edit campaign details (`action`: `edit_organization`)"),
         (status = 404, description = "`not_found`: the caller has no campaign with this id"),
         (status = 409, description = "`organization_archived`: the campaign is closed"),
         (status = 422, description = "`validation_failed`: also a malformed id, or a primary after the general election")))]
@@ -274,6 +276,7 @@ pub async fn patch_campaign(
 #[utoipa::path(post, path = "/v1/campaigns/{id}/launch", tag = "campaigns", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the campaign's id")),
     responses((status = 200, description = "the active campaign", body = CampaignDto),
+        (status = 403, description = "`forbidden`: only the owner launches (`action`: `lifecycle`)"),
         (status = 404, description = "`not_found`: the caller has no campaign with this id"),
         (status = 409, description = "`invalid_transition`: the campaign is not a draft"),
         (status = 422, description = "`office_not_set`: neither a position nor a custom position name is set; or `validation_failed`: a malformed id, or a body other than empty or `{}`"),
@@ -360,6 +363,7 @@ pub struct ResultDto {
 #[utoipa::path(post, path = "/v1/campaigns/{id}/result", tag = "campaigns", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the campaign's id")), request_body = ResultBody,
     responses((status = 200, description = "the closed campaign, the office on a win, the organization", body = ResultDto),
+        (status = 403, description = "`forbidden`: only the owner records a result (`action`: `lifecycle`)"),
         (status = 404, description = "`not_found`: the caller has no campaign with this id"),
         (status = 409, description = "`result_already_recorded`: another result was recorded; `invalid_transition`: the campaign is not active; or `organization_archived`"),
         (status = 422, description = "`validation_failed`: also a malformed id")))]

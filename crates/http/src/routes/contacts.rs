@@ -260,6 +260,7 @@ pub async fn get_contact(
         ("search" = Option<String>, Query, description = "every word must start a word of the contact's names, street line, city or ZIP (case and accents ignored, apostrophes dropped); a phone-like query (digits and ()-. +, at least 4 digits) also matches the start of a phone number, of its 7-digit local number, or its last 4 digits; party never matches; at most 8 words and 200 characters; no word at all is no search", max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$"),
     ),
     responses((status = 200, description = "every matching contact as CSV with a header row", content_type = "text/csv", body = String),
+        (status = 403, description = "`forbidden`: members may not export contacts (`action`: `export_contacts`)"),
         (status = 404, description = "`segment_not_found`: `segment` names no built-in segment and no segment of this organization"),
         (status = 409, description = "`organization_archived`: the organization is archived; or `district_not_set`: it has no district"),
         (status = 422, description = "`validation_failed`: a parameter out of range or an unknown criterion; or `party_filter_not_allowed`: a party criterion in a Serve organization"),

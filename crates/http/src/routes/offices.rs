@@ -87,6 +87,7 @@ pub struct ElectedOfficePatchBody {
 #[utoipa::path(patch, path = "/v1/elected-offices/{id}", tag = "elected offices", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the office's id")), request_body = ElectedOfficePatchBody,
     responses((status = 200, description = "the updated office", body = ElectedOfficeDto),
+        (status = 403, description = "`forbidden`: members may not edit office dates (`action`: `edit_organization`)"),
         (status = 404, description = "`not_found`: the caller has no office with this id"),
         (status = 409, description = "`organization_archived`: the office ended"),
         (status = 422, description = "`validation_failed`: also a malformed id, or a term ending before it starts")))]
@@ -112,6 +113,7 @@ pub async fn patch_elected_office(
 #[utoipa::path(post, path = "/v1/elected-offices/{id}/end", tag = "elected offices", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "the office's id")),
     responses((status = 200, description = "the ended office", body = ElectedOfficeDto),
+        (status = 403, description = "`forbidden`: only the owner ends an office (`action`: `lifecycle`)"),
         (status = 404, description = "`not_found`: the caller has no office with this id"),
         (status = 409, description = "`invalid_transition`: the office already ended"),
         (status = 422, description = "`validation_failed`: a malformed id, or a body other than empty or `{}`"),

@@ -84,6 +84,7 @@ impl OrganizationPatchBody {
     params(("slug" = String, Path, description = "the organization's slug", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
     request_body = OrganizationPatchBody,
     responses((status = 200, description = "the updated organization", body = OrganizationDto),
+        (status = 403, description = "`forbidden`: the caller's role may not edit the organization (members), or the token does not make them an admin of the Clerk organization to link (`action`: `edit_organization`, `link_clerk_organization`)"),
         (status = 404, description = "`organization_not_found`: the caller has no organization with this slug"),
         (status = 409, description = "`organization_archived`: the organization is read-only; or `conflict`: the Clerk organization is linked to another organization"),
         (status = 422, description = "`validation_failed`: also an unknown position or district")))]

@@ -107,6 +107,7 @@ pub struct CreateSegmentBody {
     params(("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
     request_body = CreateSegmentBody,
     responses((status = 201, description = "the new segment", body = SegmentDto),
+        (status = 403, description = "`forbidden`: members may not create segments (`action`: `edit_segments`)"),
         (status = 409, description = "`organization_archived`: the organization is read-only"),
         (status = 422, description = "`party_filter_not_allowed`: a party criterion in a Serve organization")))]
 pub async fn create_segment(
@@ -155,6 +156,7 @@ pub struct SegmentPatchBody {
     params(("id" = String, Path, description = "the segment's id (any other text is `segment_not_found`)"), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
     request_body = SegmentPatchBody,
     responses((status = 200, description = "the updated segment", body = SegmentDto),
+        (status = 403, description = "`forbidden`: members may not edit segments (`action`: `edit_segments`)"),
         (status = 404, description = "`segment_not_found`: the organization has no segment with this id"),
         (status = 409, description = "`organization_archived`: the organization is read-only"),
         (status = 422, description = "`party_filter_not_allowed`: a party criterion in a Serve organization")))]
@@ -176,6 +178,7 @@ pub async fn patch_segment(
 #[utoipa::path(delete, path = "/v1/segments/{id}", tag = "segments", security(("bearer" = [])),
     params(("id" = String, Path, description = "the segment's id (any other text is `segment_not_found`)"), ("X-Organization-Slug" = Option<String>, Header, description = "the organization to act in (else the token's Clerk active-organization claim); a slug: 3 to 63 of `a-z`, `0-9`, `-`", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
     responses((status = 204, description = "deleted"),
+        (status = 403, description = "`forbidden`: members may not delete segments (`action`: `edit_segments`)"),
         (status = 404, description = "`segment_not_found`: the organization has no segment with this id"),
         (status = 409, description = "`organization_archived`: the organization is read-only")))]
 pub async fn delete_segment(

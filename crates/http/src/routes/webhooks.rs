@@ -26,7 +26,8 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     responses((status = 204, description = "applied, a redelivery, or an event type winserve does not act on"),
         (status = 400, description = "`bad_request`: a signed payload of a known type that lacks what it needs"),
         (status = 401, description = "`unauthorized`: missing, stale or wrong signature"),
-        (status = 404, description = "`not_found`: no webhook secret is configured (`WINSERVE_CLERK_WEBHOOK_SECRET`)")))]
+        (status = 404, description = "`not_found`: no webhook secret is configured (`WINSERVE_CLERK_WEBHOOK_SECRET`)"),
+        (status = 503, description = "`unavailable`: the database is not reachable right now; Clerk retries the delivery")))]
 pub async fn clerk_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
