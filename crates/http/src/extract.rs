@@ -29,6 +29,10 @@ where
         )
         .await?
         .map_err(json_rejection)?;
+        // Every body of this API is an object; serde would read a struct from an array too.
+        if !value.is_object() {
+            return Err(ApiError::validation("body", "must be a JSON object"));
+        }
         serde_path_to_error::deserialize(value)
             .map(Self)
             .map_err(|e| {

@@ -17,6 +17,6 @@ pub struct AppState {
     /// The per-user rate limit, the export slots and the body timeout.
     pub limits: Arc<Limits>,
     /// Checks Clerk's webhook signatures (`WINSERVE_CLERK_WEBHOOK_SECRET`); `None`: the webhook
-    /// endpoint answers 404.
+    /// endpoint answers 401.
     pub clerk_webhook: Option<Arc<WebhookVerifier>>,
 }

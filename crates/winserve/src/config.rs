@@ -31,7 +31,7 @@ pub struct Config {
     /// `WINSERVE_JWT_ISSUER`.
     pub jwt_issuer: Option<String>,
     /// `WINSERVE_CLERK_WEBHOOK_SECRET`: the `whsec_…` signing secret of a Clerk webhook endpoint pointed
-    /// at `POST /v1/webhooks/clerk`; unset, that endpoint answers 404.
+    /// at `POST /v1/webhooks/clerk`; unset, that endpoint answers 401.
     pub clerk_webhook_secret: Option<String>,
 }
 

@@ -143,7 +143,8 @@ pub async fn patch_member(
     responses((status = 204, description = "removed; `member_left` is in their history"),
         (status = 403, description = "`forbidden`: only the owner and admins remove others, nobody removes the owner, and the owner cannot leave"),
         (status = 404, description = "`organization_not_found`, or `not_found`: no member has this user id"),
-        (status = 409, description = "`organization_archived`: the team of an archived organization is read-only")))]
+        (status = 409, description = "`organization_archived`: the team of an archived organization is read-only"),
+        (status = 422, description = "`validation_failed`: `user_id` is not a UUID")))]
 pub async fn delete_member(
     State(state): State<AppState>,
     me: AuthUser,

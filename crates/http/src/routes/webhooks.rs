@@ -25,8 +25,7 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     request_body(content = String, content_type = "application/json", description = "Clerk's event payload, exactly as signed"),
     responses((status = 204, description = "applied, a redelivery, or an event type winserve does not act on"),
         (status = 400, description = "`bad_request`: a signed payload of a known type that lacks what it needs"),
-        (status = 401, description = "`unauthorized`: missing, stale or wrong signature"),
-        (status = 404, description = "`not_found`: no webhook secret is configured (`WINSERVE_CLERK_WEBHOOK_SECRET`)"),
+        (status = 401, description = "`unauthorized`: missing, stale or wrong signature, or no webhook secret is configured (`WINSERVE_CLERK_WEBHOOK_SECRET`)"),
         (status = 503, description = "`unavailable`: the database is not reachable right now; Clerk retries the delivery")))]
 pub async fn clerk_webhook(
     State(state): State<AppState>,
@@ -34,7 +33,10 @@ pub async fn clerk_webhook(
     body: Bytes,
 ) -> ApiResult<StatusCode> {
     let Some(verifier) = state.clerk_webhook.as_ref() else {
-        return Err(ApiError::not_found("resource"));
+        return Err(ApiError::unauthorized(
+            "no delivery can be verified: this server has no Clerk webhook secret \
+             (WINSERVE_CLERK_WEBHOOK_SECRET)",
+        ));
     };
     let now = Utc::now();
     verifier
