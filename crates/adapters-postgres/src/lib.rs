@@ -39,6 +39,7 @@ mod lifecycle;
 mod migrate;
 mod offices;
 mod organizations;
+mod outreach;
 mod partitions;
 mod pool;
 mod reference;
@@ -184,6 +185,7 @@ impl PgStore {
             members: store.clone(),
             invitations: store.clone(),
             clerk: store.clone(),
+            outreach: store.clone(),
             campaigns: store.clone(),
             offices: store.clone(),
             reference: store.clone(),

@@ -30,7 +30,12 @@ impl From<TxError> for SegmentError {
     fn from(e: TxError) -> Self {
         match e {
             TxError::Segment(e) => e,
-            TxError::Db(e) => SegmentError::Store(db_error(e)),
+            TxError::Db(e) => match crate::errors::violation(&e) {
+                Some((crate::errors::Violation::ForeignKey, "outreach_plans_segment_fkey")) => {
+                    SegmentError::InUse
+                }
+                _ => SegmentError::Store(db_error(e)),
+            },
         }
     }
 }

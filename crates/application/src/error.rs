@@ -140,6 +140,9 @@ pub enum SegmentError {
     /// The organization is archived.
     #[error("the organization is archived and read-only")]
     Archived,
+    /// An outreach plan targets the segment (deleting it would widen the plan to the whole district).
+    #[error("an outreach plan targets this segment")]
+    InUse,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -17,7 +17,9 @@ use winserve_domain::{
 #[cfg(feature = "mock")]
 use mockall::automock;
 
+mod outreach;
 mod team;
+pub use outreach::*;
 pub use team::*;
 
 /// An organization with the campaign or office that hangs off it, as one member sees it.

@@ -80,3 +80,7 @@ id_type!(
     /// Identifies an invitation to join an organization.
     InvitationId
 );
+id_type!(
+    /// Identifies an outreach plan.
+    OutreachPlanId
+);

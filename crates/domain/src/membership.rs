@@ -79,7 +79,8 @@ impl Role {
             | Action::EditOrganization
             | Action::ExportContacts
             | Action::ManageMembers
-            | Action::LinkClerkOrganization => matches!(self, Role::Owner | Role::Admin),
+            | Action::LinkClerkOrganization
+            | Action::EditOutreach => matches!(self, Role::Owner | Role::Admin),
             Action::Lifecycle | Action::TransferOwnership => matches!(self, Role::Owner),
             // The owner must hand the organization over first: it never has no owner.
             Action::Leave => !matches!(self, Role::Owner),
@@ -125,11 +126,13 @@ pub enum Action {
     TransferOwnership,
     /// Link the organization to a Clerk organization (the token must also be that Clerk org's admin).
     LinkClerkOrganization,
+    /// Voter Outreach (issue 16): create, edit, change the status of and delete outreach plans.
+    EditOutreach,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 9] = [
+    pub const ALL: [Action; 10] = [
         Action::Read,
         Action::EditSegments,
         Action::EditOrganization,
@@ -139,6 +142,7 @@ impl Action {
         Action::Leave,
         Action::TransferOwnership,
         Action::LinkClerkOrganization,
+        Action::EditOutreach,
     ];
 
     /// The snake_case name, as served in a `forbidden` problem's `action` member.
@@ -153,6 +157,7 @@ impl Action {
             Action::Leave => "leave",
             Action::TransferOwnership => "transfer_ownership",
             Action::LinkClerkOrganization => "link_clerk_organization",
+            Action::EditOutreach => "edit_outreach",
         }
     }
 
@@ -172,6 +177,7 @@ impl Action {
             Action::LinkClerkOrganization => {
                 "link this organization to a Clerk organization you are not an admin of"
             }
+            Action::EditOutreach => "create, edit or delete outreach plans, or change their status",
         }
     }
 }
@@ -259,7 +265,7 @@ mod tests {
     use super::*;
 
     /// The issue's table, written out cell by cell: (action, owner, admin, member).
-    const TABLE: [(Action, bool, bool, bool); 9] = [
+    const TABLE: [(Action, bool, bool, bool); 10] = [
         (Action::Read, true, true, true),
         (Action::EditSegments, true, true, false),
         (Action::EditOrganization, true, true, false),
@@ -269,6 +275,7 @@ mod tests {
         (Action::Leave, false, true, true),
         (Action::TransferOwnership, true, false, false),
         (Action::LinkClerkOrganization, true, true, false),
+        (Action::EditOutreach, true, true, false),
     ];
 
     #[test]

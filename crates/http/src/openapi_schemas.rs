@@ -31,6 +31,38 @@ pub enum RoleValue {
     Member,
 }
 
+/// An outreach plan's channel.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachChannelValue {
+    /// Text messages (reaches contacts with a cell phone).
+    Text,
+    /// Phone banking (contacts with a landline).
+    PhoneBanking,
+    /// Door knocking (contacts with an address).
+    DoorKnocking,
+    /// Direct mail (contacts with an address).
+    DirectMail,
+    /// Digital ads (contacts with a cell phone).
+    DigitalAds,
+}
+
+/// An outreach plan's status.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachStatusValue {
+    /// Being written.
+    Draft,
+    /// Ready, with a date.
+    Scheduled,
+    /// People are being contacted.
+    InProgress,
+    /// Finished.
+    Done,
+    /// Called off.
+    Cancelled,
+}
+
 /// `voter_status` values.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -8,9 +8,9 @@ use winserve_application::{
     AcceptInvitationError, ContactsError, CountSegmentError, CreateCampaignError,
     CreateSegmentError, CurrentCampaignError, CurrentOfficeError, DeleteSegmentError,
     EndOfficeError, EnterOrganizationError, FindCampaignError, FindContactError, FindOfficeError,
-    FindOrganizationError, FindSegmentError, LaunchCampaignError, RecordResultError,
-    SetActiveOrganizationError, StoreError, TeamActionError, UpdateCampaignError,
-    UpdateOfficeError, UpdateOrganizationError, UpdateSegmentError, WrongMode,
+    FindOrganizationError, FindSegmentError, LaunchCampaignError, OutreachActionError,
+    RecordResultError, SetActiveOrganizationError, StoreError, TeamActionError,
+    UpdateCampaignError, UpdateOfficeError, UpdateOrganizationError, UpdateSegmentError, WrongMode,
 };
 use winserve_domain::Mode;
 use winserve_domain::{Forbidden, InvalidValue, LifecycleError};
@@ -517,6 +517,7 @@ answers!(DeleteSegmentError {
     Forbidden(f) => f.into(),
     NotFound => ApiError::segment_not_found(),
     Archived => ApiError::organization_archived(),
+    InUse => ApiError::conflict("an outreach plan targets this segment; change or delete the plan first"),
 });
 answers!(CountSegmentError {
     Archived => ApiError::organization_archived(),
@@ -546,6 +547,15 @@ answers!(AcceptInvitationError {
     NotFound => ApiError::not_found("invitation"),
     Refused(reason) => ApiError::refused(reason),
     Archived => ApiError::organization_archived(),
+});
+answers!(OutreachActionError {
+    WrongMode(e) => e.into(),
+    Forbidden(f) => f.into(),
+    NotFound => ApiError::not_found("outreach plan"),
+    SegmentNotFound => ApiError::segment_not_found(),
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    Conflict(m) => ApiError::conflict(m),
 });
 answers!(FindContactError {
     Archived => ApiError::organization_archived(),

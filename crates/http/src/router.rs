@@ -4,8 +4,8 @@
 use crate::extract::BodyDeadline;
 use crate::problem::ApiError;
 use crate::routes::{
-    campaigns, contacts, health, invitations, me, members, offices, organizations, reference,
-    segments, webhooks,
+    campaigns, contacts, health, invitations, me, members, offices, organizations, outreach,
+    reference, segments, webhooks,
 };
 use crate::state::AppState;
 use axum::Json;
@@ -121,6 +121,14 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(segments::count_segment))
         .routes(routes!(webhooks::clerk_webhook))
+        .routes(routes!(outreach::list_outreach, outreach::create_outreach))
+        .routes(routes!(
+            outreach::get_outreach,
+            outreach::patch_outreach,
+            outreach::delete_outreach
+        ))
+        .routes(routes!(outreach::set_outreach_status))
+        .routes(routes!(outreach::get_outreach_audience))
 }
 
 /// The OpenAPI document of every endpoint.

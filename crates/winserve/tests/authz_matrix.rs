@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use winserve_application::VoterRepository;
 use winserve_domain::Action::{
-    self, EditOrganization, EditSegments, ExportContacts, Lifecycle, ManageMembers, Read,
-    TransferOwnership,
+    self, EditOrganization, EditOutreach, EditSegments, ExportContacts, Lifecycle, ManageMembers,
+    Read, TransferOwnership,
 };
 use winserve_domain::Role;
 
@@ -254,6 +254,43 @@ const TABLE: &[Row] = &[
     // No invitation has a random token: 404 for the staff (whose tokens carry emails); a token without an
     // email is refused before any lookup (403).
     row("POST /v1/invitations/{token}/accept", User, &[(Open, 403)]),
+    // Voter Outreach (Win only): a Serve organization is 403 `wrong_mode` before anything else. A status
+    // change asks for the status the plan has (answered unchanged); each caller deletes its own plan.
+    guarded(
+        "GET /v1/outreach",
+        Read,
+        &[(Open, 200), (Archived, 200), (Serve, 403), (Foreign, 404)],
+    ),
+    guarded(
+        "POST /v1/outreach",
+        EditOutreach,
+        &[(Open, 201), (Archived, 409), (Serve, 403), (Foreign, 404)],
+    ),
+    guarded(
+        "GET /v1/outreach/{id}",
+        Read,
+        &[(Open, 200), (Archived, 200), (Serve, 403), (Foreign, 404)],
+    ),
+    guarded(
+        "PATCH /v1/outreach/{id}",
+        EditOutreach,
+        &[(Open, 200), (Archived, 409), (Serve, 403), (Foreign, 404)],
+    ),
+    guarded(
+        "DELETE /v1/outreach/{id}",
+        EditOutreach,
+        &[(Open, 204), (Archived, 409), (Serve, 403), (Foreign, 404)],
+    ),
+    guarded(
+        "POST /v1/outreach/{id}/status",
+        EditOutreach,
+        &[(Open, 200), (Archived, 409), (Serve, 403), (Foreign, 404)],
+    ),
+    guarded(
+        "GET /v1/outreach/{id}/audience",
+        Read,
+        &[(Open, 200), (Archived, 409), (Serve, 403), (Foreign, 404)],
+    ),
     // Authenticated by Svix signature, not by bearer token: unsigned is 401 for everyone.
     row("POST /v1/webhooks/clerk", Public, &[(Open, 401)]),
 ];
@@ -290,6 +327,26 @@ struct World {
     seg_foreign: String,
     /// A voter of ward 1 (so of the county too).
     voter: String,
+    /// Outreach plans: in the open org (and one to delete for the owner and one for the admin), and in
+    /// the archived org.
+    plan_open: String,
+    plan_delete: String,
+    plan_delete_admin: String,
+    plan_archived: String,
+}
+
+async fn plan(app: &TestApp, t: &str, slug: &str, name: &str) -> String {
+    let r = app
+        .request(
+            Method::POST,
+            "/v1/outreach",
+            Some(t),
+            Some(slug),
+            Some(json!({ "name": name, "channel": "door_knocking" })),
+        )
+        .await;
+    assert_eq!(r.0, StatusCode::CREATED, "plan {name}: {}", r.2);
+    str_of(&r.2["id"])
 }
 
 async fn segment(app: &TestApp, t: &str, slug: &str, name: &str) -> String {
@@ -351,6 +408,7 @@ impl World {
         let archived = str_of(&lost["organization"]["slug"]);
         let c_lost = str_of(&lost["campaign"]["id"]);
         let seg_archived = segment(app, &owner, &archived, "Archived cells").await;
+        let plan_archived = plan(app, &owner, &archived, "Archived plan").await;
         staff(app, &owner, &archived, &admin, &member).await;
         app.launch(&owner, &c_lost).await;
         app.result(&owner, &c_lost, "lost").await;
@@ -371,6 +429,9 @@ impl World {
         let seg_open = segment(app, &owner, &open_slug, "Open cells").await;
         let seg_delete = segment(app, &owner, &open_slug, "To delete").await;
         let seg_delete_admin = segment(app, &owner, &open_slug, "To delete too").await;
+        let plan_open = plan(app, &owner, &open_slug, "Open plan").await;
+        let plan_delete = plan(app, &owner, &open_slug, "Plan to delete").await;
+        let plan_delete_admin = plan(app, &owner, &open_slug, "Plan to delete too").await;
         staff(app, &owner, &open_slug, &admin, &member).await;
 
         // A stranger: an office and an open draft with a segment.
@@ -411,6 +472,10 @@ impl World {
             seg_archived,
             seg_foreign,
             voter,
+            plan_open,
+            plan_delete,
+            plan_delete_admin,
+            plan_archived,
         }
     }
 
@@ -436,6 +501,10 @@ impl World {
             &self.seg_delete,
             &self.seg_delete_admin,
             &self.seg_archived,
+            &self.plan_open,
+            &self.plan_delete,
+            &self.plan_delete_admin,
+            &self.plan_archived,
         ]
     }
 }
@@ -490,6 +559,15 @@ fn request(route: &str, w: &World, target: Target, caller: Caller) -> Req {
         Open => (w.open.as_str(), &w.seg_open),
         Archived => (w.archived.as_str(), &w.seg_archived),
         Serve | Foreign => (w.open.as_str(), &w.seg_foreign),
+    };
+    let plan = match target {
+        Archived => &w.plan_archived,
+        _ => &w.plan_open,
+    };
+    let plan_delete = match (target, caller) {
+        (Archived, _) => &w.plan_archived,
+        (_, Caller::Admin) => &w.plan_delete_admin,
+        _ => &w.plan_delete,
     };
     match route {
         "GET /v1/health/live" => req(Method::GET, "/v1/health/live"),
@@ -582,6 +660,23 @@ fn request(route: &str, w: &World, target: Target, caller: Caller) -> Req {
             Method::DELETE,
             format!("/v1/organizations/{slug}/invitations/{}", random_id()),
         ),
+        "GET /v1/outreach" => req(Method::GET, "/v1/outreach").org(slug),
+        "POST /v1/outreach" => req(Method::POST, "/v1/outreach")
+            .org(slug)
+            .body(json!({ "name": "Matrix plan", "channel": "text" })),
+        "GET /v1/outreach/{id}" => req(Method::GET, format!("/v1/outreach/{plan}")).org(slug),
+        "PATCH /v1/outreach/{id}" => req(Method::PATCH, format!("/v1/outreach/{plan}"))
+            .org(slug)
+            .body(json!({ "name": "Renamed plan" })),
+        "DELETE /v1/outreach/{id}" => {
+            req(Method::DELETE, format!("/v1/outreach/{plan_delete}")).org(slug)
+        }
+        "POST /v1/outreach/{id}/status" => req(Method::POST, format!("/v1/outreach/{plan}/status"))
+            .org(slug)
+            .body(json!({ "status": "draft" })),
+        "GET /v1/outreach/{id}/audience" => {
+            req(Method::GET, format!("/v1/outreach/{plan}/audience")).org(slug)
+        }
         "POST /v1/webhooks/clerk" => {
             req(Method::POST, "/v1/webhooks/clerk").body(json!({ "type": "user.created" }))
         }

@@ -13,6 +13,7 @@
 //! | [`ContactService`] | contacts: pages, detail, export, statistics, through the party policy |
 //! | [`TeamService`] | an organization's members, roles, ownership and invitations |
 //! | [`ClerkService`] | Clerk webhook deliveries, applied to the members of linked organizations |
+//! | [`OutreachService`] | Voter Outreach (Win only): a campaign's outreach plans and their audiences |
 //! | [`ReferenceService`] | BallotReady positions and L2 districts (search) |
 //! | [`ImportService`] | loading reference data and voter files |
 //! | [`HealthService`] | readiness |
@@ -76,6 +77,7 @@ mod health;
 mod imports;
 mod offices;
 mod organizations;
+mod outreach;
 mod reference;
 mod registry;
 mod scope;
@@ -90,6 +92,7 @@ pub use health::*;
 pub use imports::*;
 pub use offices::*;
 pub use organizations::*;
+pub use outreach::*;
 pub use reference::*;
 pub use registry::*;
 pub use scope::*;
@@ -99,7 +102,7 @@ pub use team::*;
 use crate::ports::{
     CampaignRepository, ClerkSyncRepository, ContactRepository, HealthCheck, InvitationRepository,
     LifecycleStore, MembershipRepository, OfficeRepository, OrganizationRepository,
-    ReferenceRepository, SegmentRepository, UserRepository, VoterRepository,
+    OutreachRepository, ReferenceRepository, SegmentRepository, UserRepository, VoterRepository,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -118,6 +121,8 @@ pub struct Ports {
     pub invitations: Arc<dyn InvitationRepository>,
     /// Memberships kept in step with Clerk.
     pub clerk: Arc<dyn ClerkSyncRepository>,
+    /// Outreach plans (Win only).
+    pub outreach: Arc<dyn OutreachRepository>,
     /// Campaigns.
     pub campaigns: Arc<dyn CampaignRepository>,
     /// Elected offices.

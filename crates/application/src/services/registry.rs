@@ -3,8 +3,8 @@
 
 use super::{
     AccountService, CampaignService, ClerkService, Clock, ContactService, HealthService, IdSource,
-    ImportService, OfficeService, OrganizationService, Ports, ReferenceService, SegmentService,
-    TeamService,
+    ImportService, OfficeService, OrganizationService, OutreachService, Ports, ReferenceService,
+    SegmentService, TeamService,
 };
 use chrono::Utc;
 use std::sync::Arc;
@@ -28,6 +28,8 @@ pub struct Services {
     pub team: TeamService,
     /// Clerk webhook deliveries.
     pub clerk: ClerkService,
+    /// Voter Outreach (Win only).
+    pub outreach: OutreachService,
     /// Positions and districts.
     pub reference: ReferenceService,
     /// Loading reference data and voter files.
@@ -50,7 +52,8 @@ impl Services {
             campaigns: CampaignService::new(&ports, clock.clone(), ids.clone()),
             offices: OfficeService::new(&ports, clock.clone()),
             segments: SegmentService::new(&ports, clock.clone(), ids.clone()),
-            team: TeamService::new(&ports, clock.clone(), ids),
+            team: TeamService::new(&ports, clock.clone(), ids.clone()),
+            outreach: OutreachService::new(&ports, clock.clone(), ids),
             clerk: ClerkService::new(&ports, clock),
             contacts: ContactService::new(&ports),
             reference: ReferenceService::new(&ports),

@@ -92,6 +92,9 @@ pub enum DeleteSegmentError {
     /// The organization is archived and read-only.
     #[error("the organization is archived and read-only")]
     Archived,
+    /// An outreach plan targets the segment.
+    #[error("an outreach plan targets this segment")]
+    InUse,
     /// The caller's role does not allow it.
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
@@ -195,7 +198,9 @@ impl SegmentService {
             updated_at: now,
         };
         self.segments.create(&segment).await.map_err(|e| match e {
-            SegmentError::NotFound | SegmentError::Archived => CreateSegmentError::Archived,
+            SegmentError::NotFound | SegmentError::Archived | SegmentError::InUse => {
+                CreateSegmentError::Archived
+            }
             SegmentError::Store(e) => CreateSegmentError::Store(e),
         })
     }
@@ -226,7 +231,7 @@ impl SegmentService {
             .update(scope.organization().id, current.id, &name, &criteria)
             .await
             .map_err(|e| match e {
-                SegmentError::NotFound => UpdateSegmentError::NotFound,
+                SegmentError::NotFound | SegmentError::InUse => UpdateSegmentError::NotFound,
                 SegmentError::Archived => UpdateSegmentError::Archived,
                 SegmentError::Store(e) => UpdateSegmentError::Store(e),
             })
@@ -246,6 +251,7 @@ impl SegmentService {
             .map_err(|e| match e {
                 SegmentError::NotFound => DeleteSegmentError::NotFound,
                 SegmentError::Archived => DeleteSegmentError::Archived,
+                SegmentError::InUse => DeleteSegmentError::InUse,
                 SegmentError::Store(e) => DeleteSegmentError::Store(e),
             })
     }

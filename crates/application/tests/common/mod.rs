@@ -8,9 +8,9 @@ use uuid::Uuid;
 use winserve_application::{
     Clock, IdSource, MockCampaignRepository, MockClerkSyncRepository, MockContactRepository,
     MockHealthCheck, MockInvitationRepository, MockLifecycleStore, MockMembershipRepository,
-    MockOfficeRepository, MockOrganizationRepository, MockReferenceRepository,
-    MockSegmentRepository, MockUserRepository, MockVoterRepository, OrgScope, OrganizationDetails,
-    Ports, Services,
+    MockOfficeRepository, MockOrganizationRepository, MockOutreachRepository,
+    MockReferenceRepository, MockSegmentRepository, MockUserRepository, MockVoterRepository,
+    OrgScope, OrganizationDetails, Ports, Services,
 };
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignStatus, CustomPositionName,
@@ -27,6 +27,7 @@ pub struct Mocks {
     pub members: MockMembershipRepository,
     pub invitations: MockInvitationRepository,
     pub clerk: MockClerkSyncRepository,
+    pub outreach: MockOutreachRepository,
     pub campaigns: MockCampaignRepository,
     pub offices: MockOfficeRepository,
     pub reference: MockReferenceRepository,
@@ -45,6 +46,7 @@ impl Mocks {
             members: Arc::new(self.members),
             invitations: Arc::new(self.invitations),
             clerk: Arc::new(self.clerk),
+            outreach: Arc::new(self.outreach),
             campaigns: Arc::new(self.campaigns),
             offices: Arc::new(self.offices),
             reference: Arc::new(self.reference),

@@ -16,8 +16,8 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_application::{Bucket, ContactCursor, ContactQuery, ContactWindow};
-use winserve_domain::{SegmentCriteria, VoterId};
+use winserve_application::{Bucket, ContactCursor, ContactPage, ContactQuery, ContactWindow};
+use winserve_domain::{PartyPolicy, SegmentCriteria, VoterId};
 
 /// Paging of a contacts list.
 #[derive(Debug, Serialize, ToSchema)]
@@ -206,30 +206,50 @@ pub async fn list_contacts(
 ) -> ApiResult<Json<ContactList>> {
     let params = ContactParams::parse(pairs, true)?;
     let window = params.window()?;
-    let (page, per_page) = match &window {
-        ContactWindow::Page { page, per_page } => (Some(*page), *per_page),
-        ContactWindow::After { per_page, .. } => (None, *per_page),
-    };
     let found = state
         .services
         .contacts
         .list(&scope, &params.query(), &window)
         .await?;
-    let policy = scope.party_policy();
-    Ok(Json(ContactList {
-        contacts: found
-            .contacts
-            .into_iter()
-            .map(|v| ContactDto::new(v, policy))
-            .collect(),
-        meta: ContactsMeta {
-            total: found.total,
-            page,
-            per_page,
-            total_pages: found.total.div_ceil(u64::from(per_page)),
-            next_cursor: found.next.as_ref().map(encode_cursor),
-        },
-    }))
+    Ok(Json(ContactList::new(found, &window, scope.party_policy())))
+}
+
+impl ContactList {
+    /// The answer of a page of contacts fetched through `window`, seen through `policy`.
+    pub fn new(found: ContactPage, window: &ContactWindow, policy: PartyPolicy) -> Self {
+        let (page, per_page) = match window {
+            ContactWindow::Page { page, per_page } => (Some(*page), *per_page),
+            ContactWindow::After { per_page, .. } => (None, *per_page),
+        };
+        ContactList {
+            contacts: found
+                .contacts
+                .into_iter()
+                .map(|v| ContactDto::new(v, policy))
+                .collect(),
+            meta: ContactsMeta {
+                total: found.total,
+                page,
+                per_page,
+                total_pages: found.total.div_ceil(u64::from(per_page)),
+                next_cursor: found.next.as_ref().map(encode_cursor),
+            },
+        }
+    }
+}
+
+/// The paging window of a request that takes only `page`, `per_page` and `cursor` (a plan's audience).
+pub fn paging_window(pairs: Vec<(String, String)>) -> ApiResult<ContactWindow> {
+    if let Some((key, _)) = pairs
+        .iter()
+        .find(|(k, _)| !matches!(k.as_str(), "page" | "per_page" | "cursor"))
+    {
+        return Err(ApiError::validation(
+            key.as_str(),
+            "unknown parameter: only page, per_page and cursor",
+        ));
+    }
+    ContactParams::parse(pairs, true)?.window()
 }
 
 /// One contact of the organization's district; any other voter is 404.

@@ -8,6 +8,7 @@ pub mod me;
 pub mod members;
 pub mod offices;
 pub mod organizations;
+pub mod outreach;
 pub mod reference;
 pub mod segments;
 pub mod webhooks;

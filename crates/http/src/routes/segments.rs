@@ -180,7 +180,7 @@ pub async fn patch_segment(
     responses((status = 204, description = "deleted"),
         (status = 403, description = "`forbidden`: members may not delete segments (`action`: `edit_segments`)"),
         (status = 404, description = "`segment_not_found`: the organization has no segment with this id"),
-        (status = 409, description = "`organization_archived`: the organization is read-only")))]
+        (status = 409, description = "`organization_archived`: the organization is read-only; or `conflict`: an outreach plan targets the segment")))]
 pub async fn delete_segment(
     State(state): State<AppState>,
     OrgContext(scope): OrgContext,
