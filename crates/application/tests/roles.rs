@@ -213,3 +213,36 @@ async fn linking_a_clerk_organization_needs_its_admin_claim() {
         }
     }
 }
+
+#[tokio::test]
+async fn outreach_is_win_only_and_members_do_not_edit_plans() {
+    use winserve_application::{NewPlan, OutreachActionError};
+    use winserve_domain::OutreachChannel;
+    // No outreach or segment expectation: neither guard may reach a port.
+    let services = Mocks::default().services();
+    let plan = || NewPlan {
+        name: "Doors".into(),
+        channel: OutreachChannel::DoorKnocking,
+        segment_id: None,
+        script: String::new(),
+        scheduled_for: None,
+    };
+    let serve = OrgScope::for_tests_as(
+        user(),
+        org_details(org_with_district(Mode::Serve)),
+        Role::Owner,
+    );
+    let err = services.outreach.create(&serve, plan()).await.unwrap_err();
+    assert!(matches!(err, OutreachActionError::WrongMode(_)), "{err:?}");
+    let err = services.outreach.list(&serve).await.unwrap_err();
+    assert!(matches!(err, OutreachActionError::WrongMode(_)), "{err:?}");
+    let err = services
+        .outreach
+        .create(&as_role(Role::Member), plan())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, OutreachActionError::Forbidden(f) if f == refused(Action::EditOutreach, Role::Member)),
+        "{err:?}"
+    );
+}
