@@ -426,3 +426,29 @@ async fn roles_change_members_leave_and_the_owner_hands_over() {
     app.launch(&t.manager, &t.campaign).await;
     t.app.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_respects_the_new_owners_own_lifecycle() {
+    let t = Team::new().await;
+    let app = &t.app;
+    // The manager runs their own campaign: a person has one open campaign at a time, so the open
+    // campaign organization cannot become theirs.
+    app.create_campaign(&t.manager, json!({ "custom_position_name": "Sheriff" }))
+        .await;
+    let manager_id = user_id(app, &t.manager).await;
+    let r = app
+        .post(
+            &t.path("/transfer-ownership"),
+            &t.owner,
+            json!({ "user_id": manager_id }),
+        )
+        .await;
+    assert_problem(&r, StatusCode::CONFLICT, "conflict");
+    // Nothing changed.
+    let org = app.get_ok(&t.path(""), &t.owner).await;
+    assert_eq!(org["role"], "owner");
+    let members = app.get_ok(&t.path("/members"), &t.owner).await;
+    assert_eq!(members["members"][0]["role"], "owner");
+    assert_eq!(members["members"][1]["role"], "admin");
+    t.app.cleanup().await;
+}
