@@ -129,6 +129,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(outreach::set_outreach_status))
         .routes(routes!(outreach::get_outreach_audience))
+        .routes(routes!(outreach::export_outreach_audience))
 }
 
 /// The OpenAPI document of every endpoint.

@@ -291,6 +291,11 @@ const TABLE: &[Row] = &[
         Read,
         &[(Open, 200), (Archived, 409), (Serve, 403), (Foreign, 404)],
     ),
+    guarded(
+        "GET /v1/outreach/{id}/audience/export",
+        ExportContacts,
+        &[(Open, 200), (Archived, 409), (Serve, 403), (Foreign, 404)],
+    ),
     // Authenticated by Svix signature, not by bearer token: unsigned is 401 for everyone.
     row("POST /v1/webhooks/clerk", Public, &[(Open, 401)]),
 ];
@@ -676,6 +681,9 @@ fn request(route: &str, w: &World, target: Target, caller: Caller) -> Req {
             .body(json!({ "status": "draft" })),
         "GET /v1/outreach/{id}/audience" => {
             req(Method::GET, format!("/v1/outreach/{plan}/audience")).org(slug)
+        }
+        "GET /v1/outreach/{id}/audience/export" => {
+            req(Method::GET, format!("/v1/outreach/{plan}/audience/export")).org(slug)
         }
         "POST /v1/webhooks/clerk" => {
             req(Method::POST, "/v1/webhooks/clerk").body(json!({ "type": "user.created" }))

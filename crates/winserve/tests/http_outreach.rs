@@ -112,6 +112,20 @@ async fn a_plans_audience_is_its_segment_through_its_channel() {
         r.2["contacts"][0].get("political_party").is_some(),
         "Win shows party"
     );
+    // The same audience as CSV for a vendor: a header row and one line per contact.
+    let csv = c
+        .send(
+            Method::GET,
+            &format!("/v1/outreach/{id}/audience/export"),
+            &c.owner,
+            None,
+        )
+        .await;
+    assert_eq!(csv.0, StatusCode::OK, "{}", csv.2);
+    let text = csv.2.as_str().unwrap().to_owned();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().contains("political_party"));
+    assert_eq!(lines.count() as u64, want);
     // The whole district, door to door: everyone with an address.
     let doors = c
         .plan(json!({ "name": "Knock", "channel": "door_knocking" }))
@@ -342,6 +356,16 @@ async fn plans_stay_with_their_campaign_and_its_organization() {
         .await;
     assert_problem(&r, StatusCode::FORBIDDEN, "forbidden");
     assert_eq!(r.2["action"], "edit_outreach");
+    let r = c
+        .send(
+            Method::GET,
+            &format!("/v1/outreach/{id}/audience/export"),
+            &volunteer,
+            None,
+        )
+        .await;
+    assert_problem(&r, StatusCode::FORBIDDEN, "forbidden");
+    assert_eq!(r.2["action"], "export_contacts");
     // The campaign is won: its plans are read-only, their audience is no longer served, and the Serve
     // organization has no outreach at all.
     c.app.launch(&c.owner, &c.campaign).await;
@@ -356,17 +380,16 @@ async fn plans_stay_with_their_campaign_and_its_organization() {
         )
         .await;
     assert_problem(&r, StatusCode::CONFLICT, "organization_archived");
-    assert_problem(
-        &c.send(
-            Method::GET,
-            &format!("/v1/outreach/{id}/audience"),
-            &c.owner,
-            None,
-        )
-        .await,
-        StatusCode::CONFLICT,
-        "organization_archived",
-    );
+    for path in [
+        format!("/v1/outreach/{id}/audience"),
+        format!("/v1/outreach/{id}/audience/export"),
+    ] {
+        assert_problem(
+            &c.send(Method::GET, &path, &c.owner, None).await,
+            StatusCode::CONFLICT,
+            "organization_archived",
+        );
+    }
     assert_eq!(
         c.send(Method::GET, "/v1/outreach", &c.owner, None).await.2["plans"][0]["id"],
         id.as_str()

@@ -311,13 +311,24 @@ impl OutreachService {
         id: &str,
         window: &ContactWindow,
     ) -> Result<ContactPage, AudienceError> {
+        let query = self.audience_query(scope, id).await?;
+        Ok(self.contacts.list(scope, &query, window).await?)
+    }
+
+    /// Which contacts make the plan's audience: its segment (or the whole district) and its channel's
+    /// built-in segment. Its export goes through [`ContactService::export`], so it needs the export
+    /// role and stops with the organization like every contacts channel.
+    pub async fn audience_query(
+        &self,
+        scope: &OrgScope,
+        id: &str,
+    ) -> Result<ContactQuery, OutreachActionError> {
         let plan = self.get(scope, id).await?;
-        let query = ContactQuery {
+        Ok(ContactQuery {
             segment: plan.segment_id.map(|s| s.to_string()),
             search: None,
             criteria: plan.channel.reachable().criteria(),
-        };
-        Ok(self.contacts.list(scope, &query, window).await?)
+        })
     }
 }
 

@@ -16,7 +16,9 @@ use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use winserve_application::{Bucket, ContactCursor, ContactPage, ContactQuery, ContactWindow};
+use winserve_application::{
+    Bucket, ContactCursor, ContactPage, ContactQuery, ContactWindow, OrgScope,
+};
 use winserve_domain::{PartyPolicy, SegmentCriteria, VoterId};
 
 /// Paging of a contacts list.
@@ -292,17 +294,25 @@ pub async fn export_contacts(
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let params = ContactParams::parse(pairs, false)?;
+    csv_export(&state, &scope, &headers, &params.query(), "contacts").await
+}
+
+/// The contacts `query` asks for in `scope`, as a streamed CSV attachment named
+/// `{name}-{organization slug}.csv`, holding one of the organization's export slots until the last row.
+pub async fn csv_export(
+    state: &AppState,
+    scope: &OrgScope,
+    headers: &HeaderMap,
+    query: &ContactQuery,
+    name: &str,
+) -> ApiResult<Response> {
     let policy = scope.party_policy();
     let header_row = csv_header(policy).map_err(ApiError::internal)?;
     // The slot is held by the body until its last row is sent or the client goes away.
     let permit = state
         .limits
         .start_export(scope.organization().id.as_uuid())?;
-    let export = state
-        .services
-        .contacts
-        .export(&scope, &params.query())
-        .await?;
+    let export = state.services.contacts.export(scope, query).await?;
     let body = match export.rows {
         None => Body::from(header_row),
         Some(rows) => {
@@ -315,7 +325,7 @@ pub async fn export_contacts(
             };
             let mut head = header_row.to_vec();
             head.extend_from_slice(&csv_rows(&first, policy).map_err(ApiError::internal)?);
-            let request_id = request_id(&headers);
+            let request_id = request_id(headers);
             let rest = chunks.map(move |chunk| {
                 let _slot = &permit;
                 let voters = chunk
@@ -336,7 +346,7 @@ pub async fn export_contacts(
         }
     };
     let filename = format!(
-        "attachment; filename=\"contacts-{}.csv\"",
+        "attachment; filename=\"{name}-{}.csv\"",
         scope.organization().slug
     );
     Ok((

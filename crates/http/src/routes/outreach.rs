@@ -5,11 +5,12 @@ use crate::context::WinOrg;
 use crate::dto::{date_field, patch_date_field, patch_field};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::problem::{ApiError, ApiResult};
-use crate::routes::contacts::{ContactList, paging_window};
+use crate::routes::contacts::{ContactList, csv_export, paging_window};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -250,6 +251,26 @@ pub async fn set_outreach_status(
         .set_status(&scope, &id, body.status)
         .await?;
     Ok(Json(PlanDto::from(&plan)))
+}
+
+/// The plan's audience as CSV for a vendor (the columns of `/v1/contacts/export`), streamed; owner and
+/// admins, like every contacts export.
+#[utoipa::path(get, path = "/v1/outreach/{id}/audience/export", tag = "outreach", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "the plan's id"),
+        ("X-Organization-Slug" = Option<String>, Header, description = "the Win organization to act in (else the token's Clerk active-organization claim)", pattern = r"^(?!.*--)[a-z][a-z0-9-]{1,61}[a-z0-9]$")),
+    responses((status = 200, description = "the audience as CSV with a header row", content_type = "text/csv", body = String),
+        (status = 403, description = "`wrong_mode`: a Serve organization; or `forbidden`: members may not export contacts (`action`: `export_contacts`)"),
+        (status = 404, description = "`not_found`: no such plan"),
+        (status = 409, description = "`organization_archived`: the campaign is over (no back door to party data); or `district_not_set`"),
+        (status = 429, description = "`too_many_requests`: the organization or the server already runs as many exports as allowed")))]
+pub async fn export_outreach_audience(
+    State(state): State<AppState>,
+    WinOrg(scope): WinOrg,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    let query = state.services.outreach.audience_query(&scope, &id).await?;
+    csv_export(&state, &scope, &headers, &query, "outreach-audience").await
 }
 
 /// The plan's audience, paged like `/v1/contacts` (party visible: Win) with the exact total: its segment
