@@ -1,7 +1,7 @@
 //! [`CampaignRepository`]: campaigns, scoped by membership.
 
 use crate::errors::{Violation, corrupt, db_error, violation};
-use crate::organizations::{EDITORS, UpdateTxError, refused};
+use crate::organizations::{EDITORS, UpdateTxError, membership_of, refused};
 use crate::rows::{CampaignRow, slug};
 use crate::schema::{campaigns, organization_members, organizations};
 use crate::{PgStore, users};
@@ -20,16 +20,6 @@ fn map((row, org_slug, role): Loaded) -> Result<(Campaign, Slug, Role), StoreErr
     Ok((row.into_domain()?, slug(&org_slug)?, role))
 }
 
-/// The organizations `member` belongs to, joined on the record's organization: every read filters by
-/// membership, and the caller's role comes with the row.
-macro_rules! membership_of {
-    ($member:expr) => {
-        organization_members::table.on(organization_members::organization_id
-            .eq(campaigns::organization_id)
-            .and(organization_members::user_id.eq($member.as_uuid())))
-    };
-}
-
 async fn load_one(
     conn: &mut AsyncPgConnection,
     member: UserId,
@@ -37,7 +27,7 @@ async fn load_one(
 ) -> Result<Option<Loaded>, diesel::result::Error> {
     campaigns::table
         .inner_join(organizations::table.on(organizations::id.eq(campaigns::organization_id)))
-        .inner_join(membership_of!(member))
+        .inner_join(membership_of!(member, campaigns))
         .filter(campaigns::id.eq(id.as_uuid()))
         .select((
             CampaignRow::as_select(),
@@ -58,7 +48,7 @@ impl CampaignRepository for PgStore {
                     .inner_join(
                         organizations::table.on(organizations::id.eq(campaigns::organization_id)),
                     )
-                    .inner_join(membership_of!(member))
+                    .inner_join(membership_of!(member, campaigns))
                     .order((campaigns::created_at.desc(), campaigns::id.desc()))
                     .select((
                         CampaignRow::as_select(),

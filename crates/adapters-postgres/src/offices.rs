@@ -1,7 +1,7 @@
 //! [`OfficeRepository`]: elected offices, scoped by membership.
 
 use crate::errors::{Violation, corrupt, db_error, violation};
-use crate::organizations::{EDITORS, UpdateTxError, refused};
+use crate::organizations::{EDITORS, UpdateTxError, membership_of, refused};
 use crate::rows::{OfficeRow, slug};
 use crate::schema::{elected_offices, organization_members, organizations};
 use crate::{PgStore, users};
@@ -20,16 +20,6 @@ fn map((row, org_slug, role): Loaded) -> Result<(ElectedOffice, Slug, Role), Sto
     Ok((row.into_domain()?, slug(&org_slug)?, role))
 }
 
-/// The organizations `member` belongs to, joined on the record's organization: every read filters by
-/// membership, and the caller's role comes with the row.
-macro_rules! membership_of {
-    ($member:expr) => {
-        organization_members::table.on(organization_members::organization_id
-            .eq(elected_offices::organization_id)
-            .and(organization_members::user_id.eq($member.as_uuid())))
-    };
-}
-
 async fn load_one(
     conn: &mut AsyncPgConnection,
     member: UserId,
@@ -37,7 +27,7 @@ async fn load_one(
 ) -> Result<Option<Loaded>, diesel::result::Error> {
     elected_offices::table
         .inner_join(organizations::table.on(organizations::id.eq(elected_offices::organization_id)))
-        .inner_join(membership_of!(member))
+        .inner_join(membership_of!(member, elected_offices))
         .filter(elected_offices::id.eq(id.as_uuid()))
         .select((
             OfficeRow::as_select(),
@@ -62,7 +52,7 @@ impl OfficeRepository for PgStore {
                         organizations::table
                             .on(organizations::id.eq(elected_offices::organization_id)),
                     )
-                    .inner_join(membership_of!(member))
+                    .inner_join(membership_of!(member, elected_offices))
                     .order((
                         elected_offices::created_at.desc(),
                         elected_offices::id.desc(),

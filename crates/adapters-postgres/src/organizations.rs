@@ -472,6 +472,46 @@ impl OrganizationRepository for PgStore {
     }
 }
 
+/// Whether the organization is archived (`None`: no such organization). Read after the owner's row was
+/// locked, the answer holds until commit.
+pub(crate) async fn archived(
+    conn: &mut AsyncPgConnection,
+    organization: OrganizationId,
+) -> Result<Option<bool>, diesel::result::Error> {
+    use crate::schema::organizations;
+    use diesel::{ExpressionMethods, QueryDsl};
+    organizations::table
+        .filter(organizations::id.eq(organization.as_uuid()))
+        .select(organizations::archived_at.is_not_null())
+        .first::<bool>(conn)
+        .await
+        .optional()
+}
+
+/// Takes the owner's row `FOR SHARE` — waiting for a running lifecycle change of the owner, which may
+/// archive the organization — and then answers [`archived`]: the check every write to an
+/// organization's team or Win-only data makes first.
+pub(crate) async fn lock_then_archived(
+    conn: &mut AsyncPgConnection,
+    organization: OrganizationId,
+) -> Result<Option<bool>, diesel::result::Error> {
+    users::lock_owner_shared(conn, organization).await?;
+    archived(conn, organization).await
+}
+
+/// The join of `member`'s membership on the organization of a row of `$table` (campaigns, offices):
+/// every read of such a record filters by membership, and the caller's role comes with the row.
+macro_rules! membership_of {
+    ($member:expr, $table:ident) => {
+        $crate::schema::organization_members::table.on(
+            $crate::schema::organization_members::organization_id
+                .eq($crate::schema::$table::organization_id)
+                .and($crate::schema::organization_members::user_id.eq($member.as_uuid())),
+        )
+    };
+}
+pub(crate) use membership_of;
+
 /// The roles that may edit an organization's details ([`Action::EditOrganization`]).
 pub(crate) const EDITORS: [&str; 2] = ["owner", "admin"];
 

@@ -2,8 +2,9 @@
 //! writes first take the owner's row `FOR SHARE` (waiting for a lifecycle change that may archive the
 //! organization) and then refuse an archived organization.
 
+use crate::PgStore;
 use crate::errors::{Violation, corrupt, db_error, violation};
-use crate::{PgStore, users};
+use crate::organizations::lock_then_archived;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::sql_types::{Date, Nullable, Text, Timestamptz, Uuid as SqlUuid};
@@ -89,24 +90,10 @@ fn finish(result: Result<(), TxError>) -> Result<(), OutreachError> {
     })
 }
 
-#[derive(QueryableByName)]
-struct Archived {
-    #[diesel(sql_type = diesel::sql_types::Bool)]
-    archived: bool,
-}
-
 /// Waits for the owner's lifecycle, then refuses an archived (or missing) organization.
 async fn lock_open(c: &mut AsyncPgConnection, organization: OrganizationId) -> Result<(), TxError> {
-    users::lock_owner_shared(c, organization).await?;
-    let state = diesel::sql_query(
-        "SELECT archived_at IS NOT NULL AS archived FROM organizations WHERE id = $1",
-    )
-    .bind::<SqlUuid, _>(organization.as_uuid())
-    .get_result::<Archived>(c)
-    .await
-    .optional()?;
-    match state {
-        Some(Archived { archived: false }) => Ok(()),
+    match lock_then_archived(c, organization).await? {
+        Some(false) => Ok(()),
         Some(_) => Err(TxError::Outreach(OutreachError::Archived)),
         None => Err(TxError::Outreach(OutreachError::NotFound)),
     }

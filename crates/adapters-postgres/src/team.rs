@@ -6,6 +6,7 @@
 //! stable until commit. A transfer takes both users' rows `FOR UPDATE`, like the lifecycle does.
 
 use crate::errors::{Violation, corrupt, db_error, violation};
+use crate::organizations::{archived, lock_then_archived};
 use crate::rows::slug;
 use crate::schema::{lifecycle_events, organization_invitations, organization_members};
 use crate::{PgStore, users};
@@ -72,28 +73,12 @@ const MEMBERS: &str = "SELECT m.user_id, u.email, u.first_name, u.last_name, m.r
     FROM organization_members m JOIN users u ON u.id = m.user_id
     WHERE m.organization_id = $1";
 
-/// Whether the organization is archived (`None`: no such organization). Read after the owner's row was
-/// locked, so it holds until commit.
-async fn archived(
-    conn: &mut AsyncPgConnection,
-    organization: OrganizationId,
-) -> Result<Option<bool>, diesel::result::Error> {
-    use crate::schema::organizations;
-    organizations::table
-        .filter(organizations::id.eq(organization.as_uuid()))
-        .select(organizations::archived_at.is_not_null())
-        .first::<bool>(conn)
-        .await
-        .optional()
-}
-
 /// Locks the owner's row and refuses an archived (or missing) organization.
 async fn lock_open<E: From<TeamError>>(
     conn: &mut AsyncPgConnection,
     organization: OrganizationId,
 ) -> Result<(), TxError<E>> {
-    users::lock_owner_shared(conn, organization).await?;
-    match archived(conn, organization).await? {
+    match lock_then_archived(conn, organization).await? {
         Some(false) => Ok(()),
         Some(true) => Err(TxError::Outcome(TeamError::Archived.into())),
         None => Err(TxError::Outcome(TeamError::NotAMember.into())),
@@ -442,8 +427,7 @@ impl InvitationRepository for PgStore {
                     return Err(TxError::Outcome(AcceptError::EmailMismatch));
                 }
                 let organization = OrganizationId::from_uuid(inv.organization_id);
-                users::lock_owner_shared(c, organization).await?;
-                if archived(c, organization).await? != Some(false) {
+                if lock_then_archived(c, organization).await? != Some(false) {
                     return Err(TxError::Outcome(AcceptError::Archived));
                 }
                 let role = parse_role(&inv.role).map_err(|e| TxError::Outcome(e.into()))?;

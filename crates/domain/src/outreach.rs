@@ -133,15 +133,7 @@ pub struct PlanName(String);
 impl PlanName {
     /// Trims and validates `value`.
     pub fn new(value: &str) -> Result<Self, InvalidValue> {
-        let t = value.trim();
-        if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
-            Err(InvalidValue::new(
-                "name",
-                "must be 1 to 100 printable characters",
-            ))
-        } else {
-            Ok(Self(t.to_owned()))
-        }
+        crate::segment::short_name(value).map(Self)
     }
 
     /// The name.

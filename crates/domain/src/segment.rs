@@ -404,18 +404,23 @@ pub struct Segment {
 #[serde(try_from = "String", into = "String")]
 pub struct SegmentName(String);
 
+/// A `name` field of 1 to 100 printable characters, trimmed (segments, outreach plans).
+pub(crate) fn short_name(value: &str) -> Result<String, InvalidValue> {
+    let t = value.trim();
+    if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
+        Err(InvalidValue::new(
+            "name",
+            "must be 1 to 100 printable characters",
+        ))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
 impl SegmentName {
     /// Trims and validates `value`.
     pub fn new(value: &str) -> Result<Self, InvalidValue> {
-        let t = value.trim();
-        if t.is_empty() || t.chars().count() > 100 || t.chars().any(char::is_control) {
-            Err(InvalidValue::new(
-                "name",
-                "must be 1 to 100 printable characters",
-            ))
-        } else {
-            Ok(Self(t.to_owned()))
-        }
+        short_name(value).map(Self)
     }
 
     /// The name.
