@@ -40,7 +40,9 @@ mod migrate;
 mod offices;
 mod organizations;
 mod outreach;
+mod outreach_audience;
 mod partitions;
+mod polls;
 mod pool;
 mod reference;
 mod replica;
@@ -186,6 +188,9 @@ impl PgStore {
             invitations: store.clone(),
             clerk: store.clone(),
             outreach: store.clone(),
+            outreach_audience: store.clone(),
+            polls: store.clone(),
+            sms: Arc::new(winserve_application::LoggingSmsSender),
             campaigns: store.clone(),
             offices: store.clone(),
             reference: store.clone(),

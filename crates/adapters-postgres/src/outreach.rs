@@ -18,7 +18,7 @@ use winserve_domain::{
 };
 
 const COLUMNS: &str = "id, campaign_id, organization_id, name, channel, segment_id, script, \
-                       scheduled_for, status, created_at, updated_at";
+                       scheduled_for, status, audience_frozen_at, created_at, updated_at";
 
 #[derive(QueryableByName)]
 struct PlanRow {
@@ -40,6 +40,8 @@ struct PlanRow {
     scheduled_for: Option<NaiveDate>,
     #[diesel(sql_type = Text)]
     status: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    audience_frozen_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Timestamptz)]
     created_at: DateTime<Utc>,
     #[diesel(sql_type = Timestamptz)]
@@ -60,6 +62,7 @@ impl PlanRow {
             scheduled_for: self.scheduled_for,
             status: OutreachStatus::parse(&self.status)
                 .ok_or_else(|| corrupt("outreach status", &self.status))?,
+            audience_frozen_at: self.audience_frozen_at,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -67,7 +70,7 @@ impl PlanRow {
 }
 
 /// What ends a write early.
-enum TxError {
+pub(crate) enum TxError {
     Outreach(OutreachError),
     Db(diesel::result::Error),
 }
@@ -78,7 +81,7 @@ impl From<diesel::result::Error> for TxError {
     }
 }
 
-fn finish(result: Result<(), TxError>) -> Result<(), OutreachError> {
+pub(crate) fn finish<T>(result: Result<T, TxError>) -> Result<T, OutreachError> {
     result.map_err(|e| match e {
         TxError::Outreach(e) => e,
         TxError::Db(e) => match violation(&e) {
@@ -91,11 +94,45 @@ fn finish(result: Result<(), TxError>) -> Result<(), OutreachError> {
 }
 
 /// Waits for the owner's lifecycle, then refuses an archived (or missing) organization.
-async fn lock_open(c: &mut AsyncPgConnection, organization: OrganizationId) -> Result<(), TxError> {
+pub(crate) async fn lock_open(
+    c: &mut AsyncPgConnection,
+    organization: OrganizationId,
+) -> Result<(), TxError> {
     match lock_then_archived(c, organization).await? {
         Some(false) => Ok(()),
         Some(_) => Err(TxError::Outreach(OutreachError::Archived)),
         None => Err(TxError::Outreach(OutreachError::NotFound)),
+    }
+}
+
+/// Writes `p`'s fields over the stored plan, if its status is still `expected` (else `Changed`).
+pub(crate) async fn update_plan(
+    c: &mut AsyncPgConnection,
+    p: &OutreachPlan,
+    expected: OutreachStatus,
+) -> Result<(), TxError> {
+    let updated = diesel::sql_query(
+        "UPDATE outreach_plans SET name = $3, channel = $4, segment_id = $5, script = $6,
+                scheduled_for = $7, status = $8, updated_at = $9, audience_frozen_at = $11
+         WHERE organization_id = $1 AND id = $2 AND status = $10",
+    )
+    .bind::<SqlUuid, _>(p.organization_id.as_uuid())
+    .bind::<SqlUuid, _>(p.id.as_uuid())
+    .bind::<Text, _>(p.name.as_str())
+    .bind::<Text, _>(p.channel.as_str())
+    .bind::<Nullable<SqlUuid>, _>(p.segment_id.map(|s| s.as_uuid()))
+    .bind::<Text, _>(&p.script)
+    .bind::<Nullable<Date>, _>(p.scheduled_for)
+    .bind::<Text, _>(p.status.as_str())
+    .bind::<Timestamptz, _>(p.updated_at)
+    .bind::<Text, _>(expected.as_str())
+    .bind::<Nullable<Timestamptz>, _>(p.audience_frozen_at)
+    .execute(c)
+    .await?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(TxError::Outreach(OutreachError::Changed))
     }
 }
 
@@ -146,7 +183,7 @@ impl OutreachRepository for PgStore {
                 lock_open(c, p.organization_id).await?;
                 diesel::sql_query(format!(
                     "INSERT INTO outreach_plans ({COLUMNS})
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
                 ))
                 .bind::<SqlUuid, _>(p.id.as_uuid())
                 .bind::<SqlUuid, _>(p.campaign_id.as_uuid())
@@ -157,6 +194,7 @@ impl OutreachRepository for PgStore {
                 .bind::<Text, _>(&p.script)
                 .bind::<Nullable<Date>, _>(p.scheduled_for)
                 .bind::<Text, _>(p.status.as_str())
+                .bind::<Nullable<Timestamptz>, _>(p.audience_frozen_at)
                 .bind::<Timestamptz, _>(p.created_at)
                 .bind::<Timestamptz, _>(p.updated_at)
                 .execute(c)
@@ -177,28 +215,7 @@ impl OutreachRepository for PgStore {
         let result = conn
             .transaction::<_, TxError, _>(async move |c| {
                 lock_open(c, p.organization_id).await?;
-                let updated = diesel::sql_query(
-                    "UPDATE outreach_plans SET name = $3, channel = $4, segment_id = $5, script = $6,
-                            scheduled_for = $7, status = $8, updated_at = $9
-                     WHERE organization_id = $1 AND id = $2 AND status = $10",
-                )
-                .bind::<SqlUuid, _>(p.organization_id.as_uuid())
-                .bind::<SqlUuid, _>(p.id.as_uuid())
-                .bind::<Text, _>(p.name.as_str())
-                .bind::<Text, _>(p.channel.as_str())
-                .bind::<Nullable<SqlUuid>, _>(p.segment_id.map(|s| s.as_uuid()))
-                .bind::<Text, _>(&p.script)
-                .bind::<Nullable<Date>, _>(p.scheduled_for)
-                .bind::<Text, _>(p.status.as_str())
-                .bind::<Timestamptz, _>(p.updated_at)
-                .bind::<Text, _>(expected.as_str())
-                .execute(c)
-                .await?;
-                if updated == 1 {
-                    Ok(())
-                } else {
-                    Err(TxError::Outreach(OutreachError::Changed))
-                }
+                update_plan(c, &p, expected).await
             })
             .await;
         finish(result)

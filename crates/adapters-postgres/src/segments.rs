@@ -31,9 +31,10 @@ impl From<TxError> for SegmentError {
         match e {
             TxError::Segment(e) => e,
             TxError::Db(e) => match crate::errors::violation(&e) {
-                Some((crate::errors::Violation::ForeignKey, "outreach_plans_segment_fkey")) => {
-                    SegmentError::InUse
-                }
+                Some((
+                    crate::errors::Violation::ForeignKey,
+                    "outreach_plans_segment_fkey" | "polls_segment_fkey",
+                )) => SegmentError::InUse,
                 _ => SegmentError::Store(db_error(e)),
             },
         }

@@ -140,8 +140,8 @@ pub enum SegmentError {
     /// The organization is archived.
     #[error("the organization is archived and read-only")]
     Archived,
-    /// An outreach plan targets the segment (deleting it would widen the plan to the whole district).
-    #[error("an outreach plan targets this segment")]
+    /// An outreach plan or a poll targets the segment (deleting it would widen it to the whole district).
+    #[error("an outreach plan or a poll targets this segment")]
     InUse,
     /// Storage failed.
     #[error(transparent)]

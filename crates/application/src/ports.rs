@@ -18,8 +18,10 @@ use winserve_domain::{
 use mockall::automock;
 
 mod outreach;
+mod polls;
 mod team;
 pub use outreach::*;
+pub use polls::*;
 pub use team::*;
 
 /// An organization with the campaign or office that hangs off it, as one member sees it.

@@ -246,3 +246,49 @@ async fn outreach_is_win_only_and_members_do_not_edit_plans() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn polls_are_serve_only_and_members_do_not_edit_them() {
+    use winserve_application::{NewPoll, OutreachActionError, PollActionError};
+    use winserve_domain::{OutcomeRecord, OutreachOutcome, VoterId};
+    // No poll, segment, contact or SMS expectation: neither guard may reach a port.
+    let services = Mocks::default().services();
+    let poll = || NewPoll {
+        question: "Sundays?".into(),
+        options: Some(vec!["Yes".into(), "No".into()]),
+        segment_id: None,
+    };
+    let win = as_role(Role::Owner);
+    let err = services.polls.create(&win, poll()).await.unwrap_err();
+    assert!(matches!(err, PollActionError::WrongMode(_)), "{err:?}");
+    let err = services.polls.results(&win, "x").await.unwrap_err();
+    assert!(matches!(err, PollActionError::WrongMode(_)), "{err:?}");
+    let serve_as =
+        |role| OrgScope::for_tests_as(user(), org_details(org_with_district(Mode::Serve)), role);
+    for role in [Role::Member] {
+        let scope = serve_as(role);
+        let err = services.polls.create(&scope, poll()).await.unwrap_err();
+        assert!(
+            matches!(err, PollActionError::Forbidden(f) if f == refused(Action::EditPolls, role)),
+            "{err:?}"
+        );
+        let err = services.polls.send(&scope, "x").await.unwrap_err();
+        assert!(matches!(err, PollActionError::Forbidden(_)), "{err:?}");
+        let err = services.polls.close(&scope, "x").await.unwrap_err();
+        assert!(matches!(err, PollActionError::Forbidden(_)), "{err:?}");
+    }
+    // Outreach results and summaries are Win-only too.
+    let serve = serve_as(Role::Owner);
+    let record = OutcomeRecord {
+        contact: VoterId::from_uuid(uuid::Uuid::nil()),
+        outcome: OutreachOutcome::Contacted,
+    };
+    let err = services
+        .outreach
+        .record_results(&serve, "x", vec![record])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OutreachActionError::WrongMode(_)), "{err:?}");
+    let err = services.outreach.summary(&serve, "x").await.unwrap_err();
+    assert!(matches!(err, OutreachActionError::WrongMode(_)), "{err:?}");
+}

@@ -84,3 +84,7 @@ id_type!(
     /// Identifies an outreach plan.
     OutreachPlanId
 );
+id_type!(
+    /// Identifies a [`crate::Poll`].
+    PollId
+);

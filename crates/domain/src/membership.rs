@@ -74,13 +74,14 @@ impl Role {
     /// Whether this role may perform `action` — the permission table of issue 15.
     pub const fn may(self, action: Action) -> bool {
         match action {
-            Action::Read => true,
+            Action::Read | Action::RecordOutreachResults => true,
             Action::EditSegments
             | Action::EditOrganization
             | Action::ExportContacts
             | Action::ManageMembers
             | Action::LinkClerkOrganization
-            | Action::EditOutreach => matches!(self, Role::Owner | Role::Admin),
+            | Action::EditOutreach
+            | Action::EditPolls => matches!(self, Role::Owner | Role::Admin),
             Action::Lifecycle | Action::TransferOwnership => matches!(self, Role::Owner),
             // The owner must hand the organization over first: it never has no owner.
             Action::Leave => !matches!(self, Role::Owner),
@@ -128,11 +129,15 @@ pub enum Action {
     LinkClerkOrganization,
     /// Voter Outreach (issue 16): create, edit, change the status of and delete outreach plans.
     EditOutreach,
+    /// Voter Outreach: record the outcome of contacts of a plan under way (every member canvasses).
+    RecordOutreachResults,
+    /// Polls (issue 16): create, edit, send, close and delete an office's polls.
+    EditPolls,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 12] = [
         Action::Read,
         Action::EditSegments,
         Action::EditOrganization,
@@ -143,6 +148,8 @@ impl Action {
         Action::TransferOwnership,
         Action::LinkClerkOrganization,
         Action::EditOutreach,
+        Action::RecordOutreachResults,
+        Action::EditPolls,
     ];
 
     /// The snake_case name, as served in a `forbidden` problem's `action` member.
@@ -158,6 +165,8 @@ impl Action {
             Action::TransferOwnership => "transfer_ownership",
             Action::LinkClerkOrganization => "link_clerk_organization",
             Action::EditOutreach => "edit_outreach",
+            Action::RecordOutreachResults => "record_outreach_results",
+            Action::EditPolls => "edit_polls",
         }
     }
 
@@ -178,6 +187,8 @@ impl Action {
                 "link this organization to a Clerk organization you are not an admin of"
             }
             Action::EditOutreach => "create, edit or delete outreach plans, or change their status",
+            Action::RecordOutreachResults => "record the outcomes of an outreach plan",
+            Action::EditPolls => "create, edit, send, close or delete polls",
         }
     }
 }
@@ -265,7 +276,7 @@ mod tests {
     use super::*;
 
     /// The issue's table, written out cell by cell: (action, owner, admin, member).
-    const TABLE: [(Action, bool, bool, bool); 10] = [
+    const TABLE: [(Action, bool, bool, bool); 12] = [
         (Action::Read, true, true, true),
         (Action::EditSegments, true, true, false),
         (Action::EditOrganization, true, true, false),
@@ -276,6 +287,8 @@ mod tests {
         (Action::TransferOwnership, true, false, false),
         (Action::LinkClerkOrganization, true, true, false),
         (Action::EditOutreach, true, true, false),
+        (Action::RecordOutreachResults, true, true, true),
+        (Action::EditPolls, true, true, false),
     ];
 
     #[test]

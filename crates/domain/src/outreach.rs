@@ -3,7 +3,11 @@
 //! Its data hangs off the **campaign**, so it never appears in a Serve organization, and it becomes
 //! read-only when the campaign's organization is archived (won, lost or withdrawn).
 
-use crate::{BuiltInSegment, CampaignId, InvalidValue, OrganizationId, OutreachPlanId, SegmentId};
+use crate::{
+    Address, BuiltInSegment, CampaignId, Education, Ethnicity, Gender, Homeowner, InvalidValue,
+    Language, MaritalStatus, OrganizationId, OutreachPlanId, PartyGroup, SegmentId, StateCode,
+    Voter, VoterId, VoterStatus, YesNo, YesUnknown,
+};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -109,6 +113,11 @@ impl OutreachStatus {
         matches!(self, OutreachStatus::Done | OutreachStatus::Cancelled)
     }
 
+    /// Whether outcomes may be recorded: the audience is frozen and the plan was not called off.
+    pub const fn takes_results(self) -> bool {
+        matches!(self, OutreachStatus::InProgress | OutreachStatus::Done)
+    }
+
     /// Whether a plan in this status may move to `next`: one step forward, or cancelled before it is
     /// done. Moving to the status it has is a harmless repeat, answered by the caller.
     pub const fn may_become(self, next: OutreachStatus) -> bool {
@@ -197,10 +206,187 @@ pub struct OutreachPlan {
     pub scheduled_for: Option<NaiveDate>,
     /// Where it stands.
     pub status: OutreachStatus,
+    /// When its audience was frozen (the move to `in_progress`); `None`: the audience is still computed
+    /// from the voter file on every read.
+    pub audience_frozen_at: Option<DateTime<Utc>>,
     /// When created.
     pub created_at: DateTime<Utc>,
     /// When last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+/// How a channel's audience is laid out: door knocking walks streets, direct mail writes to households,
+/// the other channels list people in the contacts order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudienceLayout {
+    /// One contact after another, by last name, first name, id.
+    Contacts,
+    /// A walk list: street name, then house number as a number, then unit, then name.
+    WalkList,
+    /// One entry per household (same address line and ZIP), households in ZIP then walk order.
+    Households,
+}
+
+impl OutreachChannel {
+    /// How this channel's audience is laid out.
+    pub const fn layout(self) -> AudienceLayout {
+        match self {
+            OutreachChannel::DoorKnocking => AudienceLayout::WalkList,
+            OutreachChannel::DirectMail => AudienceLayout::Households,
+            _ => AudienceLayout::Contacts,
+        }
+    }
+}
+
+/// What happened when a contact of a plan was approached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachOutcome {
+    /// Reached: a conversation, a delivered message.
+    Contacted,
+    /// Nobody answered.
+    NoAnswer,
+    /// Declined to talk.
+    Refused,
+    /// The number is not theirs.
+    WrongNumber,
+    /// They no longer live there.
+    Moved,
+}
+
+impl OutreachOutcome {
+    /// Every outcome, in the order summaries list them.
+    pub const ALL: [OutreachOutcome; 5] = [
+        OutreachOutcome::Contacted,
+        OutreachOutcome::NoAnswer,
+        OutreachOutcome::Refused,
+        OutreachOutcome::WrongNumber,
+        OutreachOutcome::Moved,
+    ];
+
+    /// The snake_case name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            OutreachOutcome::Contacted => "contacted",
+            OutreachOutcome::NoAnswer => "no_answer",
+            OutreachOutcome::Refused => "refused",
+            OutreachOutcome::WrongNumber => "wrong_number",
+            OutreachOutcome::Moved => "moved",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == value)
+    }
+}
+
+/// The most outcomes one upload may record.
+pub const MAX_RESULTS_PER_UPLOAD: usize = 100_000;
+
+/// One contact's outcome, as uploaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutcomeRecord {
+    /// The contact (a voter of the plan's frozen audience).
+    pub contact: VoterId,
+    /// What happened.
+    pub outcome: OutreachOutcome,
+}
+
+/// Checks an upload of outcomes before any is stored: 1 to [`MAX_RESULTS_PER_UPLOAD`] rows, each
+/// contact once. Returns the indexes (0-based) of rows that repeat an earlier contact, with that row.
+pub fn repeated_contacts(records: &[OutcomeRecord]) -> Vec<(usize, usize)> {
+    let mut first = std::collections::HashMap::with_capacity(records.len());
+    let mut repeats = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        if let Some(&earlier) = first.get(&r.contact) {
+            repeats.push((i, earlier));
+        } else {
+            first.insert(r.contact, i);
+        }
+    }
+    repeats
+}
+
+/// A contact of a plan's audience.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudienceContact {
+    /// The voter as the file has it now; for one who left the file since the audience was frozen, the
+    /// names and address kept when it was frozen, everything else unknown.
+    pub voter: Voter,
+    /// `false`: the voter left the voter file after the audience was frozen.
+    pub in_voter_file: bool,
+}
+
+impl AudienceContact {
+    /// A voter who left the voter file after the audience was frozen: the names and address kept then,
+    /// every other attribute unknown (party included).
+    pub fn departed(
+        id: VoterId,
+        lal_voter_id: String,
+        state: StateCode,
+        first_name: Option<String>,
+        last_name: Option<String>,
+        address: Address,
+    ) -> Self {
+        let voter = Voter {
+            id,
+            lal_voter_id,
+            state,
+            first_name,
+            middle_name: None,
+            last_name,
+            name_suffix: None,
+            age: None,
+            gender: Gender::from_l2(""),
+            party_description: None,
+            party: PartyGroup::from_l2(""),
+            voter_status: VoterStatus::from_l2(""),
+            address,
+            cell_phone: None,
+            landline: None,
+            marital_status: MaritalStatus::from_l2(""),
+            has_children: YesNo::from_l2(""),
+            veteran: YesUnknown::from_l2(""),
+            homeowner: Homeowner::from_l2(""),
+            business_owner: YesUnknown::from_l2(""),
+            education: Education::from_l2(""),
+            ethnicity: Ethnicity::from_l2(""),
+            language: Language::from_l2(""),
+            estimated_income: None,
+            districts: vec![],
+        };
+        Self {
+            voter,
+            in_voter_file: false,
+        }
+    }
+}
+
+/// A contact as a household lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HouseholdMember {
+    /// The contact's id.
+    pub id: VoterId,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// `false`: the voter left the voter file after the audience was frozen.
+    pub in_voter_file: bool,
+}
+
+/// One household of a direct-mail audience: an address line and ZIP, and who lives there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Household {
+    /// Street line.
+    pub line1: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// ZIP code.
+    pub zip: Option<String>,
+    /// Its contacts, by last name, first name, id.
+    pub contacts: Vec<HouseholdMember>,
 }
 
 #[cfg(test)]
@@ -242,6 +428,39 @@ mod tests {
         for s in OutreachStatus::ALL {
             assert_eq!(OutreachStatus::parse(s.as_str()), Some(s));
         }
+    }
+
+    #[test]
+    fn outcomes_round_trip_and_repeats_are_found() {
+        for o in OutreachOutcome::ALL {
+            assert_eq!(OutreachOutcome::parse(o.as_str()), Some(o));
+        }
+        assert_eq!(OutreachOutcome::parse("Contacted"), None);
+        let a = VoterId::from_uuid(uuid::Uuid::from_u128(1));
+        let b = VoterId::from_uuid(uuid::Uuid::from_u128(2));
+        let rec = |contact| OutcomeRecord {
+            contact,
+            outcome: OutreachOutcome::Contacted,
+        };
+        assert_eq!(
+            repeated_contacts(&[rec(a), rec(b), rec(a), rec(a)]),
+            vec![(2, 0), (3, 0)]
+        );
+        assert!(repeated_contacts(&[rec(a), rec(b)]).is_empty());
+        assert!(OutreachStatus::InProgress.takes_results() && OutreachStatus::Done.takes_results());
+        assert!(
+            !OutreachStatus::Scheduled.takes_results()
+                && !OutreachStatus::Cancelled.takes_results()
+        );
+        assert_eq!(
+            OutreachChannel::DoorKnocking.layout(),
+            AudienceLayout::WalkList
+        );
+        assert_eq!(
+            OutreachChannel::DirectMail.layout(),
+            AudienceLayout::Households
+        );
+        assert_eq!(OutreachChannel::Text.layout(), AudienceLayout::Contacts);
     }
 
     #[test]

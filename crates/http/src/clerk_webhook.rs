@@ -3,38 +3,20 @@
 //! Svix signs `"{svix-id}.{svix-timestamp}.{raw body}"` with HMAC-SHA256 under the endpoint's secret
 //! (`whsec_` followed by the key in base64) and sends `v1,<base64 signature>` entries, space-separated,
 //! in `svix-signature` (several while a secret rotates). A delivery is accepted when one entry matches
-//! (compared in constant time) and its timestamp is within five minutes of now.
+//! (compared in constant time) and its timestamp is within five minutes of now. Svix is the Standard
+//! Webhooks scheme under `svix-` header names: the check itself is [`crate::standard_webhooks`].
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
+use crate::standard_webhooks::{HeaderNames, Verifier};
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
 use serde_json::Value;
-use sha2::Sha256;
 use winserve_domain::{ClerkEvent, ClerkOrganizationId, ClerkUser, Role, Subject};
 
-/// How far a delivery's timestamp may be from now.
-pub const TOLERANCE_SECONDS: i64 = 5 * 60;
+pub use crate::standard_webhooks::{SignatureError, TOLERANCE_SECONDS};
 
-/// Why a delivery was refused (401).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SignatureError {
-    /// A Svix header is missing or malformed.
-    #[error("missing or malformed Svix headers (svix-id, svix-timestamp, svix-signature)")]
-    Headers,
-    /// The timestamp is more than five minutes away from now (a replay, or a clock far off).
-    #[error("the delivery's timestamp is outside the tolerance")]
-    Stale,
-    /// No signature matches.
-    #[error("no valid signature")]
-    Signature,
-}
-
-/// The endpoint's signing key.
+/// The endpoint's signing key: a Standard Webhooks [`Verifier`] of Svix's headers
+/// ([`HeaderNames::SVIX`]).
 #[derive(Clone)]
-pub struct WebhookVerifier {
-    key: Vec<u8>,
-}
+pub struct WebhookVerifier(Verifier);
 
 impl std::fmt::Debug for WebhookVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,26 +27,16 @@ impl std::fmt::Debug for WebhookVerifier {
 impl WebhookVerifier {
     /// A verifier for `whsec_…` (the prefix is optional); `None` when the key is not base64.
     pub fn new(secret: &str) -> Option<Self> {
-        let encoded = secret.trim();
-        let encoded = encoded.strip_prefix("whsec_").unwrap_or(encoded);
-        let key = STANDARD.decode(encoded).ok().filter(|k| !k.is_empty())?;
-        Some(Self { key })
-    }
-
-    fn mac(&self) -> Hmac<Sha256> {
-        // HMAC takes keys of any length.
-        Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC accepts any key length")
+        Verifier::new(secret, HeaderNames::SVIX).map(Self)
     }
 
     /// The `v1,…` signature of a delivery (what Svix sends; used by tests to sign like Clerk).
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        let mut mac = self.mac();
-        mac.update(format!("{id}.{timestamp}.").as_bytes());
-        mac.update(body);
-        format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+        self.0.sign(id, timestamp, body)
     }
 
-    /// Checks a delivery's headers and raw body against the key at time `now`.
+    /// Checks a delivery's headers (`svix-id`, `svix-timestamp`, `svix-signature`) and raw body against
+    /// the key at time `now`.
     pub fn verify(
         &self,
         id: Option<&str>,
@@ -73,34 +45,12 @@ impl WebhookVerifier {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<(), SignatureError> {
-        let (Some(id), Some(timestamp), Some(signatures)) = (id, timestamp, signatures) else {
-            return Err(SignatureError::Headers);
-        };
-        if id.is_empty() || id.len() > 200 {
-            return Err(SignatureError::Headers);
-        }
-        let timestamp: i64 = timestamp
-            .trim()
-            .parse()
-            .map_err(|_| SignatureError::Headers)?;
-        if (now.timestamp() - timestamp).abs() > TOLERANCE_SECONDS {
-            return Err(SignatureError::Stale);
-        }
-        let matches = signatures
-            .split_whitespace()
-            .filter_map(|entry| entry.strip_prefix("v1,"))
-            .filter_map(|sig| STANDARD.decode(sig).ok())
-            .any(|sig| {
-                let mut mac = self.mac();
-                mac.update(format!("{id}.{timestamp}.").as_bytes());
-                mac.update(body);
-                mac.verify_slice(&sig).is_ok()
-            });
-        if matches {
-            Ok(())
-        } else {
-            Err(SignatureError::Signature)
-        }
+        self.0.verify(id, timestamp, signatures, body, now)
+    }
+
+    /// The underlying Standard Webhooks verifier.
+    pub fn verifier(&self) -> &Verifier {
+        &self.0
     }
 }
 
@@ -237,7 +187,7 @@ mod tests {
         assert_eq!(stale, Err(SignatureError::Stale));
         assert_eq!(
             v.verify(None, Some("1"), Some(&sig), body, now),
-            Err(SignatureError::Headers)
+            Err(SignatureError::Headers(HeaderNames::SVIX))
         );
     }
 

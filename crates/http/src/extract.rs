@@ -59,7 +59,7 @@ fn body_deadline(req: &Request) -> Option<tokio::time::Instant> {
 
 /// Reads a body by `deadline` (set by the router from `WINSERVE_BODY_TIMEOUT`), else 408
 /// `request_timeout`.
-async fn within<T>(
+pub(crate) async fn within<T>(
     deadline: Option<tokio::time::Instant>,
     read: impl std::future::Future<Output = T>,
 ) -> Result<T, ApiError> {

@@ -63,6 +63,22 @@ pub enum OutreachStatusValue {
     Cancelled,
 }
 
+/// The outcome of approaching a contact of an outreach plan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OutreachOutcomeValue {
+    /// Reached.
+    Contacted,
+    /// Nobody answered.
+    NoAnswer,
+    /// Declined.
+    Refused,
+    /// Not their number.
+    WrongNumber,
+    /// No longer there.
+    Moved,
+}
+
 /// `voter_status` values.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -9,7 +9,7 @@ use winserve_application::{
     CreateSegmentError, CurrentCampaignError, CurrentOfficeError, DeleteSegmentError,
     EndOfficeError, EnterOrganizationError, FindCampaignError, FindContactError, FindOfficeError,
     FindOrganizationError, FindSegmentError, LaunchCampaignError, OutreachActionError,
-    RecordResultError, SetActiveOrganizationError, StoreError, TeamActionError,
+    PollActionError, RecordResultError, SetActiveOrganizationError, StoreError, TeamActionError,
     UpdateCampaignError, UpdateOfficeError, UpdateOrganizationError, UpdateSegmentError, WrongMode,
 };
 use winserve_domain::Mode;
@@ -517,7 +517,9 @@ answers!(DeleteSegmentError {
     Forbidden(f) => f.into(),
     NotFound => ApiError::segment_not_found(),
     Archived => ApiError::organization_archived(),
-    InUse => ApiError::conflict("an outreach plan targets this segment; change or delete the plan first"),
+    InUse => ApiError::conflict(
+        "an outreach plan or a poll targets this segment; change or delete it first"
+    ),
 });
 answers!(CountSegmentError {
     Archived => ApiError::organization_archived(),
@@ -556,6 +558,25 @@ answers!(OutreachActionError {
     Archived => ApiError::organization_archived(),
     Invalid(v) => v.into(),
     Conflict(m) => ApiError::conflict(m),
+    Contacts(e) => e.into(),
+    Rows(rows) => ApiError::validation_many(
+        rows.into_iter()
+            .map(|r| FieldError {
+                field: format!("results[{}].{}", r.index, r.field),
+                message: r.message,
+            })
+            .collect(),
+    ),
+});
+answers!(PollActionError {
+    WrongMode(e) => e.into(),
+    Forbidden(f) => f.into(),
+    NotFound => ApiError::not_found("poll"),
+    SegmentNotFound => ApiError::segment_not_found(),
+    Archived => ApiError::organization_archived(),
+    Invalid(v) => v.into(),
+    Conflict(m) => ApiError::conflict(m),
+    Contacts(e) => e.into(),
 });
 answers!(FindContactError {
     Archived => ApiError::organization_archived(),

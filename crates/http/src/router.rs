@@ -4,7 +4,7 @@
 use crate::extract::BodyDeadline;
 use crate::problem::ApiError;
 use crate::routes::{
-    campaigns, contacts, health, invitations, me, members, offices, organizations, outreach,
+    campaigns, contacts, health, invitations, me, members, offices, organizations, outreach, polls,
     reference, segments, webhooks,
 };
 use crate::state::AppState;
@@ -130,6 +130,19 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(outreach::set_outreach_status))
         .routes(routes!(outreach::get_outreach_audience))
         .routes(routes!(outreach::export_outreach_audience))
+        .routes(routes!(outreach::record_outreach_results))
+        .routes(routes!(outreach::get_outreach_summary))
+        .routes(routes!(polls::list_polls, polls::create_poll))
+        .routes(routes!(
+            polls::get_poll,
+            polls::patch_poll,
+            polls::delete_poll
+        ))
+        .routes(routes!(polls::send_poll))
+        .routes(routes!(polls::close_poll))
+        .routes(routes!(polls::get_poll_outbox))
+        .routes(routes!(polls::get_poll_results))
+        .routes(routes!(polls::sms_webhook))
 }
 
 /// The OpenAPI document of every endpoint.

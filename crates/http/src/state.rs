@@ -19,4 +19,7 @@ pub struct AppState {
     /// Checks Clerk's webhook signatures (`WINSERVE_CLERK_WEBHOOK_SECRET`); `None`: the webhook
     /// endpoint answers 401.
     pub clerk_webhook: Option<Arc<WebhookVerifier>>,
+    /// Checks the SMS provider's webhook signatures (Standard Webhooks, `WINSERVE_SMS_WEBHOOK_SECRET`);
+    /// `None`: the SMS webhook answers 401.
+    pub sms_webhook: Option<Arc<crate::standard_webhooks::Verifier>>,
 }

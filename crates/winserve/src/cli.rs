@@ -16,6 +16,7 @@ use winserve_http::auth::{Authenticator, Claims, now_ts};
 use winserve_http::clerk_webhook::WebhookVerifier;
 use winserve_http::limits::{Limits, LimitsConfig};
 use winserve_http::router::router;
+use winserve_http::standard_webhooks::{HeaderNames, Verifier};
 use winserve_http::state::AppState;
 use winserve_voter_file::import::positions;
 use winserve_voter_file::load::{self, VoterLoad};
@@ -424,11 +425,25 @@ async fn run_server(
             })
         })?)),
     };
+    let sms_webhook = match config.sms_webhook_secret.as_deref() {
+        None => None,
+        Some(secret) => Some(Arc::new(
+            Verifier::new(secret, HeaderNames::STANDARD).ok_or_else(|| {
+                CliError::Setting(SettingError {
+                    variable: "WINSERVE_SMS_WEBHOOK_SECRET",
+                    value: "(hidden)".into(),
+                    expected: "the endpoint's signing secret, whsec_ followed by base64",
+                })
+            })?,
+        )),
+    };
+    crate::sms::spawn_delivery(services.polls.clone());
     let state = AppState {
         services,
         auth: Arc::new(auth),
         limits: Arc::new(Limits::new(limits)),
         clerk_webhook,
+        sms_webhook,
     };
     let listener = tokio::net::TcpListener::bind(&config.bind)
         .await

@@ -33,6 +33,9 @@ pub struct Config {
     /// `WINSERVE_CLERK_WEBHOOK_SECRET`: the `whsec_…` signing secret of a Clerk webhook endpoint pointed
     /// at `POST /v1/webhooks/clerk`; unset, that endpoint answers 401.
     pub clerk_webhook_secret: Option<String>,
+    /// `WINSERVE_SMS_WEBHOOK_SECRET`: the `whsec_…` secret the SMS provider signs inbound messages with
+    /// (Standard Webhooks) at `POST /v1/webhooks/sms`; unset, that endpoint answers 401.
+    pub sms_webhook_secret: Option<String>,
 }
 
 impl Config {
@@ -50,6 +53,7 @@ impl Config {
             jwks_file: non_empty("WINSERVE_JWKS_FILE"),
             jwt_issuer: non_empty("WINSERVE_JWT_ISSUER"),
             clerk_webhook_secret: non_empty("WINSERVE_CLERK_WEBHOOK_SECRET"),
+            sms_webhook_secret: non_empty("WINSERVE_SMS_WEBHOOK_SECRET"),
         }
     }
 

@@ -12,4 +12,5 @@ pub mod error;
 pub mod local_pg;
 pub mod observability;
 pub mod server;
+pub mod sms;
 pub mod wiring;

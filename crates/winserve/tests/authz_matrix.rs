@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use winserve_application::VoterRepository;
 use winserve_domain::Action::{
-    self, EditOrganization, EditOutreach, EditSegments, ExportContacts, Lifecycle, ManageMembers,
-    Read, TransferOwnership,
+    self, EditOrganization, EditOutreach, EditPolls, EditSegments, ExportContacts, Lifecycle,
+    ManageMembers, Read, RecordOutreachResults, TransferOwnership,
 };
 use winserve_domain::Role;
 
@@ -296,8 +296,69 @@ const TABLE: &[Row] = &[
         ExportContacts,
         &[(Open, 200), (Archived, 409), (Serve, 403), (Foreign, 404)],
     ),
+    // The open plan is a draft: it takes no results yet (409 `conflict`), whoever records them.
+    guarded(
+        "POST /v1/outreach/{id}/results",
+        RecordOutreachResults,
+        &[(Open, 409), (Archived, 409), (Serve, 403), (Foreign, 404)],
+    ),
+    guarded(
+        "GET /v1/outreach/{id}/summary",
+        Read,
+        &[(Open, 200), (Archived, 200), (Serve, 403), (Foreign, 404)],
+    ),
+    // Polls (Serve only): a Win organization is 403 `wrong_mode`. The draft is edited; the sent poll
+    // is sent again (409) and closed (then closed again, answered unchanged); each caller deletes its own
+    // draft.
+    guarded(
+        "GET /v1/polls",
+        Read,
+        &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "POST /v1/polls",
+        EditPolls,
+        &[(Open, 403), (Archived, 403), (Serve, 201), (Foreign, 404)],
+    ),
+    guarded(
+        "GET /v1/polls/{id}",
+        Read,
+        &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "PATCH /v1/polls/{id}",
+        EditPolls,
+        &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "DELETE /v1/polls/{id}",
+        EditPolls,
+        &[(Open, 403), (Archived, 403), (Serve, 204), (Foreign, 404)],
+    ),
+    guarded(
+        "POST /v1/polls/{id}/send",
+        EditPolls,
+        &[(Open, 403), (Archived, 403), (Serve, 409), (Foreign, 404)],
+    ),
+    guarded(
+        "POST /v1/polls/{id}/close",
+        EditPolls,
+        &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "GET /v1/polls/{id}/outbox",
+        Read,
+        &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
+    ),
+    guarded(
+        "GET /v1/polls/{id}/results",
+        Read,
+        &[(Open, 403), (Archived, 403), (Serve, 200), (Foreign, 404)],
+    ),
     // Authenticated by Svix signature, not by bearer token: unsigned is 401 for everyone.
     row("POST /v1/webhooks/clerk", Public, &[(Open, 401)]),
+    // Authenticated by Standard Webhooks signature: unsigned is 401 for everyone.
+    row("POST /v1/webhooks/sms", Public, &[(Open, 401)]),
 ];
 
 /// Routes whose owner cells change what other cells see; they run after all the others.
@@ -338,6 +399,26 @@ struct World {
     plan_delete: String,
     plan_delete_admin: String,
     plan_archived: String,
+    /// Polls of the Serve organization: a draft, one to delete for the owner and one for the admin, and
+    /// a sent one.
+    poll_draft: String,
+    poll_delete: String,
+    poll_delete_admin: String,
+    poll_sent: String,
+}
+
+async fn poll(app: &TestApp, t: &str, slug: &str, question: &str) -> String {
+    let r = app
+        .request(
+            Method::POST,
+            "/v1/polls",
+            Some(t),
+            Some(slug),
+            Some(json!({ "question": question, "options": ["Yes", "No"] })),
+        )
+        .await;
+    assert_eq!(r.0, StatusCode::CREATED, "poll {question}: {}", r.2);
+    str_of(&r.2["id"])
 }
 
 async fn plan(app: &TestApp, t: &str, slug: &str, name: &str) -> String {
@@ -426,6 +507,20 @@ impl World {
         let serve = str_of(&won["organization"]["slug"]);
         staff(app, &owner, &serve, &admin, &member).await;
         let office = str_of(&won["elected_office"]["id"]);
+        let poll_draft = poll(app, &owner, &serve, "Open late?").await;
+        let poll_delete = poll(app, &owner, &serve, "Delete me?").await;
+        let poll_delete_admin = poll(app, &owner, &serve, "Delete me too?").await;
+        let poll_sent = poll(app, &owner, &serve, "Sent already?").await;
+        let r = app
+            .request(
+                Method::POST,
+                &format!("/v1/polls/{poll_sent}/send"),
+                Some(&owner),
+                Some(&serve),
+                None,
+            )
+            .await;
+        assert_eq!(r.0, StatusCode::OK, "send: {}", r.2);
         let open = app
             .create_campaign(&owner, json!({ "ballotready_position_id": "br-council-1" }))
             .await;
@@ -481,6 +576,10 @@ impl World {
             plan_delete,
             plan_delete_admin,
             plan_archived,
+            poll_draft,
+            poll_delete,
+            poll_delete_admin,
+            poll_sent,
         }
     }
 
@@ -510,6 +609,10 @@ impl World {
             &self.plan_delete,
             &self.plan_delete_admin,
             &self.plan_archived,
+            &self.poll_draft,
+            &self.poll_delete,
+            &self.poll_delete_admin,
+            &self.poll_sent,
         ]
     }
 }
@@ -685,6 +788,45 @@ fn request(route: &str, w: &World, target: Target, caller: Caller) -> Req {
         "GET /v1/outreach/{id}/audience/export" => {
             req(Method::GET, format!("/v1/outreach/{plan}/audience/export")).org(slug)
         }
+        "POST /v1/outreach/{id}/results" => {
+            req(Method::POST, format!("/v1/outreach/{plan}/results"))
+                .org(slug)
+                .body(json!({ "results": [{ "contact_id": w.voter, "outcome": "contacted" }] }))
+        }
+        "GET /v1/outreach/{id}/summary" => {
+            req(Method::GET, format!("/v1/outreach/{plan}/summary")).org(slug)
+        }
+        "GET /v1/polls" => req(Method::GET, "/v1/polls").org(slug),
+        "POST /v1/polls" => req(Method::POST, "/v1/polls")
+            .org(slug)
+            .body(json!({ "question": "Matrix?", "options": ["A", "B"] })),
+        "GET /v1/polls/{id}" => req(Method::GET, format!("/v1/polls/{}", w.poll_draft)).org(slug),
+        "PATCH /v1/polls/{id}" => req(Method::PATCH, format!("/v1/polls/{}", w.poll_draft))
+            .org(slug)
+            .body(json!({ "question": "Renamed?" })),
+        "DELETE /v1/polls/{id}" => {
+            let poll = if caller == Caller::Admin {
+                &w.poll_delete_admin
+            } else {
+                &w.poll_delete
+            };
+            req(Method::DELETE, format!("/v1/polls/{poll}")).org(slug)
+        }
+        "POST /v1/polls/{id}/send" => {
+            req(Method::POST, format!("/v1/polls/{}/send", w.poll_sent)).org(slug)
+        }
+        "POST /v1/polls/{id}/close" => {
+            req(Method::POST, format!("/v1/polls/{}/close", w.poll_sent)).org(slug)
+        }
+        "GET /v1/polls/{id}/outbox" => {
+            req(Method::GET, format!("/v1/polls/{}/outbox", w.poll_sent)).org(slug)
+        }
+        "GET /v1/polls/{id}/results" => {
+            req(Method::GET, format!("/v1/polls/{}/results", w.poll_sent)).org(slug)
+        }
+        "POST /v1/webhooks/sms" => req(Method::POST, "/v1/webhooks/sms").body(
+            json!({ "from": "+13075550100", "body": "1", "received_at": "2026-12-04T00:00:00Z" }),
+        ),
         "POST /v1/webhooks/clerk" => {
             req(Method::POST, "/v1/webhooks/clerk").body(json!({ "type": "user.created" }))
         }

@@ -20,6 +20,7 @@
 
 mod anchors;
 mod indexed;
+pub(crate) mod ordered;
 mod page;
 pub(crate) mod query;
 mod row;

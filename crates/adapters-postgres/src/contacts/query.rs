@@ -10,7 +10,7 @@
 
 use super::row::voter_columns;
 use crate::partitions::{self, StatePartitions};
-pub(super) use crate::sql::Sql;
+pub(crate) use crate::sql::Sql;
 use winserve_application::{ContactCursor, ContactFilter};
 use winserve_domain::{
     District, PartyPolicy, STATEWIDE_L2_TYPE, SegmentCriteria, StateCode, VoterId,
@@ -176,7 +176,7 @@ fn voter_conditions(mut sql: Sql, filter: &ContactFilter) -> Sql {
 /// `FROM <the state's voter_districts partition> vd [JOIN <its voters partition> v] WHERE <district>
 /// <filters>`; the join is made when the filter needs it or `with_voters` asks for the voters' columns.
 /// The partitions are named directly so that the statement's generic plan is reused (`partitions`).
-fn from_where_joined(sql: Sql, filter: &ContactFilter, with_voters: bool) -> Sql {
+pub(crate) fn from_where_joined(sql: Sql, filter: &ContactFilter, with_voters: bool) -> Sql {
     let parts = partitions::of(&filter.district.state);
     let mut sql = sql.push(" FROM ").push(parts.memberships).push(" vd");
     let join = with_voters || needs_voters(filter);

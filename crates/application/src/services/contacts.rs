@@ -164,7 +164,20 @@ impl ContactService {
         }
     }
 
-    async fn filter(
+    /// The exact number of matching contacts.
+    pub(super) async fn count(
+        &self,
+        scope: &OrgScope,
+        query: &ContactQuery,
+    ) -> Result<u64, ContactsError> {
+        match self.filter(scope, query).await? {
+            Some(filter) => Ok(self.contacts.count(&filter).await?),
+            None => Ok(0),
+        }
+    }
+
+    /// The filter of `query` in `scope`; `None` when its criteria contradict each other.
+    pub(super) async fn filter(
         &self,
         scope: &OrgScope,
         query: &ContactQuery,

@@ -13,7 +13,8 @@
 //! | [`ContactService`] | contacts: pages, detail, export, statistics, through the party policy |
 //! | [`TeamService`] | an organization's members, roles, ownership and invitations |
 //! | [`ClerkService`] | Clerk webhook deliveries, applied to the members of linked organizations |
-//! | [`OutreachService`] | Voter Outreach (Win only): a campaign's outreach plans and their audiences |
+//! | [`OutreachService`] | Voter Outreach (Win only): a campaign's outreach plans, their audiences and results |
+//! | [`PollService`] | Polls (Serve only): an office's SMS polls, their outbox, replies and k-anonymous results |
 //! | [`ReferenceService`] | BallotReady positions and L2 districts (search) |
 //! | [`ImportService`] | loading reference data and voter files |
 //! | [`HealthService`] | readiness |
@@ -78,6 +79,7 @@ mod imports;
 mod offices;
 mod organizations;
 mod outreach;
+mod polls;
 mod reference;
 mod registry;
 mod scope;
@@ -93,6 +95,7 @@ pub use imports::*;
 pub use offices::*;
 pub use organizations::*;
 pub use outreach::*;
+pub use polls::*;
 pub use reference::*;
 pub use registry::*;
 pub use scope::*;
@@ -102,7 +105,8 @@ pub use team::*;
 use crate::ports::{
     CampaignRepository, ClerkSyncRepository, ContactRepository, HealthCheck, InvitationRepository,
     LifecycleStore, MembershipRepository, OfficeRepository, OrganizationRepository,
-    OutreachRepository, ReferenceRepository, SegmentRepository, UserRepository, VoterRepository,
+    OutreachAudienceRepository, OutreachRepository, PollRepository, ReferenceRepository,
+    SegmentRepository, SmsSender, UserRepository, VoterRepository,
 };
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -123,6 +127,12 @@ pub struct Ports {
     pub clerk: Arc<dyn ClerkSyncRepository>,
     /// Outreach plans (Win only).
     pub outreach: Arc<dyn OutreachRepository>,
+    /// Outreach plans' audiences and results (Win only).
+    pub outreach_audience: Arc<dyn OutreachAudienceRepository>,
+    /// Polls (Serve only).
+    pub polls: Arc<dyn PollRepository>,
+    /// The SMS provider that delivers poll messages.
+    pub sms: Arc<dyn SmsSender>,
     /// Campaigns.
     pub campaigns: Arc<dyn CampaignRepository>,
     /// Elected offices.

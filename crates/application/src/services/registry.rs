@@ -3,8 +3,8 @@
 
 use super::{
     AccountService, CampaignService, ClerkService, Clock, ContactService, HealthService, IdSource,
-    ImportService, OfficeService, OrganizationService, OutreachService, Ports, ReferenceService,
-    SegmentService, TeamService,
+    ImportService, OfficeService, OrganizationService, OutreachService, PollService, Ports,
+    ReferenceService, SegmentService, TeamService,
 };
 use chrono::Utc;
 use std::sync::Arc;
@@ -30,6 +30,8 @@ pub struct Services {
     pub clerk: ClerkService,
     /// Voter Outreach (Win only).
     pub outreach: OutreachService,
+    /// Polls (Serve only).
+    pub polls: PollService,
     /// Positions and districts.
     pub reference: ReferenceService,
     /// Loading reference data and voter files.
@@ -53,7 +55,8 @@ impl Services {
             offices: OfficeService::new(&ports, clock.clone()),
             segments: SegmentService::new(&ports, clock.clone(), ids.clone()),
             team: TeamService::new(&ports, clock.clone(), ids.clone()),
-            outreach: OutreachService::new(&ports, clock.clone(), ids),
+            outreach: OutreachService::new(&ports, clock.clone(), ids.clone()),
+            polls: PollService::new(&ports, clock.clone(), ids),
             clerk: ClerkService::new(&ports, clock),
             contacts: ContactService::new(&ports),
             reference: ReferenceService::new(&ports),

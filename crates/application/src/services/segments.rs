@@ -92,8 +92,8 @@ pub enum DeleteSegmentError {
     /// The organization is archived and read-only.
     #[error("the organization is archived and read-only")]
     Archived,
-    /// An outreach plan targets the segment.
-    #[error("an outreach plan targets this segment")]
+    /// An outreach plan or a poll targets the segment.
+    #[error("an outreach plan or a poll targets this segment")]
     InUse,
     /// The caller's role does not allow it.
     #[error(transparent)]

@@ -8,9 +8,10 @@ use uuid::Uuid;
 use winserve_application::{
     Clock, IdSource, MockCampaignRepository, MockClerkSyncRepository, MockContactRepository,
     MockHealthCheck, MockInvitationRepository, MockLifecycleStore, MockMembershipRepository,
-    MockOfficeRepository, MockOrganizationRepository, MockOutreachRepository,
-    MockReferenceRepository, MockSegmentRepository, MockUserRepository, MockVoterRepository,
-    OrgScope, OrganizationDetails, Ports, Services,
+    MockOfficeRepository, MockOrganizationRepository, MockOutreachAudienceRepository,
+    MockOutreachRepository, MockPollRepository, MockReferenceRepository, MockSegmentRepository,
+    MockSmsSender, MockUserRepository, MockVoterRepository, OrgScope, OrganizationDetails, Ports,
+    Services,
 };
 use winserve_domain::{
     BallotReadyId, Campaign, CampaignDetails, CampaignId, CampaignStatus, CustomPositionName,
@@ -28,6 +29,9 @@ pub struct Mocks {
     pub invitations: MockInvitationRepository,
     pub clerk: MockClerkSyncRepository,
     pub outreach: MockOutreachRepository,
+    pub outreach_audience: MockOutreachAudienceRepository,
+    pub polls: MockPollRepository,
+    pub sms: MockSmsSender,
     pub campaigns: MockCampaignRepository,
     pub offices: MockOfficeRepository,
     pub reference: MockReferenceRepository,
@@ -47,6 +51,9 @@ impl Mocks {
             invitations: Arc::new(self.invitations),
             clerk: Arc::new(self.clerk),
             outreach: Arc::new(self.outreach),
+            outreach_audience: Arc::new(self.outreach_audience),
+            polls: Arc::new(self.polls),
+            sms: Arc::new(self.sms),
             campaigns: Arc::new(self.campaigns),
             offices: Arc::new(self.offices),
             reference: Arc::new(self.reference),

@@ -17,7 +17,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use winserve_application::{
-    Bucket, ContactCursor, ContactPage, ContactQuery, ContactWindow, OrgScope,
+    Bucket, ContactCursor, ContactExport, ContactPage, ContactQuery, ContactWindow, OrgScope,
 };
 use winserve_domain::{PartyPolicy, SegmentCriteria, VoterId};
 
@@ -294,16 +294,19 @@ pub async fn export_contacts(
     ApiQuery(pairs): ApiQuery<Vec<(String, String)>>,
 ) -> ApiResult<Response> {
     let params = ContactParams::parse(pairs, false)?;
-    csv_export(&state, &scope, &headers, &params.query(), "contacts").await
+    let query = params.query();
+    let export = async { Ok(state.services.contacts.export(&scope, &query).await?) };
+    csv_export(&state, &scope, &headers, export, "contacts").await
 }
 
-/// The contacts `query` asks for in `scope`, as a streamed CSV attachment named
-/// `{name}-{organization slug}.csv`, holding one of the organization's export slots until the last row.
+/// The contacts of `export` (run once an export slot is held) in `scope`, as a streamed CSV attachment
+/// named `{name}-{organization slug}.csv`, holding one of the organization's export slots until the last
+/// row.
 pub async fn csv_export(
     state: &AppState,
     scope: &OrgScope,
     headers: &HeaderMap,
-    query: &ContactQuery,
+    export: impl Future<Output = ApiResult<ContactExport>>,
     name: &str,
 ) -> ApiResult<Response> {
     let policy = scope.party_policy();
@@ -312,7 +315,7 @@ pub async fn csv_export(
     let permit = state
         .limits
         .start_export(scope.organization().id.as_uuid())?;
-    let export = state.services.contacts.export(scope, query).await?;
+    let export = export.await?;
     let body = match export.rows {
         None => Body::from(header_row),
         Some(rows) => {

@@ -9,6 +9,7 @@ pub mod members;
 pub mod offices;
 pub mod organizations;
 pub mod outreach;
+pub mod polls;
 pub mod reference;
 pub mod segments;
 pub mod webhooks;

@@ -46,6 +46,18 @@ pub fn sign_hs256(secret: &str, claims: &Value) -> String {
 /// The signing secret of the tests' Clerk webhook endpoint.
 pub const WEBHOOK_SECRET: &str = "whsec_dGVzdHMtb2YtdGhlLWNsZXJrLXdlYmhvb2stZW5kcG9pbnQ=";
 
+/// The signing secret of the SMS provider's webhook in tests (Standard Webhooks).
+pub const SMS_WEBHOOK_SECRET: &str = "whsec_c21zLXdlYmhvb2stc2VjcmV0LW9mLXRoZS10ZXN0cw==";
+
+/// The verifier of [`SMS_WEBHOOK_SECRET`].
+pub fn sms_verifier() -> winserve_http::standard_webhooks::Verifier {
+    winserve_http::standard_webhooks::Verifier::new(
+        SMS_WEBHOOK_SECRET,
+        winserve_http::standard_webhooks::HeaderNames::STANDARD,
+    )
+    .unwrap()
+}
+
 /// The verifier of [`WEBHOOK_SECRET`].
 pub fn webhook_verifier() -> winserve_http::clerk_webhook::WebhookVerifier {
     winserve_http::clerk_webhook::WebhookVerifier::new(WEBHOOK_SECRET).unwrap()
@@ -120,6 +132,7 @@ impl TestApp {
             auth: Arc::new(auth),
             limits: Arc::new(Limits::new(limits)),
             clerk_webhook: Some(Arc::new(webhook_verifier())),
+            sms_webhook: Some(Arc::new(sms_verifier())),
         };
         Self {
             router: router(state),
@@ -135,6 +148,7 @@ impl TestApp {
             auth: Arc::new(Authenticator::new(Some(SECRET), None, None, None).unwrap()),
             limits: Arc::new(Limits::new(LimitsConfig::without_rate_limit())),
             clerk_webhook: Some(Arc::new(webhook_verifier())),
+            sms_webhook: Some(Arc::new(sms_verifier())),
         };
         TestApp {
             router: router(state),
