@@ -11,7 +11,7 @@
 //!   after every contact was checked to be in the audience.
 
 use crate::PgStore;
-use crate::contacts::ordered::WALK_ORDER;
+use crate::contacts::ordered::{HOUSEHOLD_ORDER, WALK_ORDER};
 use crate::contacts::query::{Sql, from_where_joined};
 use crate::errors::db_error;
 use crate::outreach::{TxError, finish, lock_open, update_plan};
@@ -36,12 +36,6 @@ use winserve_domain::{
 
 /// How many rows of a frozen audience the export reads at a time.
 const EXPORT_CHUNK: u32 = 1000;
-
-/// The household key of a contact row (`v`): ZIP (5 digits), then the walk key and the folded line, so
-/// that households follow one another in ZIP then walk order.
-const HOUSEHOLD_ORDER: &str = "left(v.address_zip, 5) COLLATE \"C\", \
-     outreach_walk_key(v.address_line1) COLLATE \"C\", \
-     outreach_address_key(v.address_line1) COLLATE \"C\"";
 
 /// The order of a layout's positions in a frozen audience.
 fn position_order(layout: AudienceLayout) -> String {
@@ -367,6 +361,15 @@ impl OutreachAudienceRepository for PgStore {
             total_households: count(totals.households),
             total_contacts: count(totals.contacts),
         })
+    }
+
+    async fn live_export(
+        &self,
+        audience: &ContactFilter,
+        layout: AudienceLayout,
+    ) -> Result<ContactStream, StoreError> {
+        self.export_in_order(audience, &position_order(layout))
+            .await
     }
 
     async fn frozen(

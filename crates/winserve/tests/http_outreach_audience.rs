@@ -176,6 +176,23 @@ async fn door_knocking_walks_the_street_and_direct_mail_writes_to_households() {
         ]
     );
     assert!(contacts.iter().all(|c| c["in_voter_file"] == true));
+    // The vendor's CSV is the same walk list.
+    let csv = c
+        .send(
+            Method::GET,
+            &format!("/v1/outreach/{doors}/audience/export"),
+            None,
+        )
+        .await;
+    assert_eq!(csv.0, StatusCode::OK);
+    let text = csv.2.as_str().unwrap().to_owned();
+    assert_eq!(text.lines().count(), contacts.len() + 1);
+    let in_csv: Vec<&str> = text
+        .lines()
+        .filter_map(|l| mine.iter().find(|m| l.contains(&format!(",{m},"))))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(in_csv, mine);
     assert!(
         contacts[0].get("political_party").is_some(),
         "Win shows party"

@@ -429,6 +429,45 @@ async fn the_delivery_worker_hands_the_outbox_to_the_sms_provider() {
         handed += n;
     }
     assert_eq!(handed, total);
+    // Another office's poll and segment are not found from this one.
+    let stranger = token("user_polls_stranger");
+    let (_, theirs) = o
+        .app
+        .win(
+            &stranger,
+            json!({ "ballotready_position_id": "br-commission" }),
+        )
+        .await;
+    let their_slug = str_of(&theirs["organization"]["slug"]);
+    let their_seg = o
+        .app
+        .request(
+            Method::POST,
+            "/v1/segments",
+            Some(&stranger),
+            Some(&their_slug),
+            Some(json!({ "name": "Theirs", "criteria": {} })),
+        )
+        .await;
+    let r = o
+        .send(
+            Method::POST,
+            "/v1/polls",
+            Some(json!({ "question": "Q?", "segment_id": their_seg.2["id"] })),
+        )
+        .await;
+    assert_problem(&r, StatusCode::NOT_FOUND, "segment_not_found");
+    let r = o
+        .app
+        .request(
+            Method::GET,
+            &format!("/v1/polls/{id}/results"),
+            Some(&stranger),
+            Some(&their_slug),
+            None,
+        )
+        .await;
+    assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
     let outbox = o.outbox(&id).await;
     assert!(
         outbox

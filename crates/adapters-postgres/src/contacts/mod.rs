@@ -30,6 +30,7 @@ mod totals;
 
 use crate::PgStore;
 use crate::errors::db_error;
+use crate::sql::Sql;
 use async_trait::async_trait;
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt;
@@ -167,7 +168,14 @@ impl ContactRepository for PgStore {
 
     async fn export(&self, filter: &ContactFilter) -> Result<ContactStream, StoreError> {
         check_policy(filter)?;
-        let query = export_sql(filter).typed::<ContactSql>();
+        self.stream_contacts(export_sql(filter)).await
+    }
+}
+
+impl PgStore {
+    /// The contacts of `sql` (a contact row per result row), streamed from a voter-data connection.
+    pub(crate) async fn stream_contacts(&self, sql: Sql) -> Result<ContactStream, StoreError> {
+        let query = sql.typed::<ContactSql>();
         let (mut conn, _) = self.voter_conn().await?;
         let (tx, rx) = tokio::sync::mpsc::channel::<Result<Voter, StoreError>>(512);
         // The rows stream from the server as the client reads them; the bounded channel passes the HTTP

@@ -8,7 +8,7 @@ use crate::PgStore;
 use crate::errors::db_error;
 use crate::partitions;
 use diesel_async::RunQueryDsl;
-use winserve_application::{ContactFilter, StoreError};
+use winserve_application::{ContactFilter, ContactStream, StoreError};
 use winserve_domain::{PartyPolicy, StateCode, Voter};
 
 /// `ORDER BY` of a walk list: the walk key of the street line, then the contacts order.
@@ -21,7 +21,30 @@ fn voters(rows: Vec<ContactTuple>) -> Result<Vec<Voter>, StoreError> {
         .collect()
 }
 
+/// `ORDER BY` of households: ZIP (5 digits), the walk key and the folded line, then the contacts order —
+/// the contacts of a household next to one another, households in ZIP then walk order.
+pub(crate) const HOUSEHOLD_ORDER: &str = "left(v.address_zip, 5) COLLATE \"C\", \
+     outreach_walk_key(v.address_line1) COLLATE \"C\", \
+     outreach_address_key(v.address_line1) COLLATE \"C\"";
+
 impl PgStore {
+    /// Every contact of `filter` in `order` (an `ORDER BY` list of this module), streamed.
+    pub(crate) async fn export_in_order(
+        &self,
+        filter: &ContactFilter,
+        order: &str,
+    ) -> Result<ContactStream, StoreError> {
+        let sql = from_where_joined(
+            Sql::new("SELECT vd.last_name_key, vd.first_name_key, ")
+                .push(voter_columns(filter.policy)),
+            filter,
+            true,
+        )
+        .push(" ORDER BY ")
+        .push(order);
+        self.stream_contacts(sql).await
+    }
+
     /// `limit` contacts of `filter`'s walk list after the first `offset`.
     pub(crate) async fn walk_page(
         &self,

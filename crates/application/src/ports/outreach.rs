@@ -4,8 +4,8 @@ use crate::{ContactFilter, ContactStream, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use winserve_domain::{
-    AudienceContact, Household, OrganizationId, OutcomeRecord, OutreachOutcome, OutreachPlan,
-    OutreachPlanId, OutreachStatus, PartyPolicy, UserId,
+    AudienceContact, AudienceLayout, Household, OrganizationId, OutcomeRecord, OutreachOutcome,
+    OutreachPlan, OutreachPlanId, OutreachStatus, PartyPolicy, UserId,
 };
 
 #[cfg(feature = "mock")]
@@ -153,6 +153,14 @@ pub trait OutreachAudienceRepository: Send + Sync {
         audience: &ContactFilter,
         slice: AudienceSlice,
     ) -> Result<HouseholdPage, StoreError>;
+
+    /// Every contact of a live audience in the order of `layout` (a walk list, or households' contacts
+    /// next to one another), streamed.
+    async fn live_export(
+        &self,
+        audience: &ContactFilter,
+        layout: AudienceLayout,
+    ) -> Result<ContactStream, StoreError>;
 
     /// A slice of a plan's frozen audience, in its order, each contact as the voter file has it now
     /// (through `policy`) or as it was kept when frozen.

@@ -571,7 +571,19 @@ impl OutreachService {
                 ),
             });
         }
-        Ok(self.contacts.export(scope, &Self::query_of(&plan)).await?)
+        let layout = plan.channel.layout();
+        if layout == AudienceLayout::Contacts {
+            return Ok(self.contacts.export(scope, &Self::query_of(&plan)).await?);
+        }
+        scope.require(Action::ExportContacts)?;
+        let rows = match self.contacts.filter(scope, &Self::query_of(&plan)).await? {
+            Some(filter) => Some(self.audiences.live_export(&filter, layout).await?),
+            None => None,
+        };
+        Ok(ContactExport {
+            policy: scope.party_policy(),
+            rows,
+        })
     }
 
     /// Records outcomes against the plan's frozen audience, all or nothing (any member, while the plan
