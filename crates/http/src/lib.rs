@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod clerk_webhook;
+pub mod console;
 pub mod contact_dto;
 pub mod context;
 pub mod dto;

@@ -264,6 +264,8 @@ pub fn router(state: AppState) -> axum::Router {
                 async move { Json(doc.as_ref().clone()) }
             }),
         )
+        .route("/", get(crate::console::index))
+        .route("/console/{file}", get(crate::console::asset))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)

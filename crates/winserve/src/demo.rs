@@ -121,6 +121,7 @@ pub async fn load_and_introduce(
     let base = format!("http://{}", config.bind);
     println!(
         "\nwinserve demo is ready at {base}\n\n\
+         Open the console (signed in as the demo user): {base}/#token={token}\n\n\
          export TOKEN={token}\n\
          curl -s {base}/v1/me -H \"Authorization: Bearer $TOKEN\"\n\
          curl -s '{base}/v1/positions?state=WY' -H \"Authorization: Bearer $TOKEN\"\n\
