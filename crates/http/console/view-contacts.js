@@ -35,8 +35,8 @@ export function contactColumns(contacts) {
   }
   columns.push(
     { label: "Address", value: (c) => addressText(c.address) },
-    { label: "Cell phone", value: (c) => dash(c.cell_phone) },
-    { label: "Landline", value: (c) => dash(c.landline) },
+    { label: "Cell phone", value: (c) => dash(c.cell_phone), nowrap: true },
+    { label: "Landline", value: (c) => dash(c.landline), nowrap: true },
   );
   return columns;
 }
@@ -49,7 +49,7 @@ export function fillContactTable(table, contacts, extraColumns = []) {
     ? h("tr", null, h("td", { colspan: String(columns.length + 1) }, "No contacts match."))
     : contacts.map((c) => h("tr", null,
       h("th", { scope: "row" }, fullName(c)),
-      columns.map((col) => h("td", null, col.value(c))))));
+      columns.map((col) => h("td", col.nowrap ? { class: "nowrap" } : null, col.value(c))))));
   replace(table, caption, headRow(["Name", ...columns.map((c) => c.label)]), body);
 }
 

@@ -254,8 +254,13 @@ export function renderStartCampaign(ctx) {
     resultStatus.textContent = "Searching…";
     try {
       const { positions, meta } = await get("/positions", { query, signal: controller.signal });
+      // A search that ends after a choice was made must not drop it.
+      const previous = results.querySelector("input:checked")?.value;
       replace(results, positions.map((p) => h("label", { class: "choice" },
-        h("input", { type: "radio", name: positionName, value: p.ballotready_position_id }),
+        h("input", {
+          type: "radio", name: positionName, value: p.ballotready_position_id,
+          checked: p.ballotready_position_id === previous,
+        }),
         ` ${p.name} — ${humanize(p.level)}, ${p.state}`,
         h("span", { class: "muted" }, p.district ? ` · ${p.district.l2_name}` : " · no district"))));
       resultStatus.textContent = positions.length === 0
@@ -281,6 +286,10 @@ export function renderStartCampaign(ctx) {
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const chosen = form.querySelector(`input[name="${positionName}"]:checked`);
+    if (!chosen && custom.input.value.trim() === "") {
+      ctx.showError(new Error("Choose a position from the search, or name a custom position."));
+      return;
+    }
     const body = compact({
       ballotready_position_id: chosen ? chosen.value : "",
       custom_position_name: custom.input.value.trim(),
