@@ -226,7 +226,12 @@ async fn invalid_path_ids_and_unknown_routes_are_problems() {
         assert_problem(&r, StatusCode::NOT_FOUND, "organization_not_found");
     }
     // `/` is the console (issue 17); anything else outside the API is a 404 problem.
-    for path in ["/v1/nothing-here", "/console", "/v2/me", "/v1/campaigns/a/b/c"] {
+    for path in [
+        "/v1/nothing-here",
+        "/console",
+        "/v2/me",
+        "/v1/campaigns/a/b/c",
+    ] {
         let r = app.get(path, &t).await;
         assert_problem(&r, StatusCode::NOT_FOUND, "not_found");
         let anon = app.request(Method::GET, path, None, None, None).await;
