@@ -266,6 +266,8 @@ class Journey:
     def switch_to(self, slug: str):
         select = self.wait_element(By.CSS_SELECTOR, '[data-testid="org-switcher"]', "the switcher", clickable=True)
         Select(select).select_by_value(slug)
+        self.click(self.wait_element(By.CSS_SELECTOR, '[data-testid="org-switch"]', "the Switch button",
+                                     clickable=True))
 
     def expect_contacts(self, title: str, key: str, slug: str, mode: str, party: bool) -> dict:
         s = self.expect_org(slug, mode, title, key)

@@ -204,7 +204,9 @@ async function renderProfile(ctx) {
 
 function buildHeader() {
   const header = $("site-header");
-  const select = h("select", { id: "org-switcher", "data-testid": "org-switcher", onchange: onSwitcherChange });
+  // Switching is a change of context, so it waits for the button (WCAG 3.2.2): arrowing through the
+  // options must not switch at every step.
+  const select = h("select", { id: "org-switcher", "data-testid": "org-switcher" });
   replace(header,
     h("div", { class: "mode-band" },
       h("span", { class: "mode-label", id: "mode-label", "data-testid": "mode-label" }),
@@ -212,7 +214,9 @@ function buildHeader() {
       h("span", { class: "badge", id: "mode-archived", hidden: true }, "Past · read-only")),
     h("div", { class: "header-bar" },
       h("span", { class: "brand" }, "winserve"),
-      h("div", { class: "org-picker" }, h("label", { for: "org-switcher" }, "Organization"), select),
+      h("form", { class: "org-picker", onsubmit: onSwitcherSubmit },
+        h("label", { for: "org-switcher" }, "Organization"), select,
+        h("button", { type: "submit", class: "button secondary small", "data-testid": "org-switch" }, "Switch")),
       h("div", { class: "account" },
         h("nav", { "aria-label": "Account", class: "account-nav" }, h("ul", { id: "account-nav" })),
         h("span", { class: "user", id: "user-name" }),
@@ -256,9 +260,10 @@ function updateHeader() {
   $("user-name").textContent = user ? user.email || [user.first_name, user.last_name].filter(Boolean).join(" ") : "";
 }
 
-async function onSwitcherChange(event) {
-  const slug = event.target.value;
-  if (!state.org || slug !== state.org.slug) await switchOrg(slug);
+async function onSwitcherSubmit(event) {
+  event.preventDefault();
+  const slug = $("org-switcher").value;
+  if (slug && (!state.org || slug !== state.org.slug)) await switchOrg(slug);
 }
 
 // ---------------------------------------------------------------- organizations
