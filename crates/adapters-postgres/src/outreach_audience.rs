@@ -22,7 +22,7 @@ use diesel::sql_types::{
 };
 use diesel::{OptionalExtension, QueryableByName};
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use uuid::Uuid;
 use winserve_application::{
     AudiencePage, AudienceSlice, ContactFilter, ContactRepository, ContactStream, HouseholdPage,
@@ -31,7 +31,7 @@ use winserve_application::{
 use winserve_domain::{
     Address, AudienceContact, AudienceLayout, Household, HouseholdMember, OrganizationId,
     OutcomeRecord, OutreachOutcome, OutreachPlan, OutreachPlanId, OutreachStatus, PartyPolicy,
-    StateCode, UserId, VoterId,
+    StateCode, UserId, Voter, VoterId,
 };
 
 /// How many rows of a frozen audience the export reads at a time.
@@ -188,26 +188,33 @@ impl PgStore {
         .await
     }
 
+    /// The voters of frozen `rows` still in the voter file, by id, read through `policy`.
+    async fn still_in_file(
+        &self,
+        rows: &[FrozenRow],
+        policy: PartyPolicy,
+    ) -> Result<HashMap<Uuid, Voter>, StoreError> {
+        let mut by_state: HashMap<&str, Vec<Uuid>> = HashMap::new();
+        for row in rows {
+            by_state.entry(&row.state).or_default().push(row.voter_id);
+        }
+        let mut present = HashMap::with_capacity(rows.len());
+        for (state, ids) in by_state {
+            let state = StateCode::new(state).map_err(|e| crate::errors::corrupt("state", e))?;
+            for voter in self.voters_by_id(&state, policy, ids).await? {
+                present.insert(voter.id.as_uuid(), voter);
+            }
+        }
+        Ok(present)
+    }
+
     /// Frozen rows as contacts: the voter file's row when the voter is still in it, else the kept one.
     async fn frozen_contacts(
         &self,
         rows: Vec<FrozenRow>,
         policy: PartyPolicy,
     ) -> Result<Vec<AudienceContact>, StoreError> {
-        let mut by_state: HashMap<String, Vec<Uuid>> = HashMap::new();
-        for row in &rows {
-            by_state
-                .entry(row.state.clone())
-                .or_default()
-                .push(row.voter_id);
-        }
-        let mut present = HashMap::with_capacity(rows.len());
-        for (state, ids) in by_state {
-            let state = StateCode::new(&state).map_err(|e| crate::errors::corrupt("state", e))?;
-            for voter in self.voters_by_id(&state, policy, ids).await? {
-                present.insert(voter.id.as_uuid(), voter);
-            }
-        }
+        let mut present = self.still_in_file(&rows, policy).await?;
         rows.into_iter()
             .map(|row| match present.remove(&row.voter_id) {
                 Some(voter) => Ok(AudienceContact {
@@ -410,35 +417,17 @@ impl OutreachAudienceRepository for PgStore {
             )
             .await?;
         // Who is still in the voter file (names come from the kept rows: a household is the address the
-        // plan mails to, as it was frozen).
-        let mut present: HashSet<Uuid> = HashSet::new();
-        let mut by_state: HashMap<String, Vec<Uuid>> = HashMap::new();
-        for row in &rows {
-            by_state
-                .entry(row.state.clone())
-                .or_default()
-                .push(row.voter_id);
-        }
-        for (state, ids) in by_state {
-            let state = StateCode::new(&state).map_err(|e| crate::errors::corrupt("state", e))?;
-            for voter in self
-                .voters_by_id(
-                    &state,
-                    PartyPolicy::for_mode(winserve_domain::Mode::Serve),
-                    ids,
-                )
-                .await?
-            {
-                present.insert(voter.id.as_uuid());
-            }
-        }
+        // plan mails to, as it was frozen; party is not needed, so it is not read).
+        let present = self
+            .still_in_file(&rows, PartyPolicy::for_mode(winserve_domain::Mode::Serve))
+            .await?;
         let mut households: Vec<(i32, Household)> = Vec::new();
         for row in rows {
             let member = HouseholdMember {
                 id: VoterId::from_uuid(row.voter_id),
                 first_name: row.first_name,
                 last_name: row.last_name,
-                in_voter_file: present.contains(&row.voter_id),
+                in_voter_file: present.contains_key(&row.voter_id),
             };
             match households.last_mut() {
                 Some((n, h)) if *n == row.household => h.contacts.push(member),
@@ -466,9 +455,8 @@ impl OutreachAudienceRepository for PgStore {
         policy: PartyPolicy,
     ) -> Result<ContactStream, StoreError> {
         let store = self.clone();
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<winserve_domain::Voter, StoreError>>(
-            EXPORT_CHUNK as usize,
-        );
+        let (tx, rx) =
+            tokio::sync::mpsc::channel::<Result<Voter, StoreError>>(EXPORT_CHUNK as usize);
         // Chunks of positions, one after another: memory stays flat in the audience's size, and the
         // bounded channel passes the HTTP client's pace back to the reads.
         tokio::spawn(async move {

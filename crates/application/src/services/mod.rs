@@ -84,6 +84,7 @@ mod reference;
 mod registry;
 mod scope;
 mod segments;
+mod target_segment;
 mod team;
 
 pub use accounts::*;

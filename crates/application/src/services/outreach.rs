@@ -4,6 +4,7 @@
 //! action (`Forbidden`, 403), the plan and its segment are the organization's (404), the organization is
 //! not archived (409), then the input (422) and the status rules (409).
 
+use super::target_segment::{TargetSegmentError, target_segment};
 use super::{
     Clock, ContactExport, ContactQuery, ContactService, ContactsError, IdSource, OrgScope, Ports,
     WrongMode,
@@ -292,15 +293,12 @@ impl OutreachService {
         scope: &OrgScope,
         id: Option<&str>,
     ) -> Result<Option<SegmentId>, OutreachActionError> {
-        let Some(id) = id else { return Ok(None) };
-        let id = uuid::Uuid::parse_str(id)
-            .map(SegmentId::from_uuid)
-            .map_err(|_| OutreachActionError::SegmentNotFound)?;
-        self.segments
-            .find(scope.organization().id, id)
-            .await?
-            .map(|s| Some(s.id))
-            .ok_or(OutreachActionError::SegmentNotFound)
+        target_segment(self.segments.as_ref(), scope, id)
+            .await
+            .map_err(|e| match e {
+                TargetSegmentError::NotFound => OutreachActionError::SegmentNotFound,
+                TargetSegmentError::Store(e) => OutreachActionError::Store(e),
+            })
     }
 
     /// The campaign's plans, newest first (any member; also once the campaign is over).

@@ -8,6 +8,7 @@
 //! party criterion, and results are broken down by non-party attributes only, k-anonymously.
 
 use super::outreach::{next_after, slice_of};
+use super::target_segment::{TargetSegmentError, target_segment};
 use super::{Clock, ContactQuery, ContactService, IdSource, OrgScope, Ports, WrongMode};
 use crate::error::StoreError;
 use crate::ports::{
@@ -209,15 +210,12 @@ impl PollService {
         scope: &OrgScope,
         id: Option<&str>,
     ) -> Result<Option<SegmentId>, PollActionError> {
-        let Some(id) = id else { return Ok(None) };
-        let id = uuid::Uuid::parse_str(id)
-            .map(SegmentId::from_uuid)
-            .map_err(|_| PollActionError::SegmentNotFound)?;
-        self.segments
-            .find(scope.organization().id, id)
-            .await?
-            .map(|s| Some(s.id))
-            .ok_or(PollActionError::SegmentNotFound)
+        target_segment(self.segments.as_ref(), scope, id)
+            .await
+            .map_err(|e| match e {
+                TargetSegmentError::NotFound => PollActionError::SegmentNotFound,
+                TargetSegmentError::Store(e) => PollActionError::Store(e),
+            })
     }
 
     /// The office's polls, newest first (any member; also once the office ended).
