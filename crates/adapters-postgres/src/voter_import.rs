@@ -32,9 +32,11 @@ use bytes::Bytes;
 use futures_util::SinkExt;
 use std::collections::{HashMap, HashSet};
 use std::pin::Pin;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use tokio_postgres::{Client, CopyInSink, NoTls};
-use winserve_application::{ImportOptions, ImportSummary, StoreError, VoterImport};
+use winserve_application::{
+    FileBatch, ImportOptions, ImportSummary, StoreError, StoredSources, VoterImport,
+};
 use winserve_domain::{
     AgeRange, STATEWIDE_L2_TYPE, StateCode, VOTER_COLUMNS, Voter, VoterValue, state_name,
 };
@@ -56,7 +58,7 @@ pub const VOTER_IMPORT_LOCK: i64 = 0x5773_566f_7465_7273;
 /// The columns of `stage_voters` derived from a voter's columns, after them: the search text, the sort
 /// keys, the hot filter values and the bits of the other criteria, and the voter's district set.
 const DERIVED_STAGE_COLUMNS: &str = "search_text, last_name_key, first_name_key, has_cell_phone, \
-     has_landline, has_address, age_range, attributes, row_hash, set_no";
+     has_landline, has_address, age_range, attributes, row_hash, source_hash, set_no";
 
 /// The columns of `stage_voters` filled by `COPY`, in order: `n`, the voter columns of the registry
 /// ([`VOTER_COLUMNS`]), then [`DERIVED_STAGE_COLUMNS`]; [`encode_voter`] writes them in that order.
@@ -103,6 +105,7 @@ CREATE TEMPORARY TABLE stage_voters (
     age_range text NOT NULL,
     attributes bigint NOT NULL,
     row_hash bigint NOT NULL,
+    source_hash bigint,
     set_no integer NOT NULL
 ) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_sets (
@@ -199,14 +202,24 @@ fn row_hash(columns: &[u8], voter: &Voter) -> i64 {
     hasher.finish() as i64
 }
 
+/// The stored form of a file row's source fingerprint (`voters.source_hash`, ADR 0029): salted with the
+/// keys of the voters' fingerprints, so that a new derivation (new [`ROW_HASH_KEYS`]) also retires every
+/// stored source fingerprint. (A salt is enough: the fingerprint is uniform already, and this runs for
+/// every row of a file.)
+pub(super) fn stored_source(source: u64) -> i64 {
+    (source ^ ROW_HASH_KEYS.0.rotate_left(29) ^ ROW_HASH_KEYS.1) as i64
+}
+
 /// Appends the COPY text form of one staged voter (a line ending with `\n`), in the order of
 /// [`STAGE_COLUMNS`], unless `unchanged` says its fingerprint is stored already: then nothing is
-/// appended and nothing derived is computed. Returns the fingerprint and whether the line was appended.
+/// appended and nothing derived is computed. `source` is the source fingerprint of the file row it was
+/// read from, if any. Returns the fingerprint and whether the line was appended.
 fn encode_voter(
     out: &mut Vec<u8>,
     n: i32,
     voter: &Voter,
     set_no: i32,
+    source: Option<u64>,
     unchanged: impl FnOnce(i64) -> bool,
 ) -> (i64, bool) {
     let line = out.len();
@@ -257,6 +270,8 @@ fn encode_voter(
     tab(out);
     push_num(out, Some(hash));
     tab(out);
+    push_num(out, source.map(stored_source));
+    tab(out);
     push_num(out, Some(set_no));
     out.push(b'\n');
     (hash, true)
@@ -278,8 +293,9 @@ pub(crate) struct PgVoterImport {
     staged: u64,
     /// Voters sent to `stage_voters` (the others were unchanged, see `unchanged`).
     sent: u64,
-    /// The stored fingerprints of each state seen (`None`: the state's voters are all staged).
-    fingerprints: HashMap<String, Option<StoredFingerprints>>,
+    /// The stored fingerprints of each state seen (`None`: the state's voters are all staged); shared
+    /// with the file reader's thread ([`VoterImport::stored_sources`]).
+    fingerprints: HashMap<String, Option<Arc<StoredFingerprints>>>,
     states: HashSet<String>,
     /// Partitions swapped in by the merge, vacuumed after COMMIT.
     vacuum: Vec<String>,
@@ -351,13 +367,14 @@ impl PgVoterImport {
         no
     }
 
-    /// Encodes one batch in COPY text format.
-    fn encode(&mut self, voters: &[Voter]) -> Result<Vec<u8>, StoreError> {
+    /// Encodes one batch in COPY text format; `sources[i]`, when given, is the source fingerprint of
+    /// `voters[i]`.
+    fn encode(&mut self, voters: &[Voter], sources: &[u64]) -> Result<Vec<u8>, StoreError> {
         let mut out = Vec::with_capacity(voters.len() * 420);
         let mut nos: Vec<i32> = Vec::with_capacity(16);
         // The district cache per batch: (type, name) borrowed from the voters → number.
         let mut local: HashMap<(&str, &str, &str), i32> = HashMap::new();
-        for voter in voters {
+        for (i, voter) in voters.iter().enumerate() {
             let n = i32::try_from(self.staged)
                 .map_err(|_| StoreError::internal("too many voters in one import"))?;
             self.staged += 1;
@@ -388,11 +405,13 @@ impl PgVoterImport {
                     next
                 }
             };
-            let stored = self.fingerprints.get_mut(voter.state.as_str());
-            let (_, staged) = encode_voter(&mut out, n, voter, set_no, |hash| match stored {
-                Some(Some(stored)) => stored.match_row(hash, n as u32),
-                _ => false,
-            });
+            let stored = self.fingerprints.get(voter.state.as_str());
+            let source = sources.get(i).copied();
+            let (_, staged) =
+                encode_voter(&mut out, n, voter, set_no, source, |hash| match stored {
+                    Some(Some(stored)) => stored.match_row(hash, n as u32),
+                    _ => false,
+                });
             if staged {
                 self.sent += 1;
             }
@@ -403,10 +422,11 @@ impl PgVoterImport {
     /// Reads the stored fingerprints of the states of `voters` not seen before. The COPY into
     /// `stage_voters` is ended first when it is open (the next batch opens a new one): the connection
     /// runs one statement at a time.
-    async fn load_fingerprints(&mut self, voters: &[Voter]) -> Result<(), StoreError> {
-        let mut new: Vec<&str> = voters
-            .iter()
-            .map(|v| v.state.as_str())
+    async fn load_fingerprints<'a>(
+        &mut self,
+        states: impl Iterator<Item = &'a str>,
+    ) -> Result<(), StoreError> {
+        let mut new: Vec<&str> = states
             .filter(|s| !self.fingerprints.contains_key(*s))
             .collect();
         if new.is_empty() {
@@ -426,9 +446,39 @@ impl PgVoterImport {
                     "voter import: stored fingerprints read"
                 );
             }
-            self.fingerprints.insert(state.to_owned(), stored);
+            self.fingerprints
+                .insert(state.to_owned(), stored.map(Arc::new));
         }
         Ok(())
+    }
+
+    /// Stages `voters` (with their source fingerprints, when read from a file).
+    async fn stage(&mut self, voters: Vec<Voter>, sources: &[u64]) -> Result<(), StoreError> {
+        if voters.is_empty() {
+            return Ok(());
+        }
+        self.load_fingerprints(voters.iter().map(|v| v.state.as_str()))
+            .await?;
+        let data = self.encode(&voters, sources)?;
+        drop(voters);
+        if data.is_empty() {
+            return Ok(());
+        }
+        if self.sink.is_none() {
+            let sink = self
+                .client
+                .copy_in::<_, Bytes>(&format!(
+                    "COPY stage_voters ({}) FROM STDIN",
+                    *STAGE_COLUMNS
+                ))
+                .await
+                .map_err(pg_error)?;
+            self.sink = Some(Box::pin(sink));
+        }
+        let Some(sink) = self.sink.as_mut() else {
+            return Err(StoreError::internal("the COPY stream is gone"));
+        };
+        sink.send(Bytes::from(data)).await.map_err(pg_error)
     }
 
     async fn merge(&mut self) -> Result<ImportSummary, StoreError> {
@@ -446,7 +496,7 @@ impl PgVoterImport {
         let filters: HashMap<&str, &StoredFingerprints> = self
             .fingerprints
             .iter()
-            .filter_map(|(state, f)| f.as_ref().map(|f| (state.as_str(), f)))
+            .filter_map(|(state, f)| f.as_deref().map(|f| (state.as_str(), f)))
             .collect();
         let c = &self.client;
 
@@ -626,30 +676,28 @@ async fn dry_run_new_states(
 #[async_trait]
 impl VoterImport for PgVoterImport {
     async fn write(&mut self, voters: Vec<Voter>) -> Result<(), StoreError> {
-        if voters.is_empty() {
-            return Ok(());
-        }
-        self.load_fingerprints(&voters).await?;
-        let data = self.encode(&voters)?;
-        drop(voters);
-        if data.is_empty() {
-            return Ok(());
-        }
-        if self.sink.is_none() {
-            let sink = self
-                .client
-                .copy_in::<_, Bytes>(&format!(
-                    "COPY stage_voters ({}) FROM STDIN",
-                    *STAGE_COLUMNS
-                ))
-                .await
-                .map_err(pg_error)?;
-            self.sink = Some(Box::pin(sink));
-        }
-        let Some(sink) = self.sink.as_mut() else {
-            return Err(StoreError::internal("the COPY stream is gone"));
-        };
-        sink.send(Bytes::from(data)).await.map_err(pg_error)
+        self.stage(voters, &[]).await
+    }
+
+    async fn write_file_rows(&mut self, batch: FileBatch) -> Result<(), StoreError> {
+        // Rows recognised as unchanged were received: they count, and take their place in the
+        // numbering of rows.
+        self.staged += batch.unchanged;
+        self.stage(batch.voters, &batch.sources).await
+    }
+
+    async fn stored_sources(
+        &mut self,
+        state: &StateCode,
+    ) -> Result<Option<Arc<dyn StoredSources>>, StoreError> {
+        self.load_fingerprints(std::iter::once(state.as_str()))
+            .await?;
+        Ok(self
+            .fingerprints
+            .get(state.as_str())
+            .and_then(Option::as_ref)
+            .filter(|stored| stored.has_sources())
+            .map(|stored| Arc::clone(stored) as Arc<dyn StoredSources>))
     }
 
     async fn commit(mut self: Box<Self>) -> Result<ImportSummary, StoreError> {
@@ -741,14 +789,14 @@ mod tests {
     }
 
     /// The derived columns of `voter` as staged: the line after the voter's own columns, without the
-    /// fingerprint and the district set.
+    /// fingerprints and the district set.
     fn derived_columns(voter: &Voter) -> String {
         let mut out = Vec::new();
-        encode_voter(&mut out, 1, voter, 0, |_| false);
+        encode_voter(&mut out, 1, voter, 0, Some(7), |_| false);
         let line = String::from_utf8(out).expect("utf-8");
         let fields: Vec<&str> = line.trim_end().split('\t').collect();
         let own = 1 + VOTER_COLUMNS.len();
-        fields[own..fields.len() - 2].join("|")
+        fields[own..fields.len() - 3].join("|")
     }
 
     /// The fingerprint covers a voter's own columns only (ADR 0024), so it stays valid only while every
@@ -772,12 +820,12 @@ mod tests {
     fn an_unchanged_voter_is_not_staged_and_its_fingerprint_ignores_the_id() {
         let voter = sample_voter();
         let mut out = b"earlier line\n".to_vec();
-        let (hash, staged) = encode_voter(&mut out, 5, &voter, 2, |_| true);
+        let (hash, staged) = encode_voter(&mut out, 5, &voter, 2, None, |_| true);
         assert!(!staged);
         assert_eq!(out, b"earlier line\n");
         let mut other = voter.clone();
         other.id = winserve_domain::VoterId::generate();
-        let (same, staged) = encode_voter(&mut out, 9, &other, 4, |h| {
+        let (same, staged) = encode_voter(&mut out, 9, &other, 4, Some(1), |h| {
             assert_eq!(h, hash);
             false
         });
@@ -787,14 +835,14 @@ mod tests {
             winserve_domain::L2Type::new("City").expect("type"),
             winserve_domain::L2Name::new("CHEYENNE").expect("name"),
         ));
-        let (moved, _) = encode_voter(&mut out, 10, &other, 4, |_| false);
+        let (moved, _) = encode_voter(&mut out, 10, &other, 4, None, |_| false);
         assert_ne!(moved, hash);
     }
 
     #[test]
     fn a_staged_voter_fills_every_stage_column() {
         let mut out = Vec::new();
-        encode_voter(&mut out, 7, &Voter::unset(), 3, |_| false);
+        encode_voter(&mut out, 7, &Voter::unset(), 3, None, |_| false);
         let line = out.strip_suffix(b"\n").unwrap_or_default();
         assert_eq!(
             line.split(|b| *b == b'\t').count(),
@@ -807,7 +855,7 @@ mod tests {
         assert!(SETUP.contains("    lal_voter_id text NOT NULL,\n"));
         assert_eq!(
             DATA_COLUMNS.len(),
-            VOTER_COLUMNS.len() - stage::KEY_COLUMNS.len() + 4
+            VOTER_COLUMNS.len() - stage::KEY_COLUMNS.len() + 5
         );
     }
 }

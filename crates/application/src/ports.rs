@@ -289,12 +289,54 @@ pub struct ImportOptions {
     pub dry_run: bool,
 }
 
+/// The stored voters of one state as the rows of a voter file they were last written from (ADR 0029):
+/// a file row whose *source fingerprint* — the fingerprint of its header and cells, as the reader computes
+/// it — is among them is stored exactly as that row would be stored again, so the reader counts it as
+/// unchanged without parsing it.
+pub trait StoredSources: Send + Sync {
+    /// The stored voter written from a row with the source fingerprint `source`, if any (an index into
+    /// this set).
+    fn find(&self, source: u64) -> Option<usize>;
+
+    /// Marks the voter [`Self::find`] gave as present in the file: it is then neither changed nor
+    /// departed.
+    fn mark_present(&self, found: usize);
+}
+
+/// A batch of voters read from a file.
+#[derive(Debug, Default)]
+pub struct FileBatch {
+    /// The voters to stage.
+    pub voters: Vec<Voter>,
+    /// `sources[i]`: the source fingerprint of the row `voters[i]` was read from.
+    pub sources: Vec<u64>,
+    /// Rows before and among these that [`StoredSources::matches`] recognised as stored unchanged: not
+    /// parsed, counted as received and unchanged.
+    pub unchanged: u64,
+}
+
 /// An import in progress: one database transaction. Dropping it without `commit` rolls back, so a
 /// malformed file stores nothing.
 #[async_trait]
 pub trait VoterImport: Send {
     /// Stages a batch of voters (bulk `COPY` in the PostgreSQL adapter).
     async fn write(&mut self, voters: Vec<Voter>) -> Result<(), StoreError>;
+
+    /// Stages a batch read from a file: the voters with their source fingerprints (stored with them, so
+    /// that the next import of a file of the same layout recognises their unchanged rows), and the rows
+    /// recognised as unchanged. Without source fingerprints support, the voters are staged alone.
+    async fn write_file_rows(&mut self, batch: FileBatch) -> Result<(), StoreError> {
+        self.write(batch.voters).await
+    }
+
+    /// The source fingerprints stored for `state`, when this import can recognise unchanged file rows of
+    /// it before they are parsed; `None` otherwise (every row is then parsed and staged).
+    async fn stored_sources(
+        &mut self,
+        _state: &StateCode,
+    ) -> Result<Option<std::sync::Arc<dyn StoredSources>>, StoreError> {
+        Ok(None)
+    }
 
     /// Merges everything staged — districts created if missing, voters upserted by
     /// (`state`, `lal_voter_id`), memberships replaced, departed voters removed when the import replaces

@@ -3,11 +3,13 @@
 
 use crate::import::{ImportError, ImportReport, voters as voter_file};
 use crate::seed::{self, SeedParams, SeedPlan};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use winserve_application::{
-    ImportOptions, ImportService, ImportSummary, NewPosition, StoreError, VoterImport,
+    FileBatch, ImportOptions, ImportService, ImportSummary, NewPosition, StoreError, StoredSources,
+    VoterImport,
 };
-use winserve_domain::Voter;
+use winserve_domain::{StateCode, Voter};
 
 /// Why a load failed. Its message is the one the `winserve` command prints; the cause is kept as
 /// the [`source`](std::error::Error::source).
@@ -75,6 +77,19 @@ impl VoterLoad {
     }
 }
 
+/// What the reading (or generating) thread sends to the import.
+enum ToImport {
+    /// Voters to stage.
+    Voters(Vec<Voter>),
+    /// Voters read from a file, with their source fingerprints and the rows recognised as unchanged.
+    FileRows(FileBatch),
+    /// The reader asks for the stored source fingerprints of a state (ADR 0029).
+    Sources(
+        StateCode,
+        tokio::sync::oneshot::Sender<Option<Arc<dyn StoredSources>>>,
+    ),
+}
+
 /// Streams batches from `produce` (run on a blocking thread, sending into the channel) into one import,
 /// and commits it when `produce` succeeds; any failure aborts the import, so nothing is stored.
 async fn stream_into_import<R, P>(
@@ -85,22 +100,38 @@ async fn stream_into_import<R, P>(
 ) -> Result<(R, ImportSummary), LoadError>
 where
     R: Send + 'static,
-    P: FnOnce(tokio::sync::mpsc::Sender<Vec<Voter>>) -> Result<R, LoadError> + Send + 'static,
+    P: FnOnce(tokio::sync::mpsc::Sender<ToImport>) -> Result<R, LoadError> + Send + 'static,
 {
     let mut import: Box<dyn VoterImport> = imports
         .begin_voter_import(options)
         .await
         .map_err(LoadError::CannotStart)?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Voter>>(BATCHES_IN_FLIGHT);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<ToImport>(BATCHES_IN_FLIGHT);
     let producer = tokio::task::spawn_blocking(move || produce(tx));
     let mut failure = None;
-    while let Some(batch) = rx.recv().await {
-        let n = batch.len() as u64;
-        if let Err(e) = import.write(batch).await {
-            failure = Some(LoadError::Storage(e));
-            break;
+    while let Some(message) = rx.recv().await {
+        let step = match message {
+            ToImport::Voters(batch) => {
+                let n = batch.len() as u64;
+                import.write(batch).await.map(|()| n)
+            }
+            ToImport::FileRows(batch) => {
+                let n = batch.voters.len() as u64 + batch.unchanged;
+                import.write_file_rows(batch).await.map(|()| n)
+            }
+            ToImport::Sources(state, reply) => import.stored_sources(&state).await.map(|stored| {
+                // The reader may be gone already (it failed); its own error is reported.
+                let _ = reply.send(stored);
+                0
+            }),
+        };
+        match step {
+            Ok(n) => progress.add(n),
+            Err(e) => {
+                failure = Some(LoadError::Storage(e));
+                break;
+            }
         }
-        progress.add(n);
     }
     // Stops the producer if the import failed.
     drop(rx);
@@ -138,11 +169,19 @@ pub async fn load_voter_file(
     let started = Instant::now();
     let (file, rejects) = (file.to_owned(), rejects.map(str::to_owned));
     let (report, summary) = stream_into_import(imports, options, progress, move |tx| {
-        voter_file::read_voters(
+        let ask = tx.clone();
+        let lookup: voter_file::SourcesLookup = Box::new(move |state: &StateCode| {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            ask.blocking_send(ToImport::Sources(state.clone(), reply))
+                .ok()?;
+            answer.blocking_recv().ok().flatten()
+        });
+        voter_file::read_voter_file(
             &file,
             rejects.as_deref(),
+            Some(lookup),
             |batch| {
-                tx.blocking_send(batch)
+                tx.blocking_send(ToImport::FileRows(batch))
                     .map_err(|_| ImportError::Store("the import stopped".into()))
             },
             VOTER_BATCH,
@@ -213,7 +252,7 @@ pub async fn load_seed_voters(
             while start < total {
                 let end = (start + VOTER_BATCH as u64).min(total);
                 let batch: Vec<Voter> = generator.range(start..end).collect();
-                if tx.blocking_send(batch).is_err() {
+                if tx.blocking_send(ToImport::Voters(batch)).is_err() {
                     return Err(LoadError::Stopped);
                 }
                 start = end;
@@ -226,6 +265,7 @@ pub async fn load_seed_voters(
             rows: count,
             stored: count,
             rejected: 0,
+            unchanged: 0,
         },
         summary,
         elapsed: started.elapsed(),

@@ -177,6 +177,10 @@ async fn seeded_voters_and_their_csv_load_the_same_data() {
         .await
         .unwrap();
     assert_eq!(again.summary.voters_received, 1_000);
+    assert_eq!(
+        again.report.unchanged, 0,
+        "seeded voters have no source fingerprint: every row is parsed"
+    );
     assert_eq!(again.summary.voters_inserted, 0);
     assert_eq!(again.summary.voters_updated, 0);
     assert_eq!(again.summary.memberships_changed, 0);
@@ -238,12 +242,50 @@ async fn a_replacing_file_removes_the_voters_it_lacks_and_a_dry_run_only_reports
         (1, 1, 2, 2)
     );
     assert_eq!(voter_count(&db).await, 5, "a dry run stores nothing");
+    // Row 0, the state's first, is parsed; row 1 is recognised by its source fingerprint (ADR 0029).
+    assert_eq!((dry.report.rows, dry.report.unchanged), (4, 1));
 
     options.dry_run = false;
     let real = load::load_voter_file(&imports, refresh.path(), None, options, &mut load::Quiet)
         .await
         .unwrap();
     assert_eq!(real.summary, s);
+    assert_eq!(real.report.unchanged, 1);
+    assert_eq!(voter_count(&db).await, 4);
+
+    // The changed and new voters were stored with their rows' source fingerprints: the same file again
+    // parses only its first row.
+    let same = load::load_voter_file(&imports, refresh.path(), None, options, &mut load::Quiet)
+        .await
+        .unwrap();
+    assert_eq!((same.report.rows, same.report.unchanged), (4, 3));
+    assert_eq!(
+        (same.summary.voters_unchanged(), same.summary.voters_removed),
+        (4, 0)
+    );
+    // The same voters with their columns in another order are other rows: parsed, and unchanged.
+    let reordered = Temp::new("voters.csv");
+    let swapped: String = std::fs::read_to_string(&refresh.0)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut cells: Vec<&str> = line.split(',').collect();
+            cells.swap(2, 3);
+            cells.join(",") + "\n"
+        })
+        .collect();
+    std::fs::write(&reordered.0, swapped).unwrap();
+    let other = load::load_voter_file(&imports, reordered.path(), None, options, &mut load::Quiet)
+        .await
+        .unwrap();
+    assert_eq!(other.report.unchanged, 0);
+    assert_eq!(
+        (
+            other.summary.voters_unchanged(),
+            other.summary.voters_updated
+        ),
+        (4, 0)
+    );
     assert_eq!(voter_count(&db).await, 4);
     db.cleanup().await;
 }

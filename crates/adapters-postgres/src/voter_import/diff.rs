@@ -396,14 +396,14 @@ async fn fingerprint_unchanged_old_rows(c: &Client, states: &[&str]) -> Result<(
     let compared: Vec<&str> = DATA_COLUMNS
         .iter()
         .copied()
-        .filter(|c| *c != "row_hash")
+        .filter(|c| !matches!(*c, "row_hash" | "source_hash"))
         .collect();
     let old = qualified_columns(&compared, "v");
     let new = qualified_columns(&compared, "s");
     let rows = c
         .execute(
             &format!(
-                "UPDATE voters v SET row_hash = s.row_hash
+                "UPDATE voters v SET row_hash = s.row_hash, source_hash = s.source_hash
                  FROM stage_voters s {JOIN_SET}
                  WHERE v.state = ANY($1::text[]) AND v.row_hash IS NULL
                    AND v.state = s.state AND v.lal_voter_id = s.lal_voter_id

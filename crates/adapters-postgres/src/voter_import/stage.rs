@@ -9,14 +9,20 @@ use winserve_domain::VOTER_COLUMNS;
 pub(super) const KEY_COLUMNS: [&str; 3] = ["id", "state", "lal_voter_id"];
 
 /// The data columns of `voters`: the registry's voter columns but the [`KEY_COLUMNS`], then the search
-/// text and the sort keys (for searches that read voters alone, migration 000006), and the voter's
-/// fingerprint (migration 000010, ADR 0024).
+/// text and the sort keys (for searches that read voters alone, migration 000006), the voter's
+/// fingerprint (migration 000010, ADR 0024) and its source fingerprint (migration 000019, ADR 0029).
 pub(super) static DATA_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     VOTER_COLUMNS
         .iter()
         .map(|c| c.name)
         .filter(|name| !KEY_COLUMNS.contains(name))
-        .chain(["search_text", "last_name_key", "first_name_key", "row_hash"])
+        .chain([
+            "search_text",
+            "last_name_key",
+            "first_name_key",
+            "row_hash",
+            "source_hash",
+        ])
         .collect()
 });
 

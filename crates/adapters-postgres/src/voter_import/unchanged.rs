@@ -9,29 +9,89 @@
 //! are kept with them, so that the merge finds the departed ones without reading the state's voters
 //! again (`diff::merge_into_stored`).
 //!
-//! Memory: 28 bytes per stored voter (the sorted fingerprints, the voters' ids and, for each, the row
-//! that matched it), and a table of bucket starts that makes a lookup two cache misses instead of a
-//! binary search's twenty.
+//! The same set answers the file reader's thread (ADR 0029): a row whose *source* fingerprint — of its
+//! cells as they are in the file — is stored was written from those very cells, so it is recognised and
+//! counted without being parsed, and its voter is marked as present.
+//!
+//! Memory: 40 bytes per stored voter (the sorted fingerprints, the voters' ids and, for each, the row
+//! that matched it; the sorted source fingerprints and their voters), and tables of bucket starts that
+//! make a lookup two cache misses instead of a binary search's twenty.
 
 use crate::errors::pg_error;
 use futures_util::{TryStreamExt, pin_mut};
+use std::sync::atomic::{AtomicU32, Ordering};
 use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyOutStream;
 use tokio_postgres::types::Type;
 use uuid::Uuid;
-use winserve_application::StoreError;
+use winserve_application::{StoreError, StoredSources};
 
-/// The stored fingerprints of one state, and which row of the import matched each.
-pub(super) struct StoredFingerprints {
-    /// Sorted, as unsigned numbers (the bits of the stored bigints).
-    hashes: Vec<u64>,
-    /// `ids[i]`: the id of the voter whose fingerprint is `hashes[i]`.
-    ids: Vec<Uuid>,
-    /// `matched[i]`: 0 while no row matched `hashes[i]`, else that row's `n` + 1 (the last such row).
-    matched: Vec<u32>,
-    /// `starts[b]..starts[b + 1]`: the fingerprints whose top `bits` bits are `b`.
+use super::stored_source;
+
+/// Sorted 64-bit keys with a table of bucket starts: a lookup is two cache misses instead of a binary
+/// search's twenty.
+struct SortedKeys {
+    /// Sorted, as unsigned numbers.
+    keys: Vec<u64>,
+    /// `starts[b]..starts[b + 1]`: the keys whose top `bits` bits are `b`.
     starts: Vec<u32>,
     bits: u32,
+}
+
+impl SortedKeys {
+    /// `keys` must be sorted.
+    fn new(keys: Vec<u64>) -> Self {
+        // About four keys per bucket.
+        let bits = (keys.len() / 4).max(1).ilog2().min(24);
+        let buckets = 1usize << bits;
+        let mut starts = Vec::with_capacity(buckets + 1);
+        let mut at = 0usize;
+        for b in 0..buckets {
+            while at < keys.len() && Self::bucket_of(keys[at], bits) < b {
+                at += 1;
+            }
+            starts.push(at as u32);
+        }
+        starts.push(keys.len() as u32);
+        Self { keys, starts, bits }
+    }
+
+    fn bucket_of(key: u64, bits: u32) -> usize {
+        if bits == 0 {
+            0
+        } else {
+            (key >> (64 - bits)) as usize
+        }
+    }
+
+    fn position(&self, key: u64) -> Option<usize> {
+        let b = Self::bucket_of(key, self.bits);
+        let (from, to) = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        self.keys[from..to]
+            .binary_search(&key)
+            .ok()
+            .map(|i| from + i)
+    }
+}
+
+/// `matched[i]` of a voter recognised by its source fingerprint: files have no repeated voter ids, so no
+/// other row of the import can be that voter (see `diff::diff_filtered_states`).
+const MATCHED_BY_SOURCE: u32 = u32::MAX;
+
+/// The stored fingerprints of one state, and which row of the import matched each. Shared by the
+/// import (which matches staged voters by fingerprint) and the file reader's thread (which matches rows
+/// by source fingerprint, [`StoredSources`]): matches are atomic.
+pub(super) struct StoredFingerprints {
+    /// The stored voters' fingerprints (`row_hash`).
+    hashes: SortedKeys,
+    /// `ids[i]`: the id of the voter whose fingerprint is `hashes.keys[i]`.
+    ids: Vec<Uuid>,
+    /// `matched[i]`: 0 while no row matched `hashes.keys[i]`, else that row's `n` + 1 (the last such row).
+    matched: Vec<AtomicU32>,
+    /// The stored source fingerprints (`source_hash`) of the voters that have one, and for each
+    /// (`by_source[j]`) the voter's index in `hashes`.
+    sources: SortedKeys,
+    by_source: Vec<u32>,
 }
 
 impl StoredFingerprints {
@@ -55,72 +115,69 @@ impl StoredFingerprints {
         let literal = super::build_swap::state_literal(state)?;
         let stream = c
             .copy_out(&format!(
-                "COPY (SELECT row_hash, id FROM voters WHERE state = {literal} AND row_hash IS NOT NULL) \
-                 TO STDOUT (FORMAT binary)"
+                "COPY (SELECT row_hash, source_hash, id FROM voters \
+                 WHERE state = {literal} AND row_hash IS NOT NULL) TO STDOUT (FORMAT binary)"
             ))
             .await
             .map_err(pg_error)?;
-        let rows = BinaryCopyOutStream::new(stream, &[Type::INT8, Type::UUID]);
+        let rows = BinaryCopyOutStream::new(stream, &[Type::INT8, Type::INT8, Type::UUID]);
         pin_mut!(rows);
         let mut stored = Vec::new();
         while let Some(row) = rows.try_next().await.map_err(pg_error)? {
             let hash = row.try_get::<i64>(0).map_err(pg_error)?;
-            let id = row.try_get::<Uuid>(1).map_err(pg_error)?;
-            stored.push((hash as u64, id));
+            let source = row.try_get::<Option<i64>>(1).map_err(pg_error)?;
+            let id = row.try_get::<Uuid>(2).map_err(pg_error)?;
+            stored.push((hash as u64, source.map(|s| s as u64), id));
         }
         Ok(Some(Self::new(stored)))
     }
 
-    /// The set of the stored voters `(fingerprint, id)`, none matched yet. (Two voters with one
-    /// fingerprint would be one voter twice: the natural key is part of it.)
-    pub(super) fn new(mut stored: Vec<(u64, Uuid)>) -> Self {
-        stored.sort_unstable_by_key(|(h, _)| *h);
-        stored.dedup_by_key(|(h, _)| *h);
-        let (hashes, ids): (Vec<u64>, Vec<Uuid>) = stored.into_iter().unzip();
-        // About four fingerprints per bucket.
-        let bits = (hashes.len() / 4).max(1).ilog2().min(24);
-        let buckets = 1usize << bits;
-        let mut starts = Vec::with_capacity(buckets + 1);
-        let mut at = 0usize;
-        for b in 0..buckets {
-            while at < hashes.len() && Self::bucket_of(hashes[at], bits) < b {
-                at += 1;
+    /// The set of the stored voters `(fingerprint, source fingerprint, id)`, none matched yet. (Two voters
+    /// with one fingerprint would be one voter twice: the natural key is part of it.)
+    pub(super) fn new(mut stored: Vec<(u64, Option<u64>, Uuid)>) -> Self {
+        stored.sort_unstable_by_key(|(h, _, _)| *h);
+        stored.dedup_by_key(|(h, _, _)| *h);
+        let mut sources: Vec<(u64, u32)> = stored
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, source, _))| source.map(|s| (s, i as u32)))
+            .collect();
+        sources.sort_unstable();
+        // A source fingerprint twice would be one row stored as two voters: neither is recognised by it.
+        let mut unique: Vec<(u64, u32)> = Vec::with_capacity(sources.len());
+        let mut i = 0;
+        while i < sources.len() {
+            let mut j = i + 1;
+            while j < sources.len() && sources[j].0 == sources[i].0 {
+                j += 1;
             }
-            starts.push(at as u32);
+            if j == i + 1 {
+                unique.push(sources[i]);
+            }
+            i = j;
         }
-        starts.push(hashes.len() as u32);
-        let matched = vec![0; hashes.len()];
+        let (source_keys, by_source): (Vec<u64>, Vec<u32>) = unique.into_iter().unzip();
+        let mut hashes = Vec::with_capacity(stored.len());
+        let mut ids = Vec::with_capacity(stored.len());
+        for (hash, _, id) in stored {
+            hashes.push(hash);
+            ids.push(id);
+        }
+        let matched = (0..hashes.len()).map(|_| AtomicU32::new(0)).collect();
         Self {
-            hashes,
+            hashes: SortedKeys::new(hashes),
             ids,
             matched,
-            starts,
-            bits,
+            sources: SortedKeys::new(source_keys),
+            by_source,
         }
-    }
-
-    fn bucket_of(hash: u64, bits: u32) -> usize {
-        if bits == 0 {
-            0
-        } else {
-            (hash >> (64 - bits)) as usize
-        }
-    }
-
-    fn position(&self, hash: u64) -> Option<usize> {
-        let b = Self::bucket_of(hash, self.bits);
-        let (from, to) = (self.starts[b] as usize, self.starts[b + 1] as usize);
-        self.hashes[from..to]
-            .binary_search(&hash)
-            .ok()
-            .map(|i| from + i)
     }
 
     /// Whether a stored voter has fingerprint `hash`; if so, row `n` is recorded as its match.
-    pub(super) fn match_row(&mut self, hash: i64, n: u32) -> bool {
-        match self.position(hash as u64) {
+    pub(super) fn match_row(&self, hash: i64, n: u32) -> bool {
+        match self.hashes.position(hash as u64) {
             Some(i) => {
-                self.matched[i] = n.saturating_add(1);
+                self.matched[i].store(n.saturating_add(1), Ordering::Relaxed);
                 true
             }
             None => false,
@@ -129,8 +186,9 @@ impl StoredFingerprints {
 
     /// The row that matched the stored fingerprint `hash` (the last one), if any.
     pub(super) fn matching_row(&self, hash: i64) -> Option<u32> {
-        self.position(hash as u64)
-            .and_then(|i| self.matched[i].checked_sub(1))
+        self.hashes
+            .position(hash as u64)
+            .and_then(|i| self.matched[i].load(Ordering::Relaxed).checked_sub(1))
     }
 
     /// The ids of the stored voters whose fingerprint no row matched: voters that changed or are gone.
@@ -138,14 +196,31 @@ impl StoredFingerprints {
         self.ids
             .iter()
             .zip(&self.matched)
-            .filter(|(_, m)| **m == 0)
+            .filter(|(_, m)| m.load(Ordering::Relaxed) == 0)
             .map(|(id, _)| *id)
             .collect()
     }
 
     /// Stored fingerprints held.
     pub(super) fn len(&self) -> usize {
-        self.hashes.len()
+        self.hashes.keys.len()
+    }
+
+    /// Whether any stored voter has a source fingerprint.
+    pub(super) fn has_sources(&self) -> bool {
+        !self.sources.keys.is_empty()
+    }
+}
+
+impl StoredSources for StoredFingerprints {
+    fn find(&self, source: u64) -> Option<usize> {
+        self.sources.position(stored_source(source) as u64)
+    }
+
+    fn mark_present(&self, found: usize) {
+        if let Some(&i) = self.by_source.get(found) {
+            self.matched[i as usize].store(MATCHED_BY_SOURCE, Ordering::Relaxed);
+        }
     }
 }
 
@@ -154,10 +229,10 @@ mod tests {
     use super::StoredFingerprints;
     use uuid::Uuid;
 
-    fn with_ids(hashes: &[u64]) -> Vec<(u64, Uuid)> {
+    fn with_ids(hashes: &[u64]) -> Vec<(u64, Option<u64>, Uuid)> {
         hashes
             .iter()
-            .map(|h| (*h, Uuid::from_u64_pair(*h, 7)))
+            .map(|h| (*h, None, Uuid::from_u64_pair(*h, 7)))
             .collect()
     }
 
@@ -172,7 +247,7 @@ mod tests {
         };
         let stored: Vec<u64> = (0..10_000).map(|_| next()).collect();
         let others: Vec<u64> = (0..10_000).map(|_| next()).collect();
-        let mut set = StoredFingerprints::new(with_ids(&stored));
+        let set = StoredFingerprints::new(with_ids(&stored));
         assert_eq!(set.len(), 10_000);
         for (n, h) in stored.iter().enumerate().step_by(2) {
             assert!(set.match_row(*h as i64, n as u32));
@@ -196,13 +271,40 @@ mod tests {
 
     #[test]
     fn small_and_extreme_sets() {
-        let mut empty = StoredFingerprints::new(Vec::new());
+        let empty = StoredFingerprints::new(Vec::new());
         assert!(!empty.match_row(7, 0));
-        let mut edges = StoredFingerprints::new(with_ids(&[0, u64::MAX, 1 << 63, 3]));
+        let edges = StoredFingerprints::new(with_ids(&[0, u64::MAX, 1 << 63, 3]));
         for h in [0u64, u64::MAX, 1 << 63, 3] {
             assert!(edges.match_row(h as i64, 9));
         }
         assert!(!edges.match_row(4, 0));
         assert!(edges.unmatched().is_empty());
+    }
+
+    #[test]
+    fn a_stored_source_fingerprint_marks_its_voter_present() {
+        use super::super::stored_source;
+        use winserve_application::StoredSources;
+        let id = |n: u64| Uuid::from_u64_pair(n, 1);
+        let set = StoredFingerprints::new(vec![
+            (10, Some(stored_source(100) as u64), id(1)),
+            (20, None, id(2)),
+            (30, Some(stored_source(300) as u64), id(3)),
+            // One source fingerprint for two voters: recognises neither.
+            (40, Some(stored_source(400) as u64), id(4)),
+            (50, Some(stored_source(400) as u64), id(5)),
+        ]);
+        assert!(set.has_sources());
+        assert!(set.find(20).is_none() && set.find(200).is_none() && set.find(400).is_none());
+        let found = set.find(100).unwrap();
+        assert_eq!(set.unmatched().len(), 5, "finding marks nothing");
+        set.mark_present(found);
+        assert!(set.match_row(30, 8));
+        let mut unmatched = set.unmatched();
+        unmatched.sort_unstable();
+        assert_eq!(unmatched, vec![id(2), id(4), id(5)]);
+        // A voter recognised by its source is no earlier row's match.
+        assert_eq!(set.matching_row(10), Some(u32::MAX - 1));
+        assert!(!StoredFingerprints::new(with_ids(&[1, 2])).has_sources());
     }
 }

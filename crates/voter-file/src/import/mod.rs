@@ -56,6 +56,8 @@ pub struct ImportReport {
     pub stored: u64,
     /// Rows rejected (only with a rejects file).
     pub rejected: u64,
+    /// Rows recognised as stored unchanged without being parsed (counted in `rows` and `stored` too).
+    pub unchanged: u64,
 }
 
 /// Writes rejected rows as they were, plus `line` and `reason` columns.

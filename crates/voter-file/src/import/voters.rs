@@ -9,8 +9,11 @@ use super::{ImportError, ImportReport, RejectsWriter, RowError};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::io::Read;
+use std::sync::Arc;
+use winserve_application::{FileBatch, StoredSources};
 use winserve_domain::{
-    L2_HEADERS, L2Name, L2Type, LAL_VOTER_ID_HEADER, VOTER_COLUMNS, Voter, VoterColumn, VoterId,
+    L2_HEADERS, L2Name, L2Type, LAL_VOTER_ID_HEADER, StateCode, VOTER_COLUMNS, Voter, VoterColumn,
+    VoterId,
 };
 
 pub use winserve_domain::{MAX_AGE, MAX_VOTER_ID_LEN};
@@ -204,6 +207,39 @@ impl NameCache {
     }
 }
 
+/// The keys of the rows' source fingerprints ([`source_of`]). The second names the parser's version:
+/// change it whenever a row's cells would be parsed into a different voter (a new spelling mapped, a
+/// value cleaned differently) — stored source fingerprints then match nothing, and the next import of
+/// each state compares its rows by their parsed fingerprints instead. `parsing_is_pinned` fails when
+/// parsing changes.
+const SOURCE_KEYS: (u64, u64) = (0x736f_7572_6365_2d72, 0x7061_7273_6572_2d31);
+
+/// The source fingerprint of a data row (ADR 0029): SipHash-1-3 of the file's header digest and of the
+/// row's cells as they are in the file (after CSV unquoting, before trimming or UTF-8 checks) and of
+/// where each cell ends. Two rows with the same fingerprint, under headers with the same digest, are
+/// parsed into the same voter (but the fresh id).
+fn source_of(header_digest: u64, row: &csv::ByteRecord) -> u64 {
+    let mut hasher = siphasher::sip::SipHasher13::new_with_keys(SOURCE_KEYS.0, SOURCE_KEYS.1);
+    hasher.write_u64(header_digest);
+    // The cells' bytes in one write, then where each ends (as many as fit a buffer per write): as
+    // unambiguous as each cell preceded by its length, in a few writes instead of two per cell.
+    hasher.write(row.as_slice());
+    let mut ends = [0u8; 256];
+    let mut used = 0;
+    for i in 0..row.len() {
+        let end = row.range(i).map_or(0, |r| r.end) as u32;
+        ends[used..used + 4].copy_from_slice(&end.to_le_bytes());
+        used += 4;
+        if used == ends.len() {
+            hasher.write(&ends);
+            used = 0;
+        }
+    }
+    hasher.write(&ends[..used]);
+    hasher.write_usize(row.len());
+    hasher.finish()
+}
+
 /// A hasher for keys that are already uniformly random 64-bit fingerprints: uses them as they are.
 #[derive(Default)]
 struct FingerprintHasher(u64);
@@ -302,6 +338,8 @@ impl SeenIds {
 pub struct VoterRow<'a> {
     /// The 1-based line the row starts on (the header is line 1).
     pub line: u64,
+    /// The row's source fingerprint (see [`VoterFileReader::recognise_unchanged`]).
+    pub source: u64,
     /// The row as it was (a CRLF line ending is not part of it; invalid UTF-8 is replaced by U+FFFD).
     pub record: &'a csv::StringRecord,
     /// The voter, or why the row is invalid (including a `LALVOTERID` already seen on an earlier valid row).
@@ -325,7 +363,26 @@ pub struct VoterFileReader {
     input_len: u64,
     seen: SeenIds,
     names: NameCache,
+    /// The fingerprint of the header, part of every row's source fingerprint.
+    header_digest: u64,
+    /// Where `State` and `LALVOTERID` are.
+    state_index: Option<usize>,
+    lal_index: Option<usize>,
+    /// Asks for the stored source fingerprints of a state the file has (see
+    /// [`Self::recognise_unchanged`]).
+    lookup: Option<SourcesLookup>,
+    /// The stored source fingerprints by `State` cell as it is in the file (`None`: that state's rows
+    /// are all parsed).
+    sources: HashMap<Vec<u8>, Option<Arc<dyn StoredSources>>>,
+    /// Rows recognised as stored unchanged and not returned, since the last [`Self::take_unchanged`].
+    unchanged: u64,
+    /// The line of an earlier row with the current row's `LALVOTERID`, when the recognition already
+    /// recorded the id (it is then not recorded again).
+    duplicate_of: Option<Option<u64>>,
 }
+
+/// Gives the stored source fingerprints of a state, when its unchanged rows can be recognised.
+pub type SourcesLookup = Box<dyn FnMut(&StateCode) -> Option<Arc<dyn StoredSources>> + Send>;
 
 impl VoterFileReader {
     /// Opens `path` and reads its header: [`ImportError::Io`] if it cannot be read,
@@ -357,7 +414,22 @@ impl VoterFileReader {
             })
         })?;
         let columns = VoterHeader::from_header(&header).map_err(ImportError::Invalid)?;
+        let header_digest = source_of(0, header.as_byte_record());
+        let index_of = |name: &str| {
+            VOTER_COLUMNS
+                .iter()
+                .position(|c| c.name == name)
+                .and_then(|k| columns.known[k])
+        };
+        let (state_index, lal_index) = (index_of("state"), index_of("lal_voter_id"));
         Ok(Self {
+            header_digest,
+            state_index,
+            lal_index,
+            lookup: None,
+            sources: HashMap::new(),
+            unchanged: 0,
+            duplicate_of: None,
             path: path.to_owned(),
             reader,
             header,
@@ -368,6 +440,61 @@ impl VoterFileReader {
             names: NameCache::new(columns.districts.len()),
             columns,
         })
+    }
+
+    /// Recognise rows stored unchanged (ADR 0029): the first valid row of each state asks `lookup` for
+    /// that state's stored source fingerprints; a later row of the state whose source fingerprint is
+    /// among them — and whose `LALVOTERID` is not a repeat — is counted ([`Self::take_unchanged`]) and
+    /// not returned: it is neither checked nor parsed, since the same cells under the same header were
+    /// parsed and stored before.
+    pub fn recognise_unchanged(&mut self, lookup: SourcesLookup) {
+        self.lookup = Some(lookup);
+    }
+
+    /// The rows recognised as unchanged since the last call.
+    pub fn take_unchanged(&mut self) -> u64 {
+        std::mem::take(&mut self.unchanged)
+    }
+
+    /// Whether `raw` (line `line`) is a row stored unchanged; records its id when that was looked at.
+    fn is_stored_unchanged(&mut self, raw: &csv::ByteRecord, source: u64, line: u64) -> bool {
+        if raw.len() != self.columns.width {
+            return false;
+        }
+        let (Some(state), Some(lal)) = (self.state_index, self.lal_index) else {
+            return false;
+        };
+        let Some(Some(stored)) = raw.get(state).and_then(|cell| self.sources.get(cell)) else {
+            return false;
+        };
+        let Some(found) = stored.find(source) else {
+            return false;
+        };
+        let Some(id) = raw.get(lal).and_then(|id| std::str::from_utf8(id).ok()) else {
+            return false;
+        };
+        let first = self.seen.insert(id.trim(), line);
+        if first.is_some() {
+            self.duplicate_of = Some(first);
+            return false;
+        }
+        stored.mark_present(found);
+        true
+    }
+
+    /// After the first valid row of a state: that state's stored source fingerprints, asked for once.
+    fn learn_state(&mut self, record: &csv::StringRecord, voter: &Voter) {
+        let Some(lookup) = self.lookup.as_mut() else {
+            return;
+        };
+        let Some(cell) = self.state_index.and_then(|i| record.get(i)) else {
+            return;
+        };
+        if self.sources.contains_key(cell.as_bytes()) {
+            return;
+        }
+        let stored = lookup(&voter.state);
+        self.sources.insert(cell.as_bytes().to_vec(), stored);
     }
 
     /// The header record as it was.
@@ -388,7 +515,7 @@ impl VoterFileReader {
             Some(record) => record.into_byte_record(),
             None => csv::ByteRecord::new(),
         };
-        let (line, error) = loop {
+        let (line, error, source) = loop {
             let before = self.reader.position().line();
             let more = self
                 .reader
@@ -423,6 +550,14 @@ impl VoterFileReader {
                 && !raw.is_empty()
                 && raw[raw.len() - 1].ends_with(b"\n");
             let mut error = unterminated.then(|| "unterminated quoted field".to_owned());
+            let source = source_of(self.header_digest, &raw);
+            self.duplicate_of = None;
+            if error.is_none() && self.is_stored_unchanged(&raw, source, line) {
+                self.unchanged += 1;
+                self.seen
+                    .size_for(self.reader.position().byte(), self.input_len);
+                continue;
+            }
             match csv::StringRecord::from_byte_record(raw) {
                 Ok(record) => self.current = Some(record),
                 Err(e) => {
@@ -439,7 +574,7 @@ impl VoterFileReader {
                     });
                 }
             }
-            break (line, error);
+            break (line, error, source);
         };
         let record = self.current.get_or_insert_with(csv::StringRecord::new);
         let result = match error {
@@ -452,16 +587,27 @@ impl VoterFileReader {
         };
         self.seen
             .size_for(self.reader.position().byte(), self.input_len);
-        let result = result.and_then(|voter| match self.seen.insert(&voter.lal_voter_id, line) {
-            Some(first) => Err(RowError {
-                line,
-                column: LAL_VOTER_ID_HEADER.into(),
-                reason: format!("duplicate of line {first}"),
-            }),
-            None => Ok(voter),
+        let duplicate_of = self.duplicate_of.take();
+        let result = result.and_then(|voter| {
+            let first = duplicate_of.unwrap_or_else(|| self.seen.insert(&voter.lal_voter_id, line));
+            match first {
+                Some(first) => Err(RowError {
+                    line,
+                    column: LAL_VOTER_ID_HEADER.into(),
+                    reason: format!("duplicate of line {first}"),
+                }),
+                None => Ok(voter),
+            }
         });
+        if let Ok(voter) = &result {
+            let record = self.current.take().unwrap_or_default();
+            self.learn_state(&record, voter);
+            self.current = Some(record);
+        }
+        let record = self.current.get_or_insert_with(csv::StringRecord::new);
         Ok(Some(VoterRow {
             line,
+            source,
             record,
             result,
         }))
@@ -518,25 +664,46 @@ pub fn read_voters(
     mut sink: impl FnMut(Vec<Voter>) -> Result<(), ImportError>,
     batch_size: usize,
 ) -> Result<ImportReport, ImportError> {
+    read_voter_file(path, rejects, None, |batch| sink(batch.voters), batch_size)
+}
+
+/// [`read_voters`], with each voter's source fingerprint, and — given `lookup` — the rows stored
+/// unchanged recognised without being parsed ([`VoterFileReader::recognise_unchanged`]): they are counted
+/// in the batches' [`FileBatch::unchanged`] and in [`ImportReport::unchanged`] (and in `rows` and
+/// `stored`), and never reach a batch's voters.
+pub fn read_voter_file(
+    path: &str,
+    rejects: Option<&str>,
+    lookup: Option<SourcesLookup>,
+    mut sink: impl FnMut(FileBatch) -> Result<(), ImportError>,
+    batch_size: usize,
+) -> Result<ImportReport, ImportError> {
     let mut reader = VoterFileReader::open(path)?;
+    if let Some(lookup) = lookup {
+        reader.recognise_unchanged(lookup);
+    }
     let width = reader.columns().width();
     let mut rejects = rejects
         .map(|p| RejectsWriter::create(p, reader.header()))
         .transpose()?;
     let batch_size = batch_size.max(1);
-    let mut batch = Vec::with_capacity(batch_size);
+    let new_batch = || FileBatch {
+        voters: Vec::with_capacity(batch_size),
+        sources: Vec::with_capacity(batch_size),
+        unchanged: 0,
+    };
+    let mut batch = new_batch();
     let mut report = ImportReport::default();
+    let mut send = |batch: FileBatch, report: &mut ImportReport| {
+        report.stored += batch.voters.len() as u64 + batch.unchanged;
+        sink(batch)
+    };
     while let Some(row) = reader.next_row()? {
         report.rows += 1;
         match row.result {
             Ok(voter) => {
-                batch.push(voter);
-                if batch.len() >= batch_size {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
-                    let count = full.len() as u64;
-                    sink(full)?;
-                    report.stored += count;
-                }
+                batch.voters.push(voter);
+                batch.sources.push(row.source);
             }
             Err(error) => match rejects.as_mut() {
                 Some(writer) => {
@@ -546,11 +713,20 @@ pub fn read_voters(
                 None => return Err(ImportError::Invalid(error)),
             },
         }
+        let unchanged = reader.take_unchanged();
+        batch.unchanged += unchanged;
+        report.rows += unchanged;
+        report.unchanged += unchanged;
+        if batch.voters.len() >= batch_size || batch.unchanged >= batch_size as u64 {
+            send(std::mem::replace(&mut batch, new_batch()), &mut report)?;
+        }
     }
-    if !batch.is_empty() {
-        let count = batch.len() as u64;
-        sink(batch)?;
-        report.stored += count;
+    let unchanged = reader.take_unchanged();
+    batch.unchanged += unchanged;
+    report.rows += unchanged;
+    report.unchanged += unchanged;
+    if !batch.voters.is_empty() || batch.unchanged > 0 {
+        send(batch, &mut report)?;
     }
     if let Some(writer) = rejects {
         writer.finish()?;
@@ -665,7 +841,8 @@ mod tests {
                 ImportReport {
                     rows: 2,
                     stored: 2,
-                    rejected: 0
+                    rejected: 0,
+                    unchanged: 0,
                 }
             );
             let v = &voters[0];
@@ -911,6 +1088,138 @@ mod tests {
         assert_eq!(error_at(unterminated_quote), "line 3, column *");
     }
 
+    /// Stored source fingerprints for the reader tests: which were asked for and marked.
+    #[derive(Default)]
+    struct Stored {
+        sources: HashSet<u64>,
+        marked: std::sync::Mutex<Vec<u64>>,
+    }
+
+    impl StoredSources for Stored {
+        fn find(&self, source: u64) -> Option<usize> {
+            self.sources.contains(&source).then_some(source as usize)
+        }
+
+        fn mark_present(&self, found: usize) {
+            self.marked.lock().unwrap().push(found as u64);
+        }
+    }
+
+    /// What [`read_recognising`] read: the parsed voters' ids with their sources, the report, and the
+    /// states asked for.
+    type Recognised = (Vec<(String, u64)>, ImportReport, Vec<String>);
+
+    /// Reads `content` recognising the rows whose source is in `stored`.
+    fn read_recognising(content: &str, stored: Arc<Stored>) -> Result<Recognised, ImportError> {
+        let file = TempPath::with("in", content.as_bytes());
+        let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let asked_by_lookup = Arc::clone(&asked);
+        let lookup: SourcesLookup = Box::new(move |state: &StateCode| {
+            asked_by_lookup.lock().unwrap().push(state.to_string());
+            Some(Arc::clone(&stored) as Arc<dyn StoredSources>)
+        });
+        let mut rows = Vec::new();
+        let mut unchanged = 0;
+        let report = read_voter_file(
+            &file.0,
+            None,
+            Some(lookup),
+            |batch| {
+                assert_eq!(batch.voters.len(), batch.sources.len());
+                unchanged += batch.unchanged;
+                rows.extend(
+                    batch
+                        .voters
+                        .into_iter()
+                        .map(|v| v.lal_voter_id)
+                        .zip(batch.sources),
+                );
+                Ok(())
+            },
+            2,
+        )?;
+        assert_eq!(unchanged, report.unchanged);
+        let asked = asked.lock().unwrap().clone();
+        Ok((rows, report, asked))
+    }
+
+    #[test]
+    fn rows_stored_unchanged_are_recognised_without_being_parsed() {
+        let file = "LALVOTERID,State,FirstName,County\n\
+                    A1,WY,Ann,LARAMIE\nA2,WY,Bo,\nA3,WY,\"Cy\",ALBANY\nA4,WY,Di,\nA5,WY,Ed,\n";
+        let (all, report, _) = read_recognising(file, Arc::default()).unwrap();
+        assert_eq!((report.rows, report.unchanged), (5, 0));
+        let source: HashMap<String, u64> = all.into_iter().collect();
+        let stored = Arc::new(Stored {
+            sources: ["A2", "A3", "A5"].iter().map(|id| source[*id]).collect(),
+            ..Stored::default()
+        });
+        // The same cells quoted otherwise and with CRLF are the same rows.
+        let requoted = file
+            .replace("\"Cy\"", "Cy")
+            .replace("A5,WY,Ed,", "\"A5\",WY,Ed,")
+            .replace('\n', "\r\n");
+        let (parsed, report, asked) = read_recognising(&requoted, Arc::clone(&stored)).unwrap();
+        let ids: Vec<&str> = parsed.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["A1", "A4"]);
+        assert_eq!(
+            parsed,
+            [("A1".into(), source["A1"]), ("A4".into(), source["A4"])]
+        );
+        assert_eq!((report.rows, report.stored, report.unchanged), (5, 5, 3));
+        assert_eq!(asked, ["WY"], "asked once, after the state's first row");
+        assert_eq!(stored.marked.lock().unwrap().len(), 3);
+
+        // A changed cell, or the same cells under another header, is another row.
+        let changed = file.replace("A3,WY,\"Cy\",ALBANY", "A3,WY,Cy,CROOK");
+        let (parsed, report, _) = read_recognising(&changed, Arc::clone(&stored)).unwrap();
+        assert_eq!(parsed.len(), 3, "{parsed:?}");
+        assert_eq!(report.unchanged, 2);
+        let reordered = "State,LALVOTERID,FirstName,County\nWY,A1,Ann,LARAMIE\nWY,A2,Bo,\n";
+        let (parsed, report, _) = read_recognising(reordered, Arc::clone(&stored)).unwrap();
+        assert_eq!((parsed.len(), report.unchanged), (2, 0));
+
+        // A recognised row repeated later is still a repeated id.
+        let repeated = format!("{file}A2,WY,Bo,\n");
+        match read_recognising(&repeated, stored) {
+            Err(ImportError::Invalid(e)) => {
+                assert_eq!((e.line, e.reason.as_str()), (7, "duplicate of line 3"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// A row's source fingerprint stands for what the row is parsed into (ADR 0029), so it holds only
+    /// while parsing stays as it was. When this fails because parsing changed on purpose, change the
+    /// second of `SOURCE_KEYS` too, then the expected value here.
+    #[test]
+    fn parsing_is_pinned() {
+        assert_eq!(
+            SOURCE_KEYS,
+            (0x736f_7572_6365_2d72, 0x7061_7273_6572_2d31),
+            "new source keys: update the expected voter below"
+        );
+        let header = KNOWN_COLUMNS.join(",") + ",County,Precinct";
+        let row = "\" LALWY9 \",wy,José,Q,Núñez-Zoë,Jr,041,f,Democratic,Super,12 Main St,Cheyenne,WY,82001,\
+                   (307) 555-0123,307.555.0199,Married,Y,Yes,Likely Homeowner,Y,Bach Degree,\
+                   Hispanic,Spanish,\"$75,000\",Laramie,  P-1 ";
+        let (voters, _) = read(&format!("{header}\n{row}\n")).unwrap();
+        let mut voter = voters.into_iter().next().unwrap();
+        voter.id = VoterId::from_uuid(uuid::Uuid::nil());
+        assert_eq!(
+            format!("{voter:?}"),
+            "Voter { id: VoterId(00000000-0000-0000-0000-000000000000), lal_voter_id: \"LALWY9\", \
+             state: StateCode(\"WY\"), first_name: Some(\"José\"), middle_name: Some(\"Q\"), \
+             last_name: Some(\"Núñez-Zoë\"), name_suffix: Some(\"Jr\"), age: Some(41), gender: Female, \
+             party_description: Some(\"Democratic\"), party: Democratic, voter_status: Super, \
+             address: Address { line1: Some(\"12 Main St\"), city: Some(\"Cheyenne\"), state: Some(\"WY\"), \
+             zip: Some(\"82001\") }, cell_phone: Some(\"(307) 555-0123\"), landline: Some(\"307.555.0199\"), \
+             marital_status: Married, has_children: Yes, veteran: Yes, homeowner: Unknown, business_owner: Yes, \
+             education: College, ethnicity: Hispanic, language: Es, estimated_income: Some(75000), \
+             districts: [(L2Type(\"County\"), L2Name(\"Laramie\")), (L2Type(\"Precinct\"), L2Name(\"P-1\"))] }"
+        );
+    }
+
     #[test]
     fn invalid_utf8_is_reported_on_column_star() {
         let mut content = b"LALVOTERID,State,FirstName\nA1,WY,Ann\nA2,WY,B".to_vec();
@@ -964,7 +1273,8 @@ mod tests {
             ImportReport {
                 rows: 7,
                 stored: 2,
-                rejected: 5
+                rejected: 5,
+                unchanged: 0,
             }
         );
         assert_eq!(batches, [vec!["A1"], vec!["A5"]]);
