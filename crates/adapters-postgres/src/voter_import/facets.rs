@@ -113,14 +113,18 @@ pub(super) async fn apply(c: &Client) -> Result<(), StoreError> {
         .map(|col| format!("f.{col} = d.{col}"))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let net = format!(
-        "(SELECT {FACET_COLUMNS}, sum(n) AS n FROM stage_facets GROUP BY {FACET_COLUMNS} HAVING sum(n) <> 0) AS d"
-    );
+    let returned = returning("f");
+    // The net change is summed once; the facets it did not find to update are the new ones.
     c.batch_execute(&format!(
-        "UPDATE district_facets f SET voters = f.voters + d.n FROM {net} WHERE {on};
+        "WITH net AS MATERIALIZED (
+             SELECT {FACET_COLUMNS}, sum(n) AS n FROM stage_facets
+             GROUP BY {FACET_COLUMNS} HAVING sum(n) <> 0),
+         updated AS (
+             UPDATE district_facets f SET voters = f.voters + d.n FROM net d WHERE {on}
+             RETURNING {returned})
          INSERT INTO district_facets ({FACET_COLUMNS}, voters)
-         SELECT {FACET_COLUMNS}, n FROM {net}
-         WHERE NOT EXISTS (SELECT 1 FROM district_facets f WHERE {on})
+         SELECT {FACET_COLUMNS}, n FROM net d
+         WHERE NOT EXISTS (SELECT 1 FROM updated f WHERE {on})
          ORDER BY {FACET_COLUMNS};
          TRUNCATE stage_facets;
          SET LOCAL winserve.import_keeps_facets = off"

@@ -111,8 +111,12 @@ impl StoredFingerprints {
         if !any || without_fingerprint {
             return Ok(None);
         }
-        // COPY takes no parameters: the state is a validated code, quoted by `state_literal`.
+        // COPY takes no parameters: the state is a validated code, quoted by `state_literal`. Compiling
+        // the scan (JIT) costs more than it saves.
         let literal = super::build_swap::state_literal(state)?;
+        c.batch_execute("SET LOCAL jit = off")
+            .await
+            .map_err(pg_error)?;
         let stream = c
             .copy_out(&format!(
                 "COPY (SELECT row_hash, source_hash, id FROM voters \
@@ -129,6 +133,9 @@ impl StoredFingerprints {
             let id = row.try_get::<Uuid>(2).map_err(pg_error)?;
             stored.push((hash as u64, source.map(|s| s as u64), id));
         }
+        c.batch_execute("SET LOCAL jit = DEFAULT")
+            .await
+            .map_err(pg_error)?;
         Ok(Some(Self::new(stored)))
     }
 

@@ -269,7 +269,8 @@ impl Hasher for FingerprintHasher {
 /// around 10⁻¹⁶ in a 5M-voter file; two that share only the key go to a small overflow table, so they are
 /// not taken for duplicates.
 struct SeenIds {
-    keys: (RandomState, RandomState),
+    /// SipHash-1-3 keys, drawn per file.
+    keys: (u64, u64),
     lines: HashMap<u64, (u32, u32), BuildHasherDefault<FingerprintHasher>>,
     overflow: HashMap<u128, u64>,
     /// Whether the table was sized from the file's length yet.
@@ -282,7 +283,10 @@ const ROWS_BEFORE_SIZING: usize = 2048;
 impl SeenIds {
     fn new() -> Self {
         Self {
-            keys: (RandomState::new(), RandomState::new()),
+            keys: (
+                RandomState::new().hash_one(0u64),
+                RandomState::new().hash_one(1u64),
+            ),
             lines: HashMap::default(),
             overflow: HashMap::new(),
             sized: false,
@@ -307,8 +311,11 @@ impl SeenIds {
 
     /// Records `id` at `line`; the line of its first occurrence if it was already seen.
     fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
-        let low = self.keys.0.hash_one(id);
-        let high = self.keys.1.hash_one(id);
+        // One 128-bit hash of the id: the table's key and the check.
+        let mut hasher = siphasher::sip128::SipHasher13::new_with_keys(self.keys.0, self.keys.1);
+        hasher.write(id.as_bytes());
+        let siphasher::sip128::Hash128 { h1: low, h2: high } =
+            siphasher::sip128::Hasher128::finish128(&hasher);
         let check = (high >> 32) as u32;
         let short_line = u32::try_from(line).unwrap_or(u32::MAX);
         match self.lines.entry(low) {
