@@ -674,6 +674,14 @@ pub fn read_voters(
     read_voter_file(path, rejects, None, |batch| sink(batch.voters), batch_size)
 }
 
+/// Adds the rows the reader recognised as unchanged since the last call to `batch` and `report`.
+fn count_unchanged(reader: &mut VoterFileReader, batch: &mut FileBatch, report: &mut ImportReport) {
+    let unchanged = reader.take_unchanged();
+    batch.unchanged += unchanged;
+    report.rows += unchanged;
+    report.unchanged += unchanged;
+}
+
 /// [`read_voters`], with each voter's source fingerprint, and — given `lookup` — the rows stored
 /// unchanged recognised without being parsed ([`VoterFileReader::recognise_unchanged`]): they are counted
 /// in the batches' [`FileBatch::unchanged`] and in [`ImportReport::unchanged`] (and in `rows` and
@@ -720,18 +728,12 @@ pub fn read_voter_file(
                 None => return Err(ImportError::Invalid(error)),
             },
         }
-        let unchanged = reader.take_unchanged();
-        batch.unchanged += unchanged;
-        report.rows += unchanged;
-        report.unchanged += unchanged;
+        count_unchanged(&mut reader, &mut batch, &mut report);
         if batch.voters.len() >= batch_size || batch.unchanged >= batch_size as u64 {
             send(std::mem::replace(&mut batch, new_batch()), &mut report)?;
         }
     }
-    let unchanged = reader.take_unchanged();
-    batch.unchanged += unchanged;
-    report.rows += unchanged;
-    report.unchanged += unchanged;
+    count_unchanged(&mut reader, &mut batch, &mut report);
     if !batch.voters.is_empty() || batch.unchanged > 0 {
         send(batch, &mut report)?;
     }
