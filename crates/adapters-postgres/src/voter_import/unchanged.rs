@@ -26,7 +26,7 @@ use tokio_postgres::types::Type;
 use uuid::Uuid;
 use winserve_application::{StoreError, StoredSources};
 
-use super::stored_source;
+use super::fingerprints::stored_source;
 
 /// Sorted 64-bit keys with a table of bucket starts: a lookup is two cache misses instead of a binary
 /// search's twenty.
@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn a_stored_source_fingerprint_marks_its_voter_present() {
-        use super::super::stored_source;
+        use super::super::fingerprints::stored_source;
         use winserve_application::StoredSources;
         let id = |n: u64| Uuid::from_u64_pair(n, 1);
         let set = StoredFingerprints::new(vec![
