@@ -86,7 +86,7 @@ enum ToImport {
     /// The reader asks for the stored source fingerprints of a state (ADR 0029).
     Sources(
         StateCode,
-        tokio::sync::oneshot::Sender<Option<Arc<dyn StoredSources>>>,
+        std::sync::mpsc::Sender<Option<Arc<dyn StoredSources>>>,
     ),
 }
 
@@ -170,11 +170,11 @@ pub async fn load_voter_file(
     let (file, rejects) = (file.to_owned(), rejects.map(str::to_owned));
     let (report, summary) = stream_into_import(imports, options, progress, move |tx| {
         let ask = tx.clone();
+        // The reader reads on while the import fetches the answer (a closed channel answers `None`).
         let lookup: voter_file::SourcesLookup = Box::new(move |state: &StateCode| {
-            let (reply, answer) = tokio::sync::oneshot::channel();
-            ask.blocking_send(ToImport::Sources(state.clone(), reply))
-                .ok()?;
-            answer.blocking_recv().ok().flatten()
+            let (reply, answer) = std::sync::mpsc::channel();
+            let _ = ask.blocking_send(ToImport::Sources(state.clone(), reply));
+            answer
         });
         voter_file::read_voter_file(
             &file,

@@ -309,13 +309,33 @@ impl SeenIds {
         let _ = self.lines.try_reserve(more);
     }
 
-    /// Records `id` at `line`; the line of its first occurrence if it was already seen.
-    fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
-        // One 128-bit hash of the id: the table's key and the check.
+    /// One 128-bit hash of `id`: the table's key (the low half) and the high half, whose top bits are the
+    /// check.
+    fn hash(&self, id: &str) -> (u64, u64) {
         let mut hasher = siphasher::sip128::SipHasher13::new_with_keys(self.keys.0, self.keys.1);
         hasher.write(id.as_bytes());
         let siphasher::sip128::Hash128 { h1: low, h2: high } =
             siphasher::sip128::Hasher128::finish128(&hasher);
+        (low, high)
+    }
+
+    /// Forgets `id`, recorded at `line` (a row recorded before it was parsed, then found invalid).
+    fn forget(&mut self, id: &str, line: u64) {
+        let (low, high) = self.hash(id);
+        let recorded = (u32::try_from(line).unwrap_or(u32::MAX), (high >> 32) as u32);
+        if self.lines.get(&low) == Some(&recorded) {
+            self.lines.remove(&low);
+        } else {
+            let full = (u128::from(high) << 64) | u128::from(low);
+            if self.overflow.get(&full) == Some(&line) {
+                self.overflow.remove(&full);
+            }
+        }
+    }
+
+    /// Records `id` at `line`; the line of its first occurrence if it was already seen.
+    fn insert(&mut self, id: &str, line: u64) -> Option<u64> {
+        let (low, high) = self.hash(id);
         let check = (high >> 32) as u32;
         let short_line = u32::try_from(line).unwrap_or(u32::MAX);
         match self.lines.entry(low) {
@@ -379,8 +399,19 @@ pub struct VoterFileReader {
     /// [`Self::recognise_unchanged`]).
     lookup: Option<SourcesLookup>,
     /// The stored source fingerprints by `State` cell as it is in the file (`None`: that state's rows
-    /// are all parsed).
+    /// are all parsed), once the import answered.
     sources: HashMap<Vec<u8>, Option<Arc<dyn StoredSources>>>,
+    /// The state whose stored source fingerprints were asked for and have not come yet.
+    awaited: Option<Awaited>,
+    /// Rows of the awaited state read meanwhile, in file order, and that state's `State` cell.
+    deferred: std::collections::VecDeque<Deferred>,
+    deferred_state: Vec<u8>,
+    /// A row read after deferred ones that cannot be deferred: it waits for them.
+    held: Option<ToParse>,
+    /// Whether the main reader reached the end of the file.
+    finished: bool,
+    /// Reads deferred rows again, by their offset, when they have to be parsed.
+    rereader: Option<csv::Reader<std::fs::File>>,
     /// Rows recognised as stored unchanged and not returned, since the last [`Self::take_unchanged`].
     unchanged: u64,
     /// The line of an earlier row with the current row's `LALVOTERID`, when the recognition already
@@ -388,8 +419,45 @@ pub struct VoterFileReader {
     duplicate_of: Option<Option<u64>>,
 }
 
-/// Gives the stored source fingerprints of a state, when its unchanged rows can be recognised.
-pub type SourcesLookup = Box<dyn FnMut(&StateCode) -> Option<Arc<dyn StoredSources>> + Send>;
+/// Gives the stored source fingerprints of a state, when its unchanged rows can be recognised: the answer
+/// comes through the receiver, so that the reader goes on reading while the import fetches them (a
+/// closed channel is the answer `None`).
+pub type SourcesLookup = Box<dyn FnMut(&StateCode) -> SourcesAnswer + Send>;
+
+/// Where the answer of a [`SourcesLookup`] comes.
+pub type SourcesAnswer = std::sync::mpsc::Receiver<Option<Arc<dyn StoredSources>>>;
+
+/// A state whose stored source fingerprints are on their way.
+struct Awaited {
+    state: Vec<u8>,
+    answer: SourcesAnswer,
+}
+
+/// A row of the awaited state, read before its stored source fingerprints came: 32 bytes instead of
+/// the row, read again only if it has to be parsed.
+struct Deferred {
+    /// Where the row starts in the file.
+    offset: u64,
+    line: u64,
+    source: u64,
+    /// The line of an earlier row with the same `LALVOTERID` (its id was recorded when it was deferred).
+    repeat_of: Option<u64>,
+}
+
+/// At most this many rows are deferred (32 MB); then the reader waits for the answer.
+const DEFERRED_ROWS: usize = 1 << 20;
+
+/// A row to parse, as read.
+struct ToParse {
+    raw: csv::ByteRecord,
+    line: u64,
+    source: u64,
+    error: Option<String>,
+    /// `Some` when its id was recorded already: `Some(Some(line))`, a repeat of that line.
+    duplicate_of: Option<Option<u64>>,
+    /// Whether its id was recorded when it was deferred (it is forgotten if the row is invalid).
+    recorded: bool,
+}
 
 impl VoterFileReader {
     /// Opens `path` and reads its header: [`ImportError::Io`] if it cannot be read,
@@ -404,12 +472,7 @@ impl VoterFileReader {
         // LF is the only terminator, so that the reader always consumes a row's line ending with the row
         // (a CR before it is dropped below) and line numbers can be computed exactly; the extra LF
         // terminates a last row that has none.
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(false)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .buffer_capacity(1 << 16)
-            .from_reader(file.chain(&b"\n"[..]));
+        let mut reader = Self::csv_reader(1 << 16).from_reader(file.chain(&b"\n"[..]));
         let mut raw = csv::ByteRecord::new();
         reader.read_byte_record(&mut raw).map_err(|e| io(&e))?;
         strip_cr(&mut raw, &mut Vec::new());
@@ -435,6 +498,12 @@ impl VoterFileReader {
             lal_index,
             lookup: None,
             sources: HashMap::new(),
+            awaited: None,
+            deferred: std::collections::VecDeque::new(),
+            deferred_state: Vec::new(),
+            held: None,
+            finished: false,
+            rereader: None,
             unchanged: 0,
             duplicate_of: None,
             path: path.to_owned(),
@@ -449,11 +518,31 @@ impl VoterFileReader {
         })
     }
 
+    /// How the file is read: LF-terminated, rows of any width (checked against the header later).
+    fn csv_reader(buffer: usize) -> csv::ReaderBuilder {
+        let mut builder = csv::ReaderBuilder::new();
+        builder
+            .flexible(true)
+            .has_headers(false)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .buffer_capacity(buffer);
+        builder
+    }
+
+    fn io_error(&self, reason: impl std::fmt::Display) -> ImportError {
+        ImportError::Io {
+            path: self.path.clone(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// Recognise rows stored unchanged (ADR 0029): the first valid row of each state asks `lookup` for
     /// that state's stored source fingerprints; a later row of the state whose source fingerprint is
     /// among them — and whose `LALVOTERID` is not a repeat — is counted ([`Self::take_unchanged`]) and
     /// not returned: it is neither checked nor parsed, since the same cells under the same header were
-    /// parsed and stored before.
+    /// parsed and stored before. Until the answer comes, the state's rows are read on and deferred (their
+    /// offset, line and source fingerprint kept); then each is recognised, or read again and parsed, in
+    /// file order.
     pub fn recognise_unchanged(&mut self, lookup: SourcesLookup) {
         self.lookup = Some(lookup);
     }
@@ -463,21 +552,25 @@ impl VoterFileReader {
         std::mem::take(&mut self.unchanged)
     }
 
+    /// The `State` and `LALVOTERID` cells of `raw`, when it has the header's width and both are there.
+    fn key_cells<'r>(&self, raw: &'r csv::ByteRecord) -> Option<(&'r [u8], &'r str)> {
+        if raw.len() != self.columns.width {
+            return None;
+        }
+        let state = raw.get(self.state_index?)?;
+        let id = std::str::from_utf8(raw.get(self.lal_index?)?).ok()?;
+        Some((state, id))
+    }
+
     /// Whether `raw` (line `line`) is a row stored unchanged; records its id when that was looked at.
     fn is_stored_unchanged(&mut self, raw: &csv::ByteRecord, source: u64, line: u64) -> bool {
-        if raw.len() != self.columns.width {
-            return false;
-        }
-        let (Some(state), Some(lal)) = (self.state_index, self.lal_index) else {
+        let Some((state, id)) = self.key_cells(raw) else {
             return false;
         };
-        let Some(Some(stored)) = raw.get(state).and_then(|cell| self.sources.get(cell)) else {
+        let Some(Some(stored)) = self.sources.get(state) else {
             return false;
         };
         let Some(found) = stored.find(source) else {
-            return false;
-        };
-        let Some(id) = raw.get(lal).and_then(|id| std::str::from_utf8(id).ok()) else {
             return false;
         };
         let first = self.seen.insert(id.trim(), line);
@@ -489,19 +582,114 @@ impl VoterFileReader {
         true
     }
 
-    /// After the first valid row of a state: that state's stored source fingerprints, asked for once.
-    fn learn_state(&mut self, record: &csv::StringRecord, voter: &Voter) {
-        let Some(lookup) = self.lookup.as_mut() else {
+    /// Defers `raw` when it is a row of the awaited state (its id is recorded now).
+    fn defer(&mut self, raw: &csv::ByteRecord, offset: u64, source: u64, line: u64) -> bool {
+        let Some(awaited) = &self.awaited else {
+            return false;
+        };
+        let Some((state, id)) = self.key_cells(raw) else {
+            return false;
+        };
+        if state != awaited.state.as_slice() {
+            return false;
+        }
+        let repeat_of = self.seen.insert(id.trim(), line);
+        if self.deferred.is_empty() {
+            self.deferred_state.clear();
+            self.deferred_state.extend_from_slice(state);
+        }
+        self.deferred.push_back(Deferred {
+            offset,
+            line,
+            source,
+            repeat_of,
+        });
+        true
+    }
+
+    /// Takes the import's answer for the awaited state, if it came (`wait`: waits for it).
+    fn settle(&mut self, wait: bool) {
+        let Some(awaited) = &self.awaited else {
             return;
         };
+        let stored = if wait {
+            awaited.answer.recv().ok().flatten()
+        } else {
+            match awaited.answer.try_recv() {
+                Ok(stored) => stored,
+                Err(std::sync::mpsc::TryRecvError::Empty) => return,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+            }
+        };
+        if let Some(awaited) = self.awaited.take() {
+            self.sources.insert(awaited.state, stored);
+        }
+    }
+
+    /// The first deferred row once its state's answer is in: `None` when it is recognised (and marked).
+    fn replay(&mut self, row: Deferred) -> Result<Option<ToParse>, ImportError> {
+        if row.repeat_of.is_none()
+            && let Some(Some(stored)) = self.sources.get(&self.deferred_state)
+            && let Some(found) = stored.find(row.source)
+        {
+            stored.mark_present(found);
+            return Ok(None);
+        }
+        let reader = match &mut self.rereader {
+            Some(reader) => reader,
+            None => {
+                let file = std::fs::File::open(&self.path).map_err(|e| self.io_error(e))?;
+                self.rereader
+                    .insert(Self::csv_reader(1 << 12).from_reader(file))
+            }
+        };
+        let mut at = csv::Position::new();
+        at.set_byte(row.offset);
+        let mut raw = csv::ByteRecord::new();
+        let read = reader
+            .seek(at)
+            .and_then(|()| reader.read_byte_record(&mut raw));
+        match read {
+            Ok(true) => {}
+            Ok(false) => return Err(self.io_error("the file changed while it was read")),
+            Err(e) => return Err(self.io_error(e)),
+        }
+        strip_cr(&mut raw, &mut self.scratch);
+        if source_of(self.header_digest, &raw) != row.source {
+            return Err(self.io_error("the file changed while it was read"));
+        }
+        Ok(Some(ToParse {
+            raw,
+            line: row.line,
+            source: row.source,
+            error: None,
+            // A repeat is looked up again when parsed: its first occurrence may have been a deferred
+            // row found invalid since, and forgotten.
+            duplicate_of: row.repeat_of.is_none().then_some(None),
+            recorded: row.repeat_of.is_none(),
+        }))
+    }
+
+    /// After the first valid row of a state: that state's stored source fingerprints, asked for once. One
+    /// state is awaited at a time.
+    fn learn_state(&mut self, record: &csv::StringRecord, voter: &Voter) {
         let Some(cell) = self.state_index.and_then(|i| record.get(i)) else {
             return;
         };
-        if self.sources.contains_key(cell.as_bytes()) {
+        let cell = cell.as_bytes();
+        if self.lookup.is_none()
+            || self.sources.contains_key(cell)
+            || self.awaited.as_ref().is_some_and(|a| a.state == cell)
+        {
             return;
         }
-        let stored = lookup(&voter.state);
-        self.sources.insert(cell.as_bytes().to_vec(), stored);
+        self.settle(true);
+        if let Some(lookup) = self.lookup.as_mut() {
+            self.awaited = Some(Awaited {
+                state: cell.to_vec(),
+                answer: lookup(&voter.state),
+            });
+        }
     }
 
     /// The header record as it was.
@@ -514,31 +702,50 @@ impl VoterFileReader {
         &self.columns
     }
 
-    /// The next data row, `None` at the end of the file. Invalid rows (bad values, wrong column count,
-    /// invalid UTF-8 — the last two on column `*` —, a repeated `LALVOTERID`) are returned with their error
-    /// so the caller can stop or skip them; only a read failure is an [`ImportError`].
-    pub fn next_row(&mut self) -> Result<Option<VoterRow<'_>>, ImportError> {
+    /// The next row to parse, in file order: deferred rows (once their answer is in), a held row, or the
+    /// next row of the file that is not recognised or deferred; `None` at the end of the file.
+    fn next_to_parse(&mut self) -> Result<Option<ToParse>, ImportError> {
         let mut raw = match self.current.take() {
             Some(record) => record.into_byte_record(),
             None => csv::ByteRecord::new(),
         };
-        let (line, error, source) = loop {
+        loop {
+            if !self.deferred.is_empty() {
+                // Waits when nothing else can be done: a held row, the end of the file, a full queue.
+                let wait =
+                    self.held.is_some() || self.finished || self.deferred.len() >= DEFERRED_ROWS;
+                self.settle(wait);
+                if self.awaited.is_none() {
+                    let Some(row) = self.deferred.pop_front() else {
+                        continue;
+                    };
+                    match self.replay(row)? {
+                        Some(row) => return Ok(Some(row)),
+                        None => {
+                            self.unchanged += 1;
+                            continue;
+                        }
+                    }
+                }
+            }
+            if let Some(held) = self.held.take() {
+                return Ok(Some(held));
+            }
+            if self.finished {
+                self.current = csv::StringRecord::from_byte_record(raw).ok();
+                return Ok(None);
+            }
             let before = self.reader.position().line();
-            let more = self
-                .reader
-                .read_byte_record(&mut raw)
-                .map_err(|e| ImportError::Io {
-                    path: self.path.clone(),
-                    reason: e.to_string(),
-                });
+            let more = self.reader.read_byte_record(&mut raw);
             match more {
                 Ok(true) => {}
                 Ok(false) => {
-                    self.current = csv::StringRecord::from_byte_record(raw).ok();
-                    return Ok(None);
+                    self.finished = true;
+                    continue;
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(self.io_error(e)),
             }
+            let offset = raw.position().map_or(0, csv::Position::byte);
             strip_cr(&mut raw, &mut self.scratch);
             if raw.len() == 1 && raw[0].iter().all(u8::is_ascii_whitespace) {
                 continue; // a blank line (with CRLF, or only blanks)
@@ -556,33 +763,68 @@ impl VoterFileReader {
             let unterminated = self.reader.position().byte() == self.input_len
                 && !raw.is_empty()
                 && raw[raw.len() - 1].ends_with(b"\n");
-            let mut error = unterminated.then(|| "unterminated quoted field".to_owned());
+            let error = unterminated.then(|| "unterminated quoted field".to_owned());
             let source = source_of(self.header_digest, &raw);
             self.duplicate_of = None;
-            if error.is_none() && self.is_stored_unchanged(&raw, source, line) {
-                self.unchanged += 1;
-                self.seen
-                    .size_for(self.reader.position().byte(), self.input_len);
-                continue;
-            }
-            match csv::StringRecord::from_byte_record(raw) {
-                Ok(record) => self.current = Some(record),
-                Err(e) => {
-                    let field = e.utf8_error().field();
-                    let lossy: csv::StringRecord = e
-                        .into_byte_record()
-                        .iter()
-                        .map(String::from_utf8_lossy)
-                        .collect();
-                    self.current = Some(lossy);
-                    let column = self.header.get(field).map(str::trim).unwrap_or("");
-                    error.get_or_insert_with(|| {
-                        format!("invalid UTF-8 in field {} ({column})", field + 1)
-                    });
+            let bytes_read = self.reader.position().byte();
+            if error.is_none() {
+                self.settle(false);
+                if self.is_stored_unchanged(&raw, source, line) {
+                    self.unchanged += 1;
+                    self.seen.size_for(bytes_read, self.input_len);
+                    continue;
+                }
+                if self.duplicate_of.is_none() && self.defer(&raw, offset, source, line) {
+                    self.seen.size_for(bytes_read, self.input_len);
+                    continue;
                 }
             }
-            break (line, error, source);
+            let row = ToParse {
+                raw: std::mem::take(&mut raw),
+                line,
+                source,
+                error,
+                duplicate_of: self.duplicate_of.take(),
+                recorded: false,
+            };
+            if self.deferred.is_empty() {
+                return Ok(Some(row));
+            }
+            self.held = Some(row);
+        }
+    }
+
+    /// The next data row, `None` at the end of the file. Invalid rows (bad values, wrong column count,
+    /// invalid UTF-8 — the last two on column `*` —, a repeated `LALVOTERID`) are returned with their error
+    /// so the caller can stop or skip them; only a read failure is an [`ImportError`].
+    pub fn next_row(&mut self) -> Result<Option<VoterRow<'_>>, ImportError> {
+        let Some(ToParse {
+            raw,
+            line,
+            source,
+            mut error,
+            duplicate_of,
+            recorded,
+        }) = self.next_to_parse()?
+        else {
+            return Ok(None);
         };
+        match csv::StringRecord::from_byte_record(raw) {
+            Ok(record) => self.current = Some(record),
+            Err(e) => {
+                let field = e.utf8_error().field();
+                let lossy: csv::StringRecord = e
+                    .into_byte_record()
+                    .iter()
+                    .map(String::from_utf8_lossy)
+                    .collect();
+                self.current = Some(lossy);
+                let column = self.header.get(field).map(str::trim).unwrap_or("");
+                error.get_or_insert_with(|| {
+                    format!("invalid UTF-8 in field {} ({column})", field + 1)
+                });
+            }
+        }
         let record = self.current.get_or_insert_with(csv::StringRecord::new);
         let result = match error {
             Some(reason) => Err(RowError {
@@ -594,7 +836,12 @@ impl VoterFileReader {
         };
         self.seen
             .size_for(self.reader.position().byte(), self.input_len);
-        let duplicate_of = self.duplicate_of.take();
+        if recorded && result.is_err() {
+            // Recorded when it was deferred: an invalid row does not count as the id's first occurrence.
+            if let Some(id) = self.lal_index.and_then(|i| record.get(i)) {
+                self.seen.forget(id.trim(), line);
+            }
+        }
         let result = result.and_then(|voter| {
             let first = duplicate_of.unwrap_or_else(|| self.seen.insert(&voter.lal_voter_id, line));
             match first {
@@ -1118,14 +1365,35 @@ mod tests {
     /// states asked for.
     type Recognised = (Vec<(String, u64)>, ImportReport, Vec<String>);
 
-    /// Reads `content` recognising the rows whose source is in `stored`.
+    /// Reads `content` recognising the rows whose source is in `stored`, answered at once.
     fn read_recognising(content: &str, stored: Arc<Stored>) -> Result<Recognised, ImportError> {
+        read_answered(content, stored, None)
+    }
+
+    /// Reads `content` recognising the rows whose source is in `stored`, answered after `delay` (the
+    /// reader defers the state's rows meanwhile), or at once.
+    fn read_answered(
+        content: &str,
+        stored: Arc<Stored>,
+        delay: Option<std::time::Duration>,
+    ) -> Result<Recognised, ImportError> {
         let file = TempPath::with("in", content.as_bytes());
         let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
         let asked_by_lookup = Arc::clone(&asked);
         let lookup: SourcesLookup = Box::new(move |state: &StateCode| {
             asked_by_lookup.lock().unwrap().push(state.to_string());
-            Some(Arc::clone(&stored) as Arc<dyn StoredSources>)
+            let (reply, answer) = std::sync::mpsc::channel();
+            let stored = Some(Arc::clone(&stored) as Arc<dyn StoredSources>);
+            match delay {
+                Some(delay) => {
+                    std::thread::spawn(move || {
+                        std::thread::sleep(delay);
+                        let _ = reply.send(stored);
+                    });
+                }
+                None => reply.send(stored).unwrap(),
+            }
+            answer
         });
         let mut rows = Vec::new();
         let mut unchanged = 0;
@@ -1196,6 +1464,99 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// While a state's stored fingerprints are on their way, its rows are read on and deferred; once
+    /// they come, the deferred rows are recognised or read again and parsed, in file order, with the
+    /// same results as when the answer is there at once.
+    #[test]
+    fn rows_read_before_the_answer_are_deferred_and_give_the_same_results() {
+        let file = "LALVOTERID,State,FirstName,County\n\
+                    A1,WY,Ann,LARAMIE\nA2,WY,Bo,\nA3,WY,\"Cy\",ALBANY\nA4,WY,Di,\nA5,WY,Ed,\n";
+        let (all, _, _) = read_recognising(file, Arc::default()).unwrap();
+        let source: HashMap<String, u64> = all.into_iter().collect();
+        let stored = || {
+            Arc::new(Stored {
+                sources: ["A2", "A3", "A5"].iter().map(|id| source[*id]).collect(),
+                ..Stored::default()
+            })
+        };
+        let late = Some(std::time::Duration::from_millis(50));
+        let requoted = file.replace("\"Cy\"", "Cy").replace('\n', "\r\n");
+        let changed = file.replace("A3,WY,\"Cy\",ALBANY", "A3,WY,Cy,CROOK");
+        // Another state after the deferred rows waits for them: the order of the rows stays.
+        let two_states = format!("{file}M1,MT,Fay,\nA6,WY,Gil,\n");
+        for content in [
+            file,
+            requoted.as_str(),
+            changed.as_str(),
+            two_states.as_str(),
+        ] {
+            let (now_stored, later_stored) = (stored(), stored());
+            let (parsed, report, asked) =
+                read_answered(content, Arc::clone(&now_stored), None).unwrap();
+            let (parsed_late, report_late, asked_late) =
+                read_answered(content, Arc::clone(&later_stored), late).unwrap();
+            assert_eq!(parsed_late, parsed, "{content}");
+            assert_eq!(report_late, report, "{content}");
+            assert_eq!(asked_late, asked, "{content}");
+            let marked = |s: &Stored| {
+                let mut m = s.marked.lock().unwrap().clone();
+                m.sort_unstable();
+                m
+            };
+            assert_eq!(marked(&later_stored), marked(&now_stored), "{content}");
+        }
+        let (parsed, report, _) = read_answered(&two_states, stored(), late).unwrap();
+        let ids: Vec<&str> = parsed.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(ids, ["A1", "A4", "M1", "A6"]);
+        assert_eq!(report.unchanged, 3);
+
+        // A deferred row repeated later, and a repeat among the deferred rows, are still refused.
+        for (repeated, line, first) in [
+            (format!("{file}A2,WY,Bo,\n"), 7, 3),
+            (format!("{file}A4,WY,Di,\n"), 7, 5),
+        ] {
+            match read_answered(&repeated, stored(), late) {
+                Err(ImportError::Invalid(e)) => {
+                    assert_eq!(
+                        (e.line, e.reason),
+                        (line, format!("duplicate of line {first}"))
+                    );
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // An invalid deferred row is not the first occurrence of its id: a valid row with that id later
+        // is not a repeat (rows are rejected, not fatal, here).
+        let mut invalid_then_valid = file.as_bytes().to_vec();
+        invalid_then_valid.extend_from_slice(b"A7,WY,H\xffl,\nA7,WY,Hal,\n");
+        let path = TempPath::with("in", &invalid_then_valid);
+        let rejects = TempPath::with("rejects", b"");
+        let stored_late = stored();
+        let lookup: SourcesLookup = Box::new(move |_: &StateCode| {
+            let (reply, answer) = std::sync::mpsc::channel();
+            let stored = Some(Arc::clone(&stored_late) as Arc<dyn StoredSources>);
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                let _ = reply.send(stored);
+            });
+            answer
+        });
+        let mut ids = Vec::new();
+        let report = read_voter_file(
+            &path.0,
+            Some(&rejects.0),
+            Some(lookup),
+            |batch| {
+                ids.extend(batch.voters.into_iter().map(|v| v.lal_voter_id));
+                Ok(())
+            },
+            100,
+        )
+        .unwrap();
+        assert_eq!(ids, ["A1", "A4", "A7"]);
+        assert_eq!((report.rejected, report.unchanged), (1, 3));
     }
 
     /// A row's source fingerprint stands for what the row is parsed into (ADR 0029), so it holds only
