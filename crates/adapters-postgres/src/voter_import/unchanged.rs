@@ -102,12 +102,18 @@ impl StoredFingerprints {
         let row = c
             .query_one(
                 "SELECT EXISTS (SELECT 1 FROM voters WHERE state = $1),
-                        EXISTS (SELECT 1 FROM voters WHERE state = $1 AND row_hash IS NULL)",
+                        EXISTS (SELECT 1 FROM voters WHERE state = $1 AND row_hash IS NULL),
+                        (SELECT c.reltuples::float8 FROM pg_class c
+                         WHERE c.oid = (SELECT tableoid FROM voters WHERE state = $1 LIMIT 1))",
                 &[&state],
             )
             .await
             .map_err(pg_error)?;
         let (any, without_fingerprint): (bool, bool) = (row.get(0), row.get(1));
+        // The partition's row estimate (-1 before its first analyze), a little over: the list is
+        // allocated once instead of doubling, which would hold the old and the new list at once.
+        let estimate = row.get::<_, Option<f64>>(2).unwrap_or(0.0).max(0.0) * 1.05;
+        let capacity = (estimate as usize).min(1 << 28);
         if !any || without_fingerprint {
             return Ok(None);
         }
@@ -126,7 +132,7 @@ impl StoredFingerprints {
             .map_err(pg_error)?;
         let rows = BinaryCopyOutStream::new(stream, &[Type::INT8, Type::INT8, Type::UUID]);
         pin_mut!(rows);
-        let mut stored = Vec::new();
+        let mut stored = Vec::with_capacity(capacity);
         while let Some(row) = rows.try_next().await.map_err(pg_error)? {
             let hash = row.try_get::<i64>(0).map_err(pg_error)?;
             let source = row.try_get::<Option<i64>>(1).map_err(pg_error)?;
@@ -144,31 +150,40 @@ impl StoredFingerprints {
     pub(super) fn new(mut stored: Vec<(u64, Option<u64>, Uuid)>) -> Self {
         stored.sort_unstable_by_key(|(h, _, _)| *h);
         stored.dedup_by_key(|(h, _, _)| *h);
+        // Built so that at most about four bytes in ten of the input are held twice: the input is
+        // split and dropped before the source fingerprints are sorted.
         let mut sources: Vec<(u64, u32)> = stored
             .iter()
             .enumerate()
             .filter_map(|(i, (_, source, _))| source.map(|s| (s, i as u32)))
             .collect();
+        let mut hashes = Vec::with_capacity(stored.len());
+        let mut ids = Vec::with_capacity(stored.len());
+        for (hash, _, id) in stored {
+            hashes.push(hash);
+            ids.push(id);
+        }
         sources.sort_unstable();
         // A source fingerprint twice would be one row stored as two voters: neither is recognised by it.
-        let mut unique: Vec<(u64, u32)> = Vec::with_capacity(sources.len());
-        let mut i = 0;
+        // Kept in place: `kept` trails `i`.
+        let (mut kept, mut i) = (0, 0);
         while i < sources.len() {
             let mut j = i + 1;
             while j < sources.len() && sources[j].0 == sources[i].0 {
                 j += 1;
             }
             if j == i + 1 {
-                unique.push(sources[i]);
+                sources[kept] = sources[i];
+                kept += 1;
             }
             i = j;
         }
-        let (source_keys, by_source): (Vec<u64>, Vec<u32>) = unique.into_iter().unzip();
-        let mut hashes = Vec::with_capacity(stored.len());
-        let mut ids = Vec::with_capacity(stored.len());
-        for (hash, _, id) in stored {
-            hashes.push(hash);
-            ids.push(id);
+        sources.truncate(kept);
+        let mut source_keys = Vec::with_capacity(kept);
+        let mut by_source = Vec::with_capacity(kept);
+        for (key, voter) in sources {
+            source_keys.push(key);
+            by_source.push(voter);
         }
         let matched = (0..hashes.len()).map(|_| AtomicU32::new(0)).collect();
         Self {

@@ -433,18 +433,21 @@ struct Awaited {
     answer: SourcesAnswer,
 }
 
-/// A row of the awaited state, read before its stored source fingerprints came: 32 bytes instead of
+/// A row of the awaited state, read before its stored source fingerprints came: 24 bytes instead of
 /// the row, read again only if it has to be parsed.
 struct Deferred {
     /// Where the row starts in the file.
     offset: u64,
-    line: u64,
     source: u64,
-    /// The line of an earlier row with the same `LALVOTERID` (its id was recorded when it was deferred).
-    repeat_of: Option<u64>,
+    /// The row's line, with [`REPEAT`] set when an earlier row had the same `LALVOTERID` (the id is
+    /// recorded when the row is deferred; a repeat is looked up again when it is parsed).
+    line: u64,
 }
 
-/// At most this many rows are deferred (32 MB); then the reader waits for the answer.
+/// The flag of [`Deferred::line`] that marks a repeated id.
+const REPEAT: u64 = 1 << 63;
+
+/// At most this many rows are deferred (24 MB); then the reader waits for the answer.
 const DEFERRED_ROWS: usize = 1 << 20;
 
 /// A row to parse, as read.
@@ -593,16 +596,15 @@ impl VoterFileReader {
         if state != awaited.state.as_slice() {
             return false;
         }
-        let repeat_of = self.seen.insert(id.trim(), line);
+        let repeat = self.seen.insert(id.trim(), line).is_some();
         if self.deferred.is_empty() {
             self.deferred_state.clear();
             self.deferred_state.extend_from_slice(state);
         }
         self.deferred.push_back(Deferred {
             offset,
-            line,
             source,
-            repeat_of,
+            line: if repeat { line | REPEAT } else { line },
         });
         true
     }
@@ -628,7 +630,8 @@ impl VoterFileReader {
 
     /// The first deferred row once its state's answer is in: `None` when it is recognised (and marked).
     fn replay(&mut self, row: Deferred) -> Result<Option<ToParse>, ImportError> {
-        if row.repeat_of.is_none()
+        let (line, repeat) = (row.line & !REPEAT, row.line & REPEAT != 0);
+        if !repeat
             && let Some(Some(stored)) = self.sources.get(&self.deferred_state)
             && let Some(found) = stored.find(row.source)
         {
@@ -660,13 +663,13 @@ impl VoterFileReader {
         }
         Ok(Some(ToParse {
             raw,
-            line: row.line,
+            line,
             source: row.source,
             error: None,
             // A repeat is looked up again when parsed: its first occurrence may have been a deferred
             // row found invalid since, and forgotten.
-            duplicate_of: row.repeat_of.is_none().then_some(None),
-            recorded: row.repeat_of.is_none(),
+            duplicate_of: (!repeat).then_some(None),
+            recorded: !repeat,
         }))
     }
 
