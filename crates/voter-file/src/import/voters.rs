@@ -414,9 +414,9 @@ pub struct VoterFileReader {
     rereader: Option<csv::Reader<std::fs::File>>,
     /// Rows recognised as stored unchanged and not returned, since the last [`Self::take_unchanged`].
     unchanged: u64,
-    /// The line of an earlier row with the current row's `LALVOTERID`, when the recognition already
-    /// recorded the id (it is then not recorded again).
-    duplicate_of: Option<Option<u64>>,
+    /// The line of an earlier row with the current row's `LALVOTERID`, when the recognition looked the
+    /// id up already.
+    duplicate_of: Option<u64>,
 }
 
 /// Gives the stored source fingerprints of a state, when its unchanged rows can be recognised: the answer
@@ -456,10 +456,18 @@ struct ToParse {
     line: u64,
     source: u64,
     error: Option<String>,
-    /// `Some` when its id was recorded already: `Some(Some(line))`, a repeat of that line.
-    duplicate_of: Option<Option<u64>>,
-    /// Whether its id was recorded when it was deferred (it is forgotten if the row is invalid).
-    recorded: bool,
+    id: IdSeen,
+}
+
+/// What the reader knows of a row's `LALVOTERID` before the row is parsed.
+#[derive(Clone, Copy)]
+enum IdSeen {
+    /// Not looked up: recorded when the row turns out valid.
+    NotYet,
+    /// Recorded for this row when it was deferred: forgotten again if the row is invalid.
+    Recorded,
+    /// A repeat of the row on that line.
+    RepeatOf(u64),
 }
 
 impl VoterFileReader {
@@ -578,7 +586,7 @@ impl VoterFileReader {
         };
         let first = self.seen.insert(id.trim(), line);
         if first.is_some() {
-            self.duplicate_of = Some(first);
+            self.duplicate_of = first;
             return false;
         }
         stored.mark_present(found);
@@ -668,8 +676,11 @@ impl VoterFileReader {
             error: None,
             // A repeat is looked up again when parsed: its first occurrence may have been a deferred
             // row found invalid since, and forgotten.
-            duplicate_of: (!repeat).then_some(None),
-            recorded: !repeat,
+            id: if repeat {
+                IdSeen::NotYet
+            } else {
+                IdSeen::Recorded
+            },
         }))
     }
 
@@ -787,8 +798,10 @@ impl VoterFileReader {
                 line,
                 source,
                 error,
-                duplicate_of: self.duplicate_of.take(),
-                recorded: false,
+                id: self
+                    .duplicate_of
+                    .take()
+                    .map_or(IdSeen::NotYet, IdSeen::RepeatOf),
             };
             if self.deferred.is_empty() {
                 return Ok(Some(row));
@@ -806,8 +819,7 @@ impl VoterFileReader {
             line,
             source,
             mut error,
-            duplicate_of,
-            recorded,
+            id: id_seen,
         }) = self.next_to_parse()?
         else {
             return Ok(None);
@@ -839,14 +851,18 @@ impl VoterFileReader {
         };
         self.seen
             .size_for(self.reader.position().byte(), self.input_len);
-        if recorded && result.is_err() {
+        if matches!(id_seen, IdSeen::Recorded) && result.is_err() {
             // Recorded when it was deferred: an invalid row does not count as the id's first occurrence.
             if let Some(id) = self.lal_index.and_then(|i| record.get(i)) {
                 self.seen.forget(id.trim(), line);
             }
         }
         let result = result.and_then(|voter| {
-            let first = duplicate_of.unwrap_or_else(|| self.seen.insert(&voter.lal_voter_id, line));
+            let first = match id_seen {
+                IdSeen::NotYet => self.seen.insert(&voter.lal_voter_id, line),
+                IdSeen::Recorded => None,
+                IdSeen::RepeatOf(first) => Some(first),
+            };
             match first {
                 Some(first) => Err(RowError {
                     line,
