@@ -45,6 +45,7 @@ mod build_swap;
 mod diff;
 mod facets;
 mod fingerprints;
+mod member_comparison;
 mod phases;
 mod stage;
 mod unchanged;
@@ -84,6 +85,11 @@ const FORGET_SUPERSEDED: [&str; 2] = [
 
 /// Opens the import's transaction and creates its staging tables; `stage_voters` has the voter columns
 /// of the registry ([`VOTER_COLUMNS`]) with their SQL types.
+///
+/// `READ COMMITTED` whatever the database's default: each statement must see what committed before it —
+/// the import that held the lock before this one, and the comparison a second connection commits for
+/// this one (`member_comparison`). A snapshot taken before the lock was granted would diff against
+/// voters another import has since changed.
 static SETUP: LazyLock<String> = LazyLock::new(|| {
     let voter: String = VOTER_COLUMNS
         .iter()
@@ -94,7 +100,7 @@ static SETUP: LazyLock<String> = LazyLock::new(|| {
         .collect();
     format!(
         "
-BEGIN;
+BEGIN ISOLATION LEVEL READ COMMITTED;
 SET LOCAL work_mem = '256MB';
 CREATE TEMPORARY TABLE stage_voters (
     n integer NOT NULL,
@@ -236,6 +242,8 @@ fn encode_voter(
 /// A voter import in progress on its own connection; see the module documentation.
 pub(crate) struct PgVoterImport {
     client: Client,
+    /// Where the import connected: a second connection helps with the diff ([`diff::merge_into_stored`]).
+    url: String,
     sink: Option<Pin<Box<CopyInSink<Bytes>>>>,
     /// `(state, l2_type, l2_name)` → the district's number in `stage_districts`.
     districts: HashMap<(String, String, String), i32>,
@@ -257,26 +265,33 @@ pub(crate) struct PgVoterImport {
     vacuum: Vec<String>,
 }
 
+/// Opens a connection to `url` for an import (`application_name` says which of its connections it is).
+/// The server checks every 2 s that the client is still there, so a killed import stops its statement
+/// and releases its locks instead of running on.
+pub(super) async fn connect(url: &str, application_name: &str) -> Result<Client, StoreError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
+        .await
+        .map_err(|e| StoreError::unavailable(format!("cannot connect for the import: {e}")))?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "voter import connection ended");
+        }
+    });
+    client
+        .batch_execute(&format!(
+            "SET application_name = '{application_name}'; SET temp_buffers = '256MB';
+             SET client_connection_check_interval = '2s'"
+        ))
+        .await
+        .map_err(pg_error)?;
+    Ok(client)
+}
+
 impl PgVoterImport {
-    /// Opens a connection to `url`, starts the transaction, waits for the import lock, and creates the
-    /// staging tables. The server checks every 2 s that the client is still there, so a killed import
-    /// stops its statement and releases the lock instead of running on.
+    /// Opens a connection to `url` ([`connect`]), starts the transaction, waits for the import lock, and
+    /// creates the staging tables.
     pub(crate) async fn begin(url: &str, options: ImportOptions) -> Result<Self, StoreError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls)
-            .await
-            .map_err(|e| StoreError::unavailable(format!("cannot connect for the import: {e}")))?;
-        tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, "voter import connection ended");
-            }
-        });
-        client
-            .batch_execute(
-                "SET application_name = 'winserve-import'; SET temp_buffers = '256MB';
-                 SET client_connection_check_interval = '2s'",
-            )
-            .await
-            .map_err(pg_error)?;
+        let client = connect(url, "winserve-import").await?;
         client.batch_execute(&SETUP).await.map_err(pg_error)?;
         client
             .execute("SELECT pg_advisory_xact_lock($1)", &[&VOTER_IMPORT_LOCK])
@@ -284,6 +299,7 @@ impl PgVoterImport {
             .map_err(pg_error)?;
         Ok(Self {
             client,
+            url: url.to_owned(),
             sink: None,
             districts: HashMap::new(),
             statewide: HashMap::new(),
@@ -551,8 +567,16 @@ impl PgVoterImport {
         let mut states: Vec<&str> = self.states.iter().map(String::as_str).collect();
         states.sort_unstable();
         if self.options.dry_run {
-            return dry_run_new_states(c, &states, &filters, self.options, summary, &mut clock)
-                .await;
+            return dry_run_new_states(
+                c,
+                &self.url,
+                &states,
+                &filters,
+                self.options,
+                summary,
+                &mut clock,
+            )
+            .await;
         }
         let mut builds = build_swap::prepare(c, &states).await?;
         clock.phase("build: prepare");
@@ -564,6 +588,7 @@ impl PgVoterImport {
         if !slow.is_empty() {
             diff::merge_into_stored(
                 c,
+                Some(&self.url),
                 &slow,
                 &filters,
                 self.options.replace_states,
@@ -590,6 +615,7 @@ impl PgVoterImport {
 /// it all back).
 async fn dry_run_new_states(
     c: &Client,
+    url: &str,
     states: &[&str],
     filters: &HashMap<&str, &StoredFingerprints>,
     options: ImportOptions,
@@ -618,6 +644,7 @@ async fn dry_run_new_states(
     if !stored.is_empty() {
         diff::merge_into_stored(
             c,
+            Some(url),
             &stored,
             filters,
             options.replace_states,

@@ -778,6 +778,11 @@ async fn a_refresh_writes_only_the_changed_voters_and_removes_the_departed() {
     let (total, _) = read_contacts(&store, &ward_1).await;
     assert_eq!(total, 94);
     assert_facets_exact(&store, &c).await;
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM voter_import_members").await,
+        0,
+        "the comparison made beside the import is emptied with its commit"
+    );
 
     // The same file again changes nothing.
     let again = import_with(&store, refreshed(&all), replace).await;
@@ -827,6 +832,12 @@ async fn a_dry_run_reports_the_real_figures_and_stores_nothing() {
     .await;
     assert_eq!(import_with(&store, refreshed(&all), dry_run).await, REFRESH);
     assert_eq!(snapshot(&c).await, before, "a dry run stores nothing");
+    // What a second connection compared and committed for the import (voter 20: one row deleted, one
+    // inserted; voters 21 and 23: three updated each) stays until the next import empties it.
+    assert_eq!(
+        count(&c, "SELECT count(*) FROM voter_import_members").await,
+        8
+    );
     assert_eq!(
         count(
             &c,
@@ -835,6 +846,32 @@ async fn a_dry_run_reports_the_real_figures_and_stores_nothing() {
         .await,
         versions
     );
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_second_connection_the_import_compares_memberships_itself() {
+    let db = TestDatabase::create().await;
+    let store = db.store();
+    let c = client(&db).await;
+    let all = voters(200);
+    import(&store, vec![all.clone()]).await;
+    // The second connection cannot empty its scratch table while another session holds it: it gives up
+    // after its lock timeout. (Were the import to wait for it, it would wait on this lock as well.)
+    let mut holder = client(&db).await;
+    let held = holder.transaction().await.unwrap();
+    held.batch_execute("LOCK TABLE voter_import_members IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let replace = ImportOptions {
+        replace_states: true,
+        dry_run: false,
+    };
+    assert_eq!(import_with(&store, refreshed(&all), replace).await, REFRESH);
+    held.rollback().await.unwrap();
+    assert_facets_exact(&store, &c).await;
+    let ward_1 = district(&store, WARD_1).await;
+    assert_eq!(store.count_in_district(ward_1.id).await.unwrap(), 94);
     db.cleanup().await;
 }
 

@@ -17,6 +17,7 @@
 //! would otherwise favour reading every membership of the state for a few thousand changes.
 
 use super::facets;
+use super::member_comparison::{Compared, SideComparison, compare_memberships};
 use super::phases::Clock;
 use super::stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
 use super::unchanged::StoredFingerprints;
@@ -66,8 +67,12 @@ pub(super) async fn any_stored(
 /// Merges the staged voters of `states` into the stored ones; adds what it changed to `summary`. With
 /// `replace`, stored voters of `states` that the file does not have are removed. The states in `filters`
 /// were staged without their unchanged voters (`unchanged`); the others were staged whole.
+///
+/// `side`, when given, is where a second connection to the database can be opened: the comparison of
+/// the changed voters' memberships then runs there while `c` writes the voters ([`SideComparison`]).
 pub(super) async fn merge_into_stored(
     c: &Client,
+    side: Option<&str>,
     states: &[&str],
     filters: &HashMap<&str, &StoredFingerprints>,
     replace: bool,
@@ -93,7 +98,7 @@ pub(super) async fn merge_into_stored(
         .filter_map(|s| filters.get(s))
         .map(|f| f.len() as u64)
         .sum();
-    write_diff(c, states, &whole, known, summary, clock).await
+    write_diff(c, side, states, &whole, known, summary, clock).await
 }
 
 /// The diff (`stage_keys`) of states staged whole: every staged voter compared with the stored ones.
@@ -235,6 +240,7 @@ async fn diff_filtered_states(
 /// `stored` voters of `states` but `count_stored` are known; those of `count_stored` are counted here.
 async fn write_diff(
     c: &Client,
+    side: Option<&str>,
     states: &[&str],
     count_stored: &[&str],
     stored: u64,
@@ -289,6 +295,18 @@ async fn write_diff(
             .map_err(pg_error)?;
     }
 
+    // Started before the voters are written, which takes longer than the comparison: the changed voters'
+    // memberships are not written before it is read back.
+    let side = match side {
+        Some(url) if updated > 0 => match SideComparison::start(c, url, states, lookups).await {
+            Ok(side) => Some(side),
+            Err(e) => {
+                tracing::warn!(error = %e, "voter import: memberships compared on the import's connection");
+                None
+            }
+        },
+        _ => None,
+    };
     facets::keep_by_import(c).await?;
     // Departed voters first: their memberships, then their rows.
     if removed > 0 {
@@ -373,7 +391,7 @@ async fn write_diff(
         .await?;
     }
     if updated > 0 {
-        summary.memberships_changed += merge_changed_memberships(c, states, lookups).await?;
+        summary.memberships_changed += merge_changed_memberships(c, states, lookups, side).await?;
     }
     c.batch_execute(
         "SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT;
@@ -423,67 +441,43 @@ async fn fingerprint_unchanged_old_rows(c: &Client, states: &[&str]) -> Result<(
 /// The memberships of the changed voters of `stage_diff`: rows of districts they left deleted, rows
 /// whose copied columns differ updated, rows of districts they joined inserted.
 ///
-/// The stored rows of these voters are read once, through the voters' index, with their physical
-/// addresses (`ctid`); compared with the desired rows in memory (a hash join), they give the three sets,
-/// and the deletes and updates then go straight to their rows (TID scans, in physical order) instead of
-/// looking each row up again by key. The addresses stay valid: only imports write memberships, and they
-/// hold the import lock. The inserts are in contacts order, the order of the largest index of
-/// `voter_districts`, so that they walk it from one end to the other instead of jumping around it.
+/// The three sets come from [`compare_memberships`], run on a second connection while the voters were
+/// written (`side`) or, without one or when it failed, here. The deletes and updates go straight to
+/// their rows' addresses (TID scans, in physical order) instead of looking each row up again by key.
+/// The addresses stay valid: only imports write memberships, and they hold the import lock. The inserts
+/// are in contacts order, the order of the largest index of `voter_districts`, so that they walk it from
+/// one end to the other instead of jumping around it.
 async fn merge_changed_memberships(
     c: &Client,
     states: &[&str],
     lookups: bool,
+    side: Option<SideComparison>,
 ) -> Result<u64, StoreError> {
     let member = MEMBER_COLUMNS.join(", ");
-    let member_d = qualified_columns(&MEMBER_COLUMNS, "d");
-    let member_vd = qualified_columns(&MEMBER_COLUMNS, "vd");
-    let member_x = qualified_columns(&MEMBER_COLUMNS, "x");
-    let member_cur = qualified_columns(&MEMBER_COLUMNS, "cur");
-    c.execute(
-        &format!(
-            "CREATE TEMPORARY TABLE stage_current ON COMMIT DROP AS
-             SELECT vd.ctid AS tid, vd.state, vd.district_id, vd.voter_id, {member_vd}
-             FROM stage_diff d JOIN voter_districts vd
-                 ON vd.state = d.state AND vd.voter_id = d.stored_id AND vd.state = ANY($1::text[])
-             WHERE d.stored_id IS NOT NULL"
-        ),
-        &[&states],
-    )
-    .await
-    .map_err(pg_error)?;
-    // One comparison of the stored rows with the desired ones: `tid` without a desired row is a delete,
-    // a desired row without `tid` an insert, both with differing columns an update.
-    // Both sides are read whole: hashing them is right even when the writes look rows up by key.
-    // Not analyzed: only joined whole, by hashing, to a table of about its size.
-    c.batch_execute(&format!(
-        "SET LOCAL enable_hashjoin = on;
-         CREATE TEMPORARY TABLE stage_members ON COMMIT DROP AS
-         SELECT cur.tid, x.state, x.district_id, x.voter_id, {member_x},
-                cur.voter_id AS stored_voter_id, cur.district_id AS stored_district_id,
-                cur.has_cell_phone AS stored_has_cell_phone, cur.has_landline AS stored_has_landline,
-                cur.has_address AS stored_has_address, cur.voter_status AS stored_voter_status,
-                cur.party AS stored_party, cur.age_range AS stored_age_range
-         FROM stage_current cur
-         FULL JOIN (
-             SELECT d.state, m.district_id, d.stored_id AS voter_id, {member_d}
-             FROM stage_diff d CROSS JOIN LATERAL unnest(d.set_district_ids) AS m(district_id)
-             WHERE d.stored_id IS NOT NULL
-         ) AS x ON x.state = cur.state AND x.district_id = cur.district_id AND x.voter_id = cur.voter_id
-         WHERE cur.tid IS NULL OR x.voter_id IS NULL OR ({member_cur}) IS DISTINCT FROM ({member_x});
-         ANALYZE stage_members;
-         SET LOCAL enable_hashjoin = {}",
-        if lookups { "off" } else { "on" }
-    ))
-    .await
-    .map_err(pg_error)?;
+    let compared = match side {
+        Some(side) => match side.finish(c).await {
+            Ok(()) => Compared::Scratch,
+            Err(e) => {
+                tracing::warn!(error = %e, "voter import: memberships compared on the import's connection");
+                Compared::Here
+            }
+        },
+        None => Compared::Here,
+    };
+    if compared == Compared::Here {
+        compare_memberships(c, states, lookups, Compared::Here).await?;
+    }
+    let members = compared.table();
     // The key columns are compared too: a row at that address is the one read above.
     let mut rows = facets::counted_write(
         c,
-        "DELETE FROM voter_districts vd
-         USING (SELECT tid, stored_voter_id, stored_district_id FROM stage_members
-                WHERE voter_id IS NULL ORDER BY tid) AS x
-         WHERE vd.state = ANY($1::text[]) AND vd.ctid = x.tid
-           AND vd.voter_id = x.stored_voter_id AND vd.district_id = x.stored_district_id",
+        &format!(
+            "DELETE FROM voter_districts vd
+             USING (SELECT tid, stored_voter_id, stored_district_id FROM {members}
+                    WHERE voter_id IS NULL ORDER BY tid) AS x
+             WHERE vd.state = ANY($1::text[]) AND vd.ctid = x.tid
+               AND vd.voter_id = x.stored_voter_id AND vd.district_id = x.stored_district_id"
+        ),
         "vd",
         -1,
         &[&states],
@@ -498,7 +492,7 @@ async fn merge_changed_memberships(
         c,
         &format!(
             "UPDATE voter_districts vd SET {set}
-             FROM (SELECT * FROM stage_members
+             FROM (SELECT * FROM {members}
                    WHERE tid IS NOT NULL AND voter_id IS NOT NULL ORDER BY tid) AS x
              WHERE vd.state = ANY($1::text[]) AND vd.ctid = x.tid
                AND vd.voter_id = x.voter_id AND vd.district_id = x.district_id"
@@ -519,7 +513,7 @@ async fn merge_changed_memberships(
         c,
         &format!(
             "INSERT INTO voter_districts AS vd (state, district_id, voter_id, {member})
-             SELECT state, district_id, voter_id, {member} FROM stage_members
+             SELECT state, district_id, voter_id, {member} FROM {members}
              WHERE tid IS NULL
              ORDER BY 1, 2, 4, 5, 3"
         ),
@@ -528,6 +522,12 @@ async fn merge_changed_memberships(
         &[],
     )
     .await?;
+    if compared == Compared::Scratch {
+        // Emptied with the import's commit (a rollback leaves it to the next import to empty).
+        c.batch_execute("TRUNCATE voter_import_members")
+            .await
+            .map_err(pg_error)?;
+    }
     Ok(rows)
 }
 /// States without a stored voter whose partitions cannot be built and swapped (ADR 0012): every staged
