@@ -298,13 +298,7 @@ async fn write_diff(
     // Started before the voters are written, which takes longer than the comparison: the changed voters'
     // memberships are not written before it is read back.
     let side = match side {
-        Some(url) if updated > 0 => match SideComparison::start(c, url, states, lookups).await {
-            Ok(side) => Some(side),
-            Err(e) => {
-                tracing::warn!(error = %e, "voter import: memberships compared on the import's connection");
-                None
-            }
-        },
+        Some(url) if updated > 0 => SideComparison::start(c, url, states, lookups).await?,
         _ => None,
     };
     facets::keep_by_import(c).await?;
@@ -454,15 +448,14 @@ async fn merge_changed_memberships(
     side: Option<SideComparison>,
 ) -> Result<u64, StoreError> {
     let member = MEMBER_COLUMNS.join(", ");
-    let compared = match side {
-        Some(side) => match side.finish(c).await {
-            Ok(()) => Compared::Scratch,
-            Err(e) => {
-                tracing::warn!(error = %e, "voter import: memberships compared on the import's connection");
-                Compared::Here
-            }
-        },
-        None => Compared::Here,
+    let usable = match side {
+        Some(side) => side.finish(c).await?,
+        None => false,
+    };
+    let compared = if usable {
+        Compared::Scratch
+    } else {
+        Compared::Here
     };
     if compared == Compared::Here {
         compare_memberships(c, states, lookups, Compared::Here).await?;

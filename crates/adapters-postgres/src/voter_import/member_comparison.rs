@@ -128,34 +128,35 @@ pub(in crate::voter_import) struct SideComparison {
 
 impl SideComparison {
     /// Opens the second connection to `url`, copies the changed voters of the import's `stage_diff` (on
-    /// `c`) to it, and starts the comparison there.
+    /// `c`) to it, and starts the comparison there. `None` when the second connection cannot take it
+    /// (logged): the import then compares on its own connection. An error is one of the import's own
+    /// connection, which fails the import.
     pub(in crate::voter_import) async fn start(
         c: &Client,
         url: &str,
         states: &[&str],
         lookups: bool,
-    ) -> Result<Self, StoreError> {
-        let side = connect(url, "winserve-import-side").await?;
+    ) -> Result<Option<Self>, StoreError> {
         // The changed voters' rows travel as binary COPY data, unparsed, so both ends must have the same
         // column types: those of `voter_districts`, which both sides cast to.
         let types = member_types(c).await?;
-        let columns: Vec<String> = MEMBER_COLUMNS
-            .iter()
-            .zip(&types)
-            .map(|(name, ty)| format!("{name} {ty}"))
-            .collect();
-        // Nothing else takes the scratch table while the import lock is held; should something hold it
-        // anyway, this connection gives up rather than keep the import waiting.
-        side.batch_execute(&format!(
-            "BEGIN ISOLATION LEVEL READ COMMITTED;
-             SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL lock_timeout = '1s';
-             CREATE TEMPORARY TABLE stage_diff (
-                 state text, stored_id uuid, {}, set_district_ids uuid[]
-             ) ON COMMIT DROP",
-            columns.join(", ")
-        ))
-        .await
-        .map_err(pg_error)?;
+        let side = match open_side(url, &types).await {
+            Ok(side) => side,
+            Err(e) => {
+                fall_back(&e);
+                return Ok(None);
+            }
+        };
+        let sink = match side
+            .copy_in::<_, Bytes>("COPY stage_diff FROM STDIN (FORMAT binary)")
+            .await
+        {
+            Ok(sink) => sink,
+            Err(e) => {
+                fall_back(&pg_error(e));
+                return Ok(None);
+            }
+        };
         let cast: Vec<String> = MEMBER_COLUMNS
             .iter()
             .zip(&types)
@@ -168,10 +169,6 @@ impl SideComparison {
                  TO STDOUT (FORMAT binary)",
                 cast.join(", ")
             ))
-            .await
-            .map_err(pg_error)?;
-        let sink = side
-            .copy_in::<_, Bytes>("COPY stage_diff FROM STDIN (FORMAT binary)")
             .await
             .map_err(pg_error)?;
         pin_mut!(out, sink);
@@ -189,10 +186,13 @@ impl SideComparison {
         if failed.is_none() && !block.is_empty() {
             failed = sink.send(block.freeze()).await.err();
         }
-        if let Some(e) = failed {
-            return Err(pg_error(e));
+        if failed.is_none() {
+            failed = sink.as_mut().finish().await.err();
         }
-        sink.as_mut().finish().await.map_err(pg_error)?;
+        if let Some(e) = failed {
+            fall_back(&pg_error(e));
+            return Ok(None);
+        }
         let states: Vec<String> = states.iter().map(|s| (*s).to_owned()).collect();
         let task = tokio::spawn(async move {
             let states: Vec<&str> = states.iter().map(String::as_str).collect();
@@ -203,30 +203,41 @@ impl SideComparison {
             side.batch_execute("COMMIT").await.map_err(pg_error)?;
             Ok(rows)
         });
-        Ok(Self { task: Some(task) })
+        Ok(Some(Self { task: Some(task) }))
     }
 
-    /// Waits for the comparison, and checks that the import's connection `c` sees all of it.
-    pub(in crate::voter_import) async fn finish(mut self, c: &Client) -> Result<(), StoreError> {
+    /// Waits for the comparison, and checks that the import's connection `c` sees all of it: whether
+    /// the import can use it (when not, why is logged). An error is one of the import's own connection.
+    pub(in crate::voter_import) async fn finish(mut self, c: &Client) -> Result<bool, StoreError> {
         let Some(task) = self.task.take() else {
-            return Err(StoreError::internal(
-                "the side comparison was finished twice",
-            ));
+            return Ok(false);
         };
-        let written = task
-            .await
-            .map_err(|e| StoreError::internal(format!("the side comparison stopped: {e}")))??;
+        let written = match task.await {
+            Ok(Ok(rows)) => rows,
+            Ok(Err(e)) => {
+                fall_back(&e);
+                return Ok(false);
+            }
+            Err(e) => {
+                fall_back(&StoreError::internal(format!(
+                    "the side comparison stopped: {e}"
+                )));
+                return Ok(false);
+            }
+        };
         let seen: i64 = c
             .query_one("SELECT count(*) FROM voter_import_members", &[])
             .await
             .map_err(pg_error)?
             .get(0);
         if u64::try_from(seen).ok() != Some(written) {
-            return Err(StoreError::internal(format!(
+            let e = StoreError::internal(format!(
                 "the import sees {seen} of the {written} compared memberships (an older snapshot?)"
-            )));
+            ));
+            fall_back(&e);
+            return Ok(false);
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -236,6 +247,35 @@ impl Drop for SideComparison {
             task.abort();
         }
     }
+}
+
+/// Logs why the second connection cannot compare; the import compares on its own connection.
+fn fall_back(e: &StoreError) {
+    tracing::warn!(error = %e, "voter import: memberships compared on the import's connection");
+}
+
+/// Opens the second connection and its transaction, with the table the changed voters are copied into
+/// (`types`: of the [`MEMBER_COLUMNS`]).
+async fn open_side(url: &str, types: &[String]) -> Result<Client, StoreError> {
+    let side = connect(url, "winserve-import-side").await?;
+    let columns: Vec<String> = MEMBER_COLUMNS
+        .iter()
+        .zip(types)
+        .map(|(name, ty)| format!("{name} {ty}"))
+        .collect();
+    // Nothing else takes the scratch table while the import lock is held; should something hold it
+    // anyway, this connection gives up rather than keep the import waiting.
+    side.batch_execute(&format!(
+        "BEGIN ISOLATION LEVEL READ COMMITTED;
+         SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL lock_timeout = '1s';
+         CREATE TEMPORARY TABLE stage_diff (
+             state text, stored_id uuid, {}, set_district_ids uuid[]
+         ) ON COMMIT DROP",
+        columns.join(", ")
+    ))
+    .await
+    .map_err(pg_error)?;
+    Ok(side)
 }
 
 /// The SQL types of the [`MEMBER_COLUMNS`] in `voter_districts`, in their order.
