@@ -448,18 +448,16 @@ async fn merge_changed_memberships(
     side: Option<SideComparison>,
 ) -> Result<u64, StoreError> {
     let member = MEMBER_COLUMNS.join(", ");
-    let usable = match side {
+    let compared_beside = match side {
         Some(side) => side.finish(c).await?,
         None => false,
     };
-    let compared = if usable {
+    let compared = if compared_beside {
         Compared::Scratch
     } else {
+        compare_memberships(c, states, lookups, Compared::Here).await?;
         Compared::Here
     };
-    if compared == Compared::Here {
-        compare_memberships(c, states, lookups, Compared::Here).await?;
-    }
     let members = compared.table();
     // The key columns are compared too: a row at that address is the one read above.
     let mut rows = facets::counted_write(

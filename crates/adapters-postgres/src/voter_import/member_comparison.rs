@@ -47,7 +47,7 @@ impl Compared {
 /// one with both an update, one without `tid` an insert. Returns the rows written.
 ///
 /// The stored rows of these voters are read once, through the voters' index when `lookups` (a small diff,
-/// see the module docs), with their physical addresses (`ctid`); compared with the desired rows in memory
+/// see `diff`), with their physical addresses (`ctid`); compared with the desired rows in memory
 /// (a hash join), they give the three sets.
 pub(in crate::voter_import) async fn compare_memberships(
     c: &Client,
@@ -157,9 +157,8 @@ impl SideComparison {
                 return Ok(None);
             }
         };
-        let cast: Vec<String> = MEMBER_COLUMNS
+        let cast: Vec<String> = types
             .iter()
-            .zip(&types)
             .map(|(name, ty)| format!("d.{name}::{ty}"))
             .collect();
         let out = c
@@ -255,12 +254,11 @@ fn fall_back(e: &StoreError) {
 }
 
 /// Opens the second connection and its transaction, with the table the changed voters are copied into
-/// (`types`: of the [`MEMBER_COLUMNS`]).
-async fn open_side(url: &str, types: &[String]) -> Result<Client, StoreError> {
+/// (`types`: the [`MEMBER_COLUMNS`] with their types).
+async fn open_side(url: &str, types: &[(&str, String)]) -> Result<Client, StoreError> {
     let side = connect(url, "winserve-import-side").await?;
-    let columns: Vec<String> = MEMBER_COLUMNS
+    let columns: Vec<String> = types
         .iter()
-        .zip(types)
         .map(|(name, ty)| format!("{name} {ty}"))
         .collect();
     // Nothing else takes the scratch table while the import lock is held; should something hold it
@@ -278,8 +276,8 @@ async fn open_side(url: &str, types: &[String]) -> Result<Client, StoreError> {
     Ok(side)
 }
 
-/// The SQL types of the [`MEMBER_COLUMNS`] in `voter_districts`, in their order.
-async fn member_types(c: &Client) -> Result<Vec<String>, StoreError> {
+/// The [`MEMBER_COLUMNS`] with their SQL types in `voter_districts`, in their order.
+async fn member_types(c: &Client) -> Result<Vec<(&'static str, String)>, StoreError> {
     let rows = c
         .query(
             "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod)
@@ -295,7 +293,7 @@ async fn member_types(c: &Client) -> Result<Vec<String>, StoreError> {
         .map(|name| {
             rows.iter()
                 .find(|r| r.get::<_, &str>(0) == *name)
-                .map(|r| r.get::<_, String>(1))
+                .map(|r| (*name, r.get::<_, String>(1)))
                 .ok_or_else(|| {
                     StoreError::internal(format!("voter_districts has no column {name}"))
                 })
