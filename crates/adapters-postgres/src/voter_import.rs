@@ -46,6 +46,7 @@ mod diff;
 mod facets;
 mod fingerprints;
 mod member_comparison;
+mod pending_list;
 mod phases;
 mod stage;
 mod unchanged;

@@ -18,6 +18,7 @@
 
 use super::facets;
 use super::member_comparison::{Compared, SideComparison, compare_memberships};
+use super::pending_list::PendingListMerge;
 use super::phases::Clock;
 use super::stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
 use super::unchanged::StoredFingerprints;
@@ -159,9 +160,12 @@ async fn diff_filtered_states(
     // The few staged voters are looked up by key rather than the state's voters read whole.
     let lookups = (staged as f64) <= LOOKUP_SHARE * stored as f64;
     if lookups {
-        c.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-            .await
-            .map_err(pg_error)?;
+        // Compiling the lookups (JIT) costs more than it saves, as for the writes of `write_diff`.
+        c.batch_execute(
+            "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL jit = off",
+        )
+        .await
+        .map_err(pg_error)?;
     }
     c.execute(
         "INSERT INTO stage_keys (n, stored_state, stored_id, stored_hash)
@@ -247,14 +251,15 @@ async fn write_diff(
     summary: &mut ImportSummary,
     clock: &mut Clock,
 ) -> Result<(), StoreError> {
-    // In the stored voters' order, so that the writes below visit their rows and index entries in order.
+    // In the stored voters' order, so that the writes below visit their rows and index entries in order
+    // (the states compared bytewise: any order of them will do, and that one is cheap).
     c.batch_execute(&format!(
-        "INSERT INTO stage_removed (state, id)
+        r#"INSERT INTO stage_removed (state, id)
          SELECT stored_state, stored_id FROM stage_keys WHERE n IS NULL ORDER BY 1, 2;
          INSERT INTO stage_diff
          SELECT s.*, t.district_ids, k.stored_id
          FROM stage_keys k JOIN stage_voters s ON s.n = k.n {JOIN_SET}
-         ORDER BY s.state, k.stored_id, s.n"
+         ORDER BY s.state COLLATE "C", k.stored_id, s.n"#
     ))
     .await
     .map_err(pg_error)?;
@@ -297,6 +302,7 @@ async fn write_diff(
 
     // Started before the voters are written, which takes longer than the comparison: the changed voters'
     // memberships are not written before it is read back.
+    let second_connection = side;
     let side = match side {
         Some(url) if updated > 0 => SideComparison::start(c, url, states, lookups).await?,
         _ => None,
@@ -326,6 +332,8 @@ async fn write_diff(
 
     let data = DATA_COLUMNS.join(", ");
     let data_d = qualified_columns(&DATA_COLUMNS, "d");
+    // The voters' rows are the search index's only writes: its pending list is merged aside meanwhile.
+    let merge = second_connection.map(|url| PendingListMerge::start(url, states));
     if updated > 0 {
         let set = DATA_COLUMNS
             .iter()
@@ -363,6 +371,9 @@ async fn write_diff(
         c.execute("SELECT voter_data_changed($1::text[])", &[&states])
             .await
             .map_err(pg_error)?;
+    }
+    if let Some(merge) = merge {
+        merge.finish().await;
     }
     clock.phase("voters");
 

@@ -104,27 +104,26 @@ pub(super) async fn counted_update(
 }
 
 /// Applies the net change of every facet collected so far and switches the triggers back on: existing
-/// facets updated, new ones inserted in key order (each found through `district_facets_pkey`, whatever
-/// joins the session allows). A facet that would go below zero fails the import (the CHECK of
-/// `district_facets`), as it would through the triggers.
+/// facets updated, new ones inserted in key order. A facet that would go below zero fails the import (the
+/// CHECK of `district_facets`), as it would through the triggers.
 pub(super) async fn apply(c: &Client) -> Result<(), StoreError> {
     let on = FACET_COLUMNS
         .split(", ")
         .map(|col| format!("f.{col} = d.{col}"))
         .collect::<Vec<_>>()
         .join(" AND ");
-    let returned = returning("f");
-    // The net change is summed once; the facets it did not find to update are the new ones.
+    // The net change is summed once. Both parts of the statement see the facets as they were before it:
+    // the new ones are those the table does not hold (a lookup of the table, not of the updated rows,
+    // which would have to be returned and sorted). The updates find room on their pages (migration 000021).
     c.batch_execute(&format!(
         "WITH net AS MATERIALIZED (
              SELECT {FACET_COLUMNS}, sum(n) AS n FROM stage_facets
              GROUP BY {FACET_COLUMNS} HAVING sum(n) <> 0),
          updated AS (
-             UPDATE district_facets f SET voters = f.voters + d.n FROM net d WHERE {on}
-             RETURNING {returned})
+             UPDATE district_facets f SET voters = f.voters + d.n FROM net d WHERE {on})
          INSERT INTO district_facets ({FACET_COLUMNS}, voters)
          SELECT {FACET_COLUMNS}, n FROM net d
-         WHERE NOT EXISTS (SELECT 1 FROM updated f WHERE {on})
+         WHERE NOT EXISTS (SELECT 1 FROM district_facets f WHERE {on})
          ORDER BY {FACET_COLUMNS};
          TRUNCATE stage_facets;
          SET LOCAL winserve.import_keeps_facets = off"
