@@ -301,6 +301,20 @@ pub trait StoredSources: Send + Sync {
     /// Marks the voter [`Self::find`] gave as present in the file: it is then neither changed nor
     /// departed.
     fn mark_present(&self, found: usize);
+
+    /// [`Self::find`] and, for each voter found, [`Self::mark_present`], for many rows at once:
+    /// `recognised` is refilled with whether each of `sources` was found. An implementation may overlap
+    /// the lookups' memory accesses, which one at a time wait for each other.
+    fn recognise_all(&self, sources: &[u64], recognised: &mut Vec<bool>) {
+        recognised.clear();
+        for &source in sources {
+            let found = self.find(source);
+            if let Some(found) = found {
+                self.mark_present(found);
+            }
+            recognised.push(found.is_some());
+        }
+    }
 }
 
 /// A batch of voters read from a file.

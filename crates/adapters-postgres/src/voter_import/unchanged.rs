@@ -72,7 +72,34 @@ impl SortedKeys {
             .ok()
             .map(|i| from + i)
     }
+
+    /// [`Self::position`] of each of `keys` (at most [`LANES`]) into `found`. The buckets of all are read
+    /// first, then the first key of each, then the searches run in the cache: the misses of different
+    /// keys overlap instead of each waiting for the one before.
+    fn positions(&self, keys: &[u64], found: &mut [Option<usize>; LANES]) {
+        let mut ranges = [(0usize, 0usize); LANES];
+        for (range, &key) in ranges.iter_mut().zip(keys) {
+            let b = Self::bucket_of(key, self.bits);
+            *range = (self.starts[b] as usize, self.starts[b + 1] as usize);
+        }
+        let mut touched = 0u64;
+        for &(from, to) in &ranges[..keys.len()] {
+            if from < to {
+                touched ^= self.keys[from];
+            }
+        }
+        std::hint::black_box(touched);
+        for ((slot, &(from, to)), &key) in found.iter_mut().zip(&ranges).zip(keys) {
+            *slot = self.keys[from..to]
+                .binary_search(&key)
+                .ok()
+                .map(|i| from + i);
+        }
+    }
 }
+
+/// Lookups done together by [`SortedKeys::positions`].
+const LANES: usize = 16;
 
 /// `matched[i]` of a voter recognised by its source fingerprint: files have no repeated voter ids, so no
 /// other row of the import can be that voter (see `diff::diff_filtered_states`).
@@ -244,6 +271,29 @@ impl StoredSources for StoredFingerprints {
             self.matched[i as usize].store(MATCHED_BY_SOURCE, Ordering::Relaxed);
         }
     }
+
+    fn recognise_all(&self, sources: &[u64], recognised: &mut Vec<bool>) {
+        recognised.clear();
+        let mut keys = [0u64; LANES];
+        let mut found = [None; LANES];
+        for chunk in sources.chunks(LANES) {
+            for (key, &source) in keys.iter_mut().zip(chunk) {
+                *key = stored_source(source) as u64;
+            }
+            self.sources.positions(&keys[..chunk.len()], &mut found);
+            // The voters first, then their marks: again misses side by side.
+            let mut voters = [None; LANES];
+            for (voter, hit) in voters.iter_mut().zip(&found[..chunk.len()]) {
+                *voter = hit.and_then(|j| self.by_source.get(j)).copied();
+            }
+            for (voter, hit) in voters.iter().zip(&found[..chunk.len()]) {
+                if let Some(i) = voter {
+                    self.matched[*i as usize].store(MATCHED_BY_SOURCE, Ordering::Relaxed);
+                }
+                recognised.push(hit.is_some());
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -328,5 +378,52 @@ mod tests {
         // A voter recognised by its source is no earlier row's match.
         assert_eq!(set.matching_row(10), Some(u32::MAX - 1));
         assert!(!StoredFingerprints::new(with_ids(&[1, 2])).has_sources());
+    }
+
+    #[test]
+    fn recognising_many_rows_at_once_is_finding_and_marking_each() {
+        use super::super::fingerprints::stored_source;
+        use winserve_application::StoredSources;
+        // Sources 1..=100 stored for voters with fingerprints 1000..; asked: 37 rows (two chunks and a
+        // part), every third one unknown.
+        let stored: Vec<(u64, Option<u64>, Uuid)> = (1..=100u64)
+            .map(|n| {
+                (
+                    1000 + n,
+                    Some(stored_source(n) as u64),
+                    Uuid::from_u64_pair(n, 2),
+                )
+            })
+            .collect();
+        let asked: Vec<u64> = (1..=37u64)
+            .map(|n| if n % 3 == 0 { 10_000 + n } else { n * 2 })
+            .collect();
+        let (at_once, one_by_one) = (
+            StoredFingerprints::new(stored.clone()),
+            StoredFingerprints::new(stored),
+        );
+        let mut recognised = vec![true; 3];
+        at_once.recognise_all(&asked, &mut recognised);
+        let expected: Vec<bool> = asked
+            .iter()
+            .map(|&s| match one_by_one.find(s) {
+                Some(found) => {
+                    one_by_one.mark_present(found);
+                    true
+                }
+                None => false,
+            })
+            .collect();
+        assert_eq!(recognised, expected);
+        assert_eq!(recognised.iter().filter(|r| **r).count(), 25);
+        let sorted = |set: &StoredFingerprints| {
+            let mut ids = set.unmatched();
+            ids.sort_unstable();
+            ids
+        };
+        assert_eq!(sorted(&at_once), sorted(&one_by_one));
+        assert_eq!(at_once.unmatched().len(), 75);
+        at_once.recognise_all(&[], &mut recognised);
+        assert!(recognised.is_empty());
     }
 }

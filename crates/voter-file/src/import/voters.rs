@@ -431,7 +431,13 @@ pub type SourcesAnswer = std::sync::mpsc::Receiver<Option<Arc<dyn StoredSources>
 struct Awaited {
     state: Vec<u8>,
     answer: SourcesAnswer,
+    /// Rows read since the answer was last looked for.
+    unpolled: u32,
 }
+
+/// The answer is looked for once in this many rows: a look at the channel costs more than reading a
+/// row that will be deferred, and the answer waits at most a fraction of a millisecond.
+const ROWS_PER_POLL: u32 = 256;
 
 /// A row of the awaited state, read before its stored source fingerprints came: 24 bytes instead of
 /// the row, read again only if it has to be parsed.
@@ -447,8 +453,12 @@ struct Deferred {
 /// The flag of [`Deferred::line`] that marks a repeated id.
 const REPEAT: u64 = 1 << 63;
 
-/// At most this many rows are deferred (24 MB); then the reader waits for the answer.
-const DEFERRED_ROWS: usize = 1 << 20;
+/// The [`Deferred::offset`] of a row recognised as stored unchanged (no row starts there).
+const RECOGNISED: u64 = u64::MAX;
+
+/// At most this many rows are deferred (48 MB); then the reader waits for the answer. Enough for the
+/// rows of a 2M-voter state read while its fingerprints load.
+const DEFERRED_ROWS: usize = 1 << 21;
 
 /// A row to parse, as read.
 struct ToParse {
@@ -619,12 +629,17 @@ impl VoterFileReader {
 
     /// Takes the import's answer for the awaited state, if it came (`wait`: waits for it).
     fn settle(&mut self, wait: bool) {
-        let Some(awaited) = &self.awaited else {
+        let Some(awaited) = &mut self.awaited else {
             return;
         };
         let stored = if wait {
             awaited.answer.recv().ok().flatten()
         } else {
+            awaited.unpolled += 1;
+            if awaited.unpolled < ROWS_PER_POLL {
+                return;
+            }
+            awaited.unpolled = 0;
             match awaited.answer.try_recv() {
                 Ok(stored) => stored,
                 Err(std::sync::mpsc::TryRecvError::Empty) => return,
@@ -633,7 +648,43 @@ impl VoterFileReader {
         };
         if let Some(awaited) = self.awaited.take() {
             self.sources.insert(awaited.state, stored);
+            self.recognise_deferred();
         }
+    }
+
+    /// Once the answer for the deferred rows' state is in, recognises every deferred row whose source
+    /// fingerprint is stored, all together (their lookups overlap; one by one, each waits for memory),
+    /// and drops them; the others stay deferred, to be read again and parsed in their turn. A repeated
+    /// id is never recognised by its source (see [`Self::replay`]).
+    fn recognise_deferred(&mut self) {
+        const CHUNK: usize = 4096;
+        let Some(Some(stored)) = self.sources.get(&self.deferred_state) else {
+            return;
+        };
+        let stored = Arc::clone(stored);
+        let (mut sources, mut at, mut recognised) = (
+            Vec::with_capacity(CHUNK),
+            Vec::with_capacity(CHUNK),
+            Vec::with_capacity(CHUNK),
+        );
+        let mut unchanged = 0;
+        for chunk in self.deferred.make_contiguous().chunks_mut(CHUNK) {
+            sources.clear();
+            at.clear();
+            for (i, row) in chunk.iter().enumerate() {
+                if row.line & REPEAT == 0 {
+                    sources.push(row.source);
+                    at.push(i);
+                }
+            }
+            stored.recognise_all(&sources, &mut recognised);
+            for (&i, _) in at.iter().zip(&recognised).filter(|(_, hit)| **hit) {
+                chunk[i].offset = RECOGNISED;
+                unchanged += 1;
+            }
+        }
+        self.deferred.retain(|row| row.offset != RECOGNISED);
+        self.unchanged += unchanged;
     }
 
     /// The first deferred row once its state's answer is in: `None` when it is recognised (and marked).
@@ -702,6 +753,7 @@ impl VoterFileReader {
             self.awaited = Some(Awaited {
                 state: cell.to_vec(),
                 answer: lookup(&voter.state),
+                unpolled: 0,
             });
         }
     }
