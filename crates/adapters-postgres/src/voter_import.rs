@@ -593,6 +593,7 @@ impl PgVoterImport {
                 &slow,
                 &filters,
                 self.options.replace_states,
+                false,
                 &mut summary,
                 &mut clock,
             )
@@ -612,8 +613,8 @@ impl PgVoterImport {
 }
 
 /// A dry run: the states without a stored voter would be loaded whole, so their figures are counted from
-/// the staged voters instead of building their partitions; the other states are merged (the caller rolls
-/// it all back).
+/// the staged voters instead of building their partitions; the diffs of the other states are built and
+/// counted, not written (the caller rolls back what the diff staged).
 async fn dry_run_new_states(
     c: &Client,
     url: &str,
@@ -649,6 +650,7 @@ async fn dry_run_new_states(
             &stored,
             filters,
             options.replace_states,
+            true,
             &mut summary,
             clock,
         )

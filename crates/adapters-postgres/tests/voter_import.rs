@@ -830,13 +830,18 @@ async fn a_dry_run_reports_the_real_figures_and_stores_nothing() {
         "SELECT coalesce(sum(version), 0)::bigint FROM voter_data_versions",
     )
     .await;
+    // A row a transaction updated or deleted keeps that transaction's id (`xmax`), also after a rollback.
+    let touched = "SELECT (SELECT count(*) FROM voters WHERE xmax::text <> '0')
+                        + (SELECT count(*) FROM voter_districts WHERE xmax::text <> '0')";
+    assert_eq!(count(&c, touched).await, 0);
     assert_eq!(import_with(&store, refreshed(&all), dry_run).await, REFRESH);
     assert_eq!(snapshot(&c).await, before, "a dry run stores nothing");
-    // What a second connection compared and committed for the import (voter 20: one row deleted, one
-    // inserted; voters 21 and 23: three updated each) stays until the next import empties it.
+    // The diff is counted, not written and rolled back: no stored row was touched (which would leave
+    // dead rows to the next import), and no second connection compared anything.
+    assert_eq!(count(&c, touched).await, 0, "a dry run writes no row");
     assert_eq!(
         count(&c, "SELECT count(*) FROM voter_import_members").await,
-        8
+        0
     );
     assert_eq!(
         count(

@@ -71,12 +71,15 @@ pub(super) async fn any_stored(
 ///
 /// `side`, when given, is where a second connection to the database can be opened: the comparison of
 /// the changed voters' memberships then runs there while `c` writes the voters ([`SideComparison`]).
+/// With `dry_run`, the diff is counted instead of written ([`count_diff`]).
+#[allow(clippy::too_many_arguments)] // the merge's inputs, each a different thing
 pub(super) async fn merge_into_stored(
     c: &Client,
     side: Option<&str>,
     states: &[&str],
     filters: &HashMap<&str, &StoredFingerprints>,
     replace: bool,
+    dry_run: bool,
     summary: &mut ImportSummary,
     clock: &mut Clock,
 ) -> Result<(), StoreError> {
@@ -99,7 +102,12 @@ pub(super) async fn merge_into_stored(
         .filter_map(|s| filters.get(s))
         .map(|f| f.len() as u64)
         .sum();
-    write_diff(c, side, states, &whole, known, summary, clock).await
+    let written = Written {
+        count_stored: &whole,
+        stored: known,
+        dry_run,
+    };
+    write_diff(c, side, states, written, summary, clock).await
 }
 
 /// The diff (`stage_keys`) of states staged whole: every staged voter compared with the stored ones.
@@ -239,18 +247,31 @@ async fn diff_filtered_states(
     Ok(())
 }
 
+/// How [`write_diff`] writes: the stored voters known already and the states whose voters it counts.
+struct Written<'a> {
+    /// The states whose stored voters were not counted when the diff was built.
+    count_stored: &'a [&'a str],
+    /// The stored voters of the other states.
+    stored: u64,
+    /// Count what would be written instead of writing it.
+    dry_run: bool,
+}
+
 /// Writes the diff of `stage_keys`: departed voters removed with their memberships, changed voters
 /// updated in place (their ids kept), new ones inserted, and the memberships of both brought in line.
-/// `stored` voters of `states` but `count_stored` are known; those of `count_stored` are counted here.
 async fn write_diff(
     c: &Client,
     side: Option<&str>,
     states: &[&str],
-    count_stored: &[&str],
-    stored: u64,
+    written: Written<'_>,
     summary: &mut ImportSummary,
     clock: &mut Clock,
 ) -> Result<(), StoreError> {
+    let Written {
+        count_stored,
+        stored,
+        dry_run,
+    } = written;
     // In the stored voters' order, so that the writes below visit their rows and index entries in order
     // (the states compared bytewise: any order of them will do, and that one is cheap).
     c.batch_execute(&format!(
@@ -298,6 +319,10 @@ async fn write_diff(
         c.batch_execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
             .await
             .map_err(pg_error)?;
+    }
+
+    if dry_run {
+        return count_diff(c, states, lookups, [inserted, updated, removed], summary).await;
     }
 
     // Started before the voters are written, which takes longer than the comparison: the changed voters'
@@ -406,6 +431,53 @@ async fn write_diff(
     .map_err(pg_error)?;
     facets::apply(c).await?;
     clock.phase("memberships");
+    Ok(())
+}
+
+/// What [`write_diff`] would change, counted instead of written (a dry run): the voters from the diff
+/// (`[inserted, updated, removed]`), the memberships from what the writes would touch — the departed
+/// voters' rows, the new voters' district sets, and the changed voters' comparison (a row per
+/// membership to delete, update or insert). Writing and rolling back would report the same; it would
+/// also leave the dead rows of every write behind for the import that follows.
+async fn count_diff(
+    c: &Client,
+    states: &[&str],
+    lookups: bool,
+    [inserted, updated, removed]: [u64; 3],
+    summary: &mut ImportSummary,
+) -> Result<(), StoreError> {
+    let count = |row: tokio_postgres::Row| u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
+    let mut memberships = 0;
+    if removed > 0 {
+        memberships += count(
+            c.query_one(
+                "SELECT count(*) FROM voter_districts vd JOIN stage_removed r
+                     ON vd.state = r.state AND vd.voter_id = r.id
+                 WHERE vd.state = ANY($1::text[])",
+                &[&states],
+            )
+            .await
+            .map_err(pg_error)?,
+        );
+    }
+    if inserted > 0 {
+        memberships += count(
+            c.query_one(
+                "SELECT coalesce(sum(cardinality(set_district_ids)), 0)::bigint
+                 FROM stage_diff WHERE stored_id IS NULL",
+                &[],
+            )
+            .await
+            .map_err(pg_error)?,
+        );
+    }
+    if updated > 0 {
+        memberships += compare_memberships(c, states, lookups, Compared::Here).await?;
+    }
+    summary.voters_inserted += inserted;
+    summary.voters_updated += updated;
+    summary.voters_removed += removed;
+    summary.memberships_changed += memberships;
     Ok(())
 }
 
