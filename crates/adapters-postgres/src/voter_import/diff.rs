@@ -327,8 +327,7 @@ async fn write_diff(
 
     // Started before the voters are written, which takes longer than the comparison: the changed voters'
     // memberships are not written before it is read back.
-    let second_connection = side;
-    let side = match side {
+    let comparison = match side {
         Some(url) if updated > 0 => SideComparison::start(c, url, states, lookups).await?,
         _ => None,
     };
@@ -358,7 +357,7 @@ async fn write_diff(
     let data = DATA_COLUMNS.join(", ");
     let data_d = qualified_columns(&DATA_COLUMNS, "d");
     // The voters' rows are the search index's only writes: its pending list is merged aside meanwhile.
-    let merge = second_connection.map(|url| PendingListMerge::start(url, states));
+    let merge = side.map(|url| PendingListMerge::start(url, states));
     if updated > 0 {
         let set = DATA_COLUMNS
             .iter()
@@ -421,7 +420,8 @@ async fn write_diff(
         .await?;
     }
     if updated > 0 {
-        summary.memberships_changed += merge_changed_memberships(c, states, lookups, side).await?;
+        summary.memberships_changed +=
+            merge_changed_memberships(c, states, lookups, comparison).await?;
     }
     c.batch_execute(
         "SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT;

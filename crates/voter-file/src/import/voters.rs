@@ -687,16 +687,10 @@ impl VoterFileReader {
         self.unchanged += unchanged;
     }
 
-    /// The first deferred row once its state's answer is in: `None` when it is recognised (and marked).
-    fn replay(&mut self, row: Deferred) -> Result<Option<ToParse>, ImportError> {
+    /// The first deferred row once its state's answer is in, read again to be parsed: the rows the
+    /// answer recognised were dropped when it came ([`Self::recognise_deferred`]).
+    fn replay(&mut self, row: Deferred) -> Result<ToParse, ImportError> {
         let (line, repeat) = (row.line & !REPEAT, row.line & REPEAT != 0);
-        if !repeat
-            && let Some(Some(stored)) = self.sources.get(&self.deferred_state)
-            && let Some(found) = stored.find(row.source)
-        {
-            stored.mark_present(found);
-            return Ok(None);
-        }
         let reader = match &mut self.rereader {
             Some(reader) => reader,
             None => {
@@ -720,7 +714,7 @@ impl VoterFileReader {
         if source_of(self.header_digest, &raw) != row.source {
             return Err(self.io_error("the file changed while it was read"));
         }
-        Ok(Some(ToParse {
+        Ok(ToParse {
             raw,
             line,
             source: row.source,
@@ -732,7 +726,7 @@ impl VoterFileReader {
             } else {
                 IdSeen::Recorded
             },
-        }))
+        })
     }
 
     /// After the first valid row of a state: that state's stored source fingerprints, asked for once. One
@@ -785,13 +779,7 @@ impl VoterFileReader {
                     let Some(row) = self.deferred.pop_front() else {
                         continue;
                     };
-                    match self.replay(row)? {
-                        Some(row) => return Ok(Some(row)),
-                        None => {
-                            self.unchanged += 1;
-                            continue;
-                        }
-                    }
+                    return self.replay(row).map(Some);
                 }
             }
             if let Some(held) = self.held.take() {
