@@ -41,6 +41,7 @@ use winserve_domain::{
     AgeRange, STATEWIDE_L2_TYPE, StateCode, VOTER_COLUMNS, Voter, VoterValue, state_name,
 };
 
+mod binary_copy;
 mod build_swap;
 mod diff;
 mod facets;
