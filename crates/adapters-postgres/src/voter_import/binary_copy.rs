@@ -158,7 +158,17 @@ pub(in crate::voter_import) fn int8(field: Option<&[u8]>) -> Result<Option<i64>,
         .transpose()
 }
 
+/// A field's bytes as a `tid` (a block number and a line pointer, 6 bytes).
+pub(in crate::voter_import) fn tid(field: Option<&[u8]>) -> Result<Option<[u8; 6]>, StoreError> {
+    field
+        .map(|bytes| {
+            <[u8; 6]>::try_from(bytes).map_err(|_| malformed("a tid field not 6 bytes long"))
+        })
+        .transpose()
+}
+
 /// A field's bytes as a `uuid`.
+#[cfg(test)]
 pub(in crate::voter_import) fn uuid(
     field: Option<&[u8]>,
 ) -> Result<Option<uuid::Uuid>, StoreError> {

@@ -16,6 +16,7 @@
 //! planner is told to look the stored rows up by key (nested loops over their indexes): its estimates
 //! would otherwise favour reading every membership of the state for a few thousand changes.
 
+use super::connect;
 use super::facets;
 use super::member_comparison::{Compared, SideComparison, compare_memberships};
 use super::pending_list::PendingListMerge;
@@ -25,6 +26,7 @@ use super::unchanged::StoredFingerprints;
 use crate::errors::pg_error;
 use std::collections::HashMap;
 use tokio_postgres::Client;
+use uuid::Uuid;
 use winserve_application::{ImportSummary, StoreError};
 
 /// Copies of the staged voters that are new (`stored_id` null) or changed (`stored_id` is the stored
@@ -94,7 +96,7 @@ pub(super) async fn merge_into_stored(
         diff_whole_states(c, &whole, replace, clock).await?;
     }
     if !filtered.is_empty() {
-        diff_filtered_states(c, &filtered, filters, replace).await?;
+        diff_filtered_states(c, side, &filtered, filters, replace).await?;
     }
     // The stored voters of the filtered states were counted when their fingerprints were read.
     let known: u64 = filtered
@@ -146,8 +148,12 @@ async fn diff_whole_states(
 /// changed. A changed voter whose stored row some later row of the file repeated exactly keeps its stored
 /// data (the last row wins, as for repeated rows staged whole). With `replace`, the departed voters are
 /// those whose fingerprint no row matched and that no staged voter changed.
+///
+/// The fingerprints kept the stored voters' addresses, not their ids (`unchanged`): the ids of the
+/// unmatched ones are read on a second connection (`side`) while `c` looks the staged voters up.
 async fn diff_filtered_states(
     c: &Client,
+    side: Option<&str>,
     states: &[&str],
     filters: &HashMap<&str, &StoredFingerprints>,
     replace: bool,
@@ -165,6 +171,21 @@ async fn diff_filtered_states(
         .filter_map(|s| filters.get(s))
         .map(|f| f.len())
         .sum();
+    let unmatched: Vec<(String, Vec<String>)> = if replace {
+        states
+            .iter()
+            .filter_map(|s| filters.get(s).map(|f| (*s, f)))
+            .map(|(s, f)| {
+                let addresses = f.unmatched().into_iter().map(|a| a.text()).collect();
+                (s.to_owned(), addresses)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let beside = side
+        .filter(|_| !unmatched.is_empty())
+        .map(|url| tokio::spawn(ids_beside(url.to_owned(), unmatched.clone())));
     // The few staged voters are looked up by key rather than the state's voters read whole.
     let lookups = (staged as f64) <= LOOKUP_SHARE * stored as f64;
     if lookups {
@@ -220,19 +241,33 @@ async fn diff_filtered_states(
     if !replace {
         return Ok(());
     }
-    let (mut unmatched_states, mut unmatched) = (Vec::new(), Vec::new());
-    for state in states {
-        if let Some(stored) = filters.get(state) {
-            for id in stored.unmatched() {
-                unmatched_states.push(*state);
-                unmatched.push(id);
+    let read_beside = match beside {
+        Some(task) => match task
+            .await
+            .map_err(|e| StoreError::internal(format!("the task ended: {e}")))
+            .and_then(|read| read)
+        {
+            Ok(ids) => Some(ids),
+            Err(e) => {
+                tracing::debug!(error = %e, "voter import: stored ids not read beside; reading them here");
+                None
             }
-        }
-    }
+        },
+        None => None,
+    };
+    let ids = match read_beside {
+        Some(ids) => ids,
+        None => ids_at(c, &unmatched).await?,
+    };
+    let (unmatched_states, unmatched_ids): (Vec<&str>, Vec<Uuid>) = unmatched
+        .iter()
+        .zip(&ids)
+        .flat_map(|((state, _), ids)| ids.iter().map(move |id| (state.as_str(), *id)))
+        .unzip();
     c.execute(
         "INSERT INTO stage_unmatched (state, id)
          SELECT * FROM unnest($1::text[], $2::uuid[])",
-        &[&unmatched_states, &unmatched],
+        &[&unmatched_states, &unmatched_ids],
     )
     .await
     .map_err(pg_error)?;
@@ -245,6 +280,45 @@ async fn diff_filtered_states(
     .await
     .map_err(pg_error)?;
     Ok(())
+}
+
+/// The ids of the stored voters at `addresses` (`(block,line)`, per state), read on `c`. Every address
+/// holds one: only imports write voters, and they hold the import lock, so one that does not would be a
+/// bug, not a race.
+async fn ids_at(
+    c: &Client,
+    addresses: &[(String, Vec<String>)],
+) -> Result<Vec<Vec<Uuid>>, StoreError> {
+    let mut ids = Vec::with_capacity(addresses.len());
+    for (state, at) in addresses {
+        // A TID scan reads them in physical order.
+        let rows = c
+            .query(
+                "SELECT id FROM voters WHERE state = $1 AND ctid = ANY($2::text[]::tid[])",
+                &[state, at],
+            )
+            .await
+            .map_err(pg_error)?;
+        if rows.len() != at.len() {
+            return Err(StoreError::internal(format!(
+                "{} of {} stored voters of {state} not found where their fingerprints were read",
+                at.len().saturating_sub(rows.len()),
+                at.len()
+            )));
+        }
+        ids.push(rows.iter().map(|r| r.get(0)).collect());
+    }
+    Ok(ids)
+}
+
+/// [`ids_at`] on a connection of its own to `url`: the stored voters are the committed ones (the import
+/// has not written them yet), so any snapshot reads the same ids.
+async fn ids_beside(
+    url: String,
+    addresses: Vec<(String, Vec<String>)>,
+) -> Result<Vec<Vec<Uuid>>, StoreError> {
+    let side = connect(&url, "winserve-import-ids").await?;
+    ids_at(&side, &addresses).await
 }
 
 /// How [`write_diff`] writes: the stored voters known already and the states whose voters it counts.

@@ -5,28 +5,54 @@
 //! key — is counted and not sent. A monthly refresh then stages the few percent of voters that are new or
 //! changed instead of all of them, and the diff joins those few to the stored ones.
 //!
-//! The fingerprints that no file row matched belong to voters that changed or left the file; their ids
-//! are kept with them, so that the merge finds the departed ones without reading the state's voters
-//! again (`diff::merge_into_stored`).
+//! The fingerprints that no file row matched belong to voters that changed or left the file; their
+//! addresses (`ctid`) are kept with them, so that the merge finds the departed ones without reading the
+//! state's voters again (`diff::merge_into_stored`): 6 bytes a voter instead of an id's 16, for the few
+//! percent of them that are looked up again. The addresses stay valid until the import commits: only
+//! imports write voters, and they hold the import lock.
 //!
 //! The same set answers the file reader's thread (ADR 0029): a row whose *source* fingerprint — of its
 //! cells as they are in the file — is stored was written from those very cells, so it is recognised and
 //! counted without being parsed, and its voter is marked as present.
 //!
-//! Memory: 44 bytes per stored voter (its id and the row that matched it, in the order they were read;
+//! Memory: 34 bytes per stored voter (its address and the row that matched it, in the order they were read;
 //! the fingerprints and the source fingerprints, each sorted with the voter's place), and tables of
 //! bucket starts that make a lookup two cache misses instead of a binary search's twenty. They are read
-//! straight into those lists and sorted in place: loading holds nothing more (a 5M-voter state ~230 MB).
+//! straight into those lists and sorted in place: loading holds nothing more (a 5M-voter state ~170 MB).
 
-use super::binary_copy::{BinaryCopyRows, int8, uuid};
+use super::binary_copy::{BinaryCopyRows, int8, tid};
 use crate::errors::pg_error;
 use futures_util::{TryStreamExt, pin_mut};
 use std::sync::atomic::{AtomicU32, Ordering};
 use tokio_postgres::Client;
-use uuid::Uuid;
 use winserve_application::{StoreError, StoredSources};
 
 use super::fingerprints::stored_source;
+
+/// A stored voter's physical address (`ctid`) as PostgreSQL sends it: the block (4 bytes) and the line
+/// pointer (2 bytes), big-endian.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(super) struct Tid([u8; 6]);
+
+impl Tid {
+    /// The address in PostgreSQL's text form, `(block,line)`.
+    pub(super) fn text(self) -> String {
+        let [b0, b1, b2, b3, l0, l1] = self.0;
+        format!(
+            "({},{})",
+            u32::from_be_bytes([b0, b1, b2, b3]),
+            u16::from_be_bytes([l0, l1])
+        )
+    }
+
+    /// An address made of the low 48 bits of `n` (tests).
+    #[cfg(test)]
+    fn of(n: u64) -> Self {
+        let mut bytes = [0; 6];
+        bytes.copy_from_slice(&n.to_be_bytes()[2..]);
+        Self(bytes)
+    }
+}
 
 /// A stored key and the place of the voter it belongs to. Packed: 12 bytes instead of 16, for millions
 /// of them (the fields are only ever read by value).
@@ -174,13 +200,13 @@ const MATCHED_BY_SOURCE: u32 = u32::MAX;
 /// import (which matches staged voters by fingerprint) and the file reader's thread (which matches rows
 /// by source fingerprint, [`StoredSources`]): matches are atomic.
 ///
-/// Voters are known by their place in the order they were read (`ids`, `matched`); both sorted lists
-/// point there.
+/// Voters are known by their place in the order they were read (`addresses`, `matched`); both sorted
+/// lists point there.
 pub(super) struct StoredFingerprints {
     /// The stored voters' fingerprints (`row_hash`).
     hashes: SortedKeys,
-    /// `ids[v]`: the id of voter `v`.
-    ids: Vec<Uuid>,
+    /// `addresses[v]`: where voter `v` is stored.
+    addresses: Vec<Tid>,
     /// `matched[v]`: 0 while no row matched voter `v`'s fingerprint, else that row's `n` + 1 (the last
     /// such row).
     matched: Vec<AtomicU32>,
@@ -219,7 +245,7 @@ impl StoredFingerprints {
             .map_err(pg_error)?;
         let stream = c
             .copy_out(&format!(
-                "COPY (SELECT row_hash, source_hash, id FROM voters \
+                "COPY (SELECT row_hash, source_hash, ctid FROM voters \
                  WHERE state = {literal} AND row_hash IS NOT NULL) TO STDOUT (FORMAT binary)"
             ))
             .await
@@ -230,10 +256,14 @@ impl StoredFingerprints {
         let mut rows = BinaryCopyRows::new(3);
         while let Some(chunk) = stream.try_next().await.map_err(pg_error)? {
             rows.feed(&chunk, |fields| {
-                let (Some(hash), Some(id)) = (int8(fields[0])?, uuid(fields[2])?) else {
+                let (Some(hash), Some(address)) = (int8(fields[0])?, tid(fields[2])?) else {
                     return Err(StoreError::internal("a stored fingerprint without a voter"));
                 };
-                read.push(hash as u64, int8(fields[1])?.map(|s| s as u64), id);
+                read.push(
+                    hash as u64,
+                    int8(fields[1])?.map(|s| s as u64),
+                    Tid(address),
+                );
                 Ok(())
             })?;
         }
@@ -252,13 +282,13 @@ impl StoredFingerprints {
         Ok(Some(set))
     }
 
-    /// The set of the stored voters `(fingerprint, source fingerprint, id)`, none matched yet. (Two voters
+    /// The set of the stored voters `(fingerprint, source fingerprint, address)`, none matched yet. (Two voters
     /// with one fingerprint would be one voter twice: the natural key is part of it.)
     #[cfg(test)]
-    fn new(stored: Vec<(u64, Option<u64>, Uuid)>) -> Self {
+    fn new(stored: Vec<(u64, Option<u64>, Tid)>) -> Self {
         let mut read = Read::with_capacity(stored.len());
-        for (hash, source, id) in stored {
-            read.push(hash, source, id);
+        for (hash, source, address) in stored {
+            read.push(hash, source, address);
         }
         read.into_set()
     }
@@ -281,13 +311,14 @@ impl StoredFingerprints {
             .and_then(|v| self.matched[v].load(Ordering::Relaxed).checked_sub(1))
     }
 
-    /// The ids of the stored voters whose fingerprint no row matched: voters that changed or are gone.
-    pub(super) fn unmatched(&self) -> Vec<Uuid> {
-        self.ids
+    /// The addresses of the stored voters whose fingerprint no row matched: voters that changed or are
+    /// gone.
+    pub(super) fn unmatched(&self) -> Vec<Tid> {
+        self.addresses
             .iter()
             .zip(&self.matched)
             .filter(|(_, m)| m.load(Ordering::Relaxed) == 0)
-            .map(|(id, _)| *id)
+            .map(|(address, _)| *address)
             .collect()
     }
 
@@ -305,7 +336,7 @@ impl StoredFingerprints {
 /// The stored fingerprints as they are read, in the lists they end in.
 struct Read {
     hashes: Vec<Entry>,
-    ids: Vec<Uuid>,
+    addresses: Vec<Tid>,
     sources: Vec<Entry>,
 }
 
@@ -313,22 +344,24 @@ impl Read {
     fn with_capacity(voters: usize) -> Self {
         Self {
             hashes: Vec::with_capacity(voters),
-            ids: Vec::with_capacity(voters),
+            addresses: Vec::with_capacity(voters),
             sources: Vec::with_capacity(voters),
         }
     }
 
-    fn push(&mut self, hash: u64, source: Option<u64>, id: Uuid) {
-        let voter = self.ids.len() as u32;
+    fn push(&mut self, hash: u64, source: Option<u64>, address: Tid) {
+        let voter = self.addresses.len() as u32;
         self.hashes.push(Entry { key: hash, voter });
         if let Some(key) = source {
             self.sources.push(Entry { key, voter });
         }
-        self.ids.push(id);
+        self.addresses.push(address);
     }
 
     fn into_set(self) -> StoredFingerprints {
-        let matched: Vec<AtomicU32> = (0..self.ids.len()).map(|_| AtomicU32::new(0)).collect();
+        let matched: Vec<AtomicU32> = (0..self.addresses.len())
+            .map(|_| AtomicU32::new(0))
+            .collect();
         let (hashes, repeated) = SortedKeys::new(self.hashes).without_repeats();
         for v in repeated {
             matched[v].store(MATCHED_BY_SOURCE, Ordering::Relaxed);
@@ -337,7 +370,7 @@ impl Read {
         let (sources, _) = SortedKeys::new(self.sources).without_repeats();
         StoredFingerprints {
             hashes,
-            ids: self.ids,
+            addresses: self.addresses,
             matched,
             sources,
         }
@@ -379,13 +412,10 @@ impl StoredSources for StoredFingerprints {
 #[cfg(test)]
 mod tests {
     use super::StoredFingerprints;
-    use uuid::Uuid;
+    use super::Tid;
 
-    fn with_ids(hashes: &[u64]) -> Vec<(u64, Option<u64>, Uuid)> {
-        hashes
-            .iter()
-            .map(|h| (*h, None, Uuid::from_u64_pair(*h, 7)))
-            .collect()
+    fn with_ids(hashes: &[u64]) -> Vec<(u64, Option<u64>, Tid)> {
+        hashes.iter().map(|h| (*h, None, Tid::of(*h))).collect()
     }
 
     #[test]
@@ -411,11 +441,11 @@ mod tests {
         assert_eq!(set.matching_row(stored[5] as i64), None);
         let mut unmatched = set.unmatched();
         unmatched.sort_unstable();
-        let mut want: Vec<Uuid> = stored
+        let mut want: Vec<Tid> = stored
             .iter()
             .skip(1)
             .step_by(2)
-            .map(|h| Uuid::from_u64_pair(*h, 7))
+            .map(|h| Tid::of(*h))
             .collect();
         want.sort_unstable();
         assert_eq!(unmatched, want);
@@ -435,7 +465,7 @@ mod tests {
 
     #[test]
     fn voters_with_one_fingerprint_are_neither_matched_nor_taken_for_changed() {
-        let id = |n: u64| Uuid::from_u64_pair(n, 3);
+        let id = |n: u64| Tid::of(n);
         let set = StoredFingerprints::new(vec![
             (5, None, id(1)),
             (9, None, id(2)),
@@ -452,7 +482,7 @@ mod tests {
     fn a_stored_source_fingerprint_marks_its_voter_present() {
         use super::super::fingerprints::stored_source;
         use winserve_application::StoredSources;
-        let id = |n: u64| Uuid::from_u64_pair(n, 1);
+        let id = |n: u64| Tid::of(n);
         let set = StoredFingerprints::new(vec![
             (10, Some(stored_source(100) as u64), id(1)),
             (20, None, id(2)),
@@ -481,14 +511,8 @@ mod tests {
         use winserve_application::StoredSources;
         // Sources 1..=100 stored for voters with fingerprints 1000..; asked: 37 rows (two chunks and a
         // part), every third one unknown.
-        let stored: Vec<(u64, Option<u64>, Uuid)> = (1..=100u64)
-            .map(|n| {
-                (
-                    1000 + n,
-                    Some(stored_source(n) as u64),
-                    Uuid::from_u64_pair(n, 2),
-                )
-            })
+        let stored: Vec<(u64, Option<u64>, Tid)> = (1..=100u64)
+            .map(|n| (1000 + n, Some(stored_source(n) as u64), Tid::of(n)))
             .collect();
         let asked: Vec<u64> = (1..=37u64)
             .map(|n| if n % 3 == 0 { 10_000 + n } else { n * 2 })
