@@ -9,7 +9,8 @@
 # scripts/bench/bench.py: seeds N voters (default 2,000,000) into the database winserve_bench with
 # `winserve seed`, times `winserve import voters` of the same data into winserve_bench_import and
 # PostgreSQL's own load of that file (COPY, memberships in SQL, the schema's indexes: the baseline that
-# load figures are ratios to; --loads-only stops after it), starts
+# load figures are ratios to; then the CLI's peak RSS importing and refreshing a 5M-voter file,
+# --memory-voters N to change the size, 0 to skip: ~12 minutes at 5M; --loads-only stops after it), starts
 # `winserve serve` on 127.0.0.1:18080, drives every workload through HTTP with wrk and the statements
 # the server ran for it (captured from PostgreSQL's statement log) through pgbench, and writes
 # docs/benchmarks.md. --reuse keeps an already seeded winserve_bench (and

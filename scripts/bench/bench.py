@@ -5,6 +5,7 @@ Steps, each a function below:
 
  1. seed_database / import_figure: time `winserve seed` into winserve_bench, and `winserve import voters`
     of the same data (written by `seed --out`) into winserve_bench_import; VACUUM ANALYZE.
+    memory_figures: the CLI's peak RSS importing and refreshing a 5M-voter file (--memory-voters).
  2. Server: start `winserve serve` on 127.0.0.1:18080; RssSampler reads its RSS from /proc during every run.
  3. setup_orgs: one user and one Win organization per district (the city, a county near N/5, the
     statewide district) through the API, two custom segments per organization, keyset cursors at random
@@ -65,6 +66,7 @@ PG_BASE = "postgres://postgres@127.0.0.1:5432"
 DB = "winserve_bench"
 IMPORT_DB = "winserve_bench_import"
 BASELINE_DB = "winserve_bench_baseline"
+MEMORY_DB = "winserve_bench_memory"
 HOST, PORT = "127.0.0.1", 18080
 BASE = f"http://{HOST}:{PORT}"
 JWT_SECRET = "winserve-bench-secret-not-for-production"
@@ -190,6 +192,7 @@ class Report:
     baseline: dict | None = None
     load_reads: dict | None = None
     refresh: dict | None = None
+    memory: dict | None = None
     refresh_reads: dict | None = None
     vacuum_s: float | None = None
     orgs: dict = field(default_factory=dict)
@@ -725,6 +728,42 @@ def refresh_figures(csv_path: Path, report: Report) -> None:
                             f"{want}; voters after the dry run {after_dry} (before {n}), after {after}.")
     report.commands.append(f"DATABASE_URL=… target/release/winserve import voters --replace [--dry-run] "
                            f"target/bench/csv/{CHURNED_CSV}   # next month's file (scripts/bench/churn.py)")
+
+
+def memory_figures(args, report: Report) -> None:
+    """The CLI's peak RSS where the target is stated, a 5M-voter file (`--memory-voters`): the file written
+    by `seed --out` (which also loads it, into MEMORY_DB), imported into an empty state of a fresh
+    database, then next month's file (`churn.py`) imported over it as a refresh. Timed too, for the ratio
+    at that size; every step bounded in time."""
+    n = args.memory_voters
+    if not n or args.reuse:
+        return
+    csv_dir = WORK / "csv-memory"
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    drop_database(MEMORY_DB)
+    log(f"memory at {n:,} voters: writing the file with seed --out (into {MEMORY_DB})")
+    winserve(["seed", "--voters", str(n), "--state", STATE, "--rng-seed", str(RNG_SEED), "--out", str(csv_dir)],
+             MEMORY_DB, timeout=3600, what="winserve seed --out (memory)")
+    drop_database(MEMORY_DB)
+    winserve(["migrate"], MEMORY_DB, timeout=300, what="winserve migrate")
+    csv_path = csv_dir / "voters.csv"
+    log(f"memory at {n:,} voters: import into an empty state")
+    peak_i: dict = {}
+    _, secs_i = winserve(["import", "voters", str(csv_path)], MEMORY_DB, timeout=3600,
+                         what="winserve import voters (memory)", peak_rss=peak_i)
+    churned = csv_dir / CHURNED_CSV
+    write_churned(csv_path, churned)
+    log(f"memory at {n:,} voters: refresh")
+    peak_r: dict = {}
+    out_r, secs_r = winserve(["import", "voters", "--replace", str(churned)], MEMORY_DB, timeout=3600,
+                             what="winserve import voters --replace (memory)", peak_rss=peak_r)
+    report.memory = {"voters": n, "import_seconds": secs_i, "import_peak_rss_mb": peak_i.get("mb"),
+                     "refresh_seconds": secs_r, "refresh_peak_rss_mb": peak_r.get("mb"),
+                     "refresh": import_summary(out_r)}
+    log(f"memory at {n:,} voters: import {secs_i:.1f} s, {peak_i.get('mb') or 0:.0f} MB; refresh {secs_r:.1f} s, "
+        f"{peak_r.get('mb') or 0:.0f} MB")
+    drop_database(MEMORY_DB)
+    shutil.rmtree(csv_dir, ignore_errors=True)
 
 
 def ident(name: str) -> str:
@@ -1937,6 +1976,14 @@ def write_report(args, report: Report, path: Path) -> None:
         if figure and figure.get("peak_rss_mb") is not None:
             add(f"| {what}: peak RSS of the CLI process ({n:,} voters) | ≤ 500 MB (at 5M) | "
                 f"{figure['peak_rss_mb']:.0f} MB | – | {verdict(figure['peak_rss_mb'] <= 500)} |")
+    mem = report.memory
+    if mem:
+        for what, key in (("`winserve import voters` into an empty state", "import"),
+                          ("`winserve import voters --replace` (refresh, 4% churn)", "refresh")):
+            peak = mem.get(f"{key}_peak_rss_mb")
+            if peak is not None:
+                add(f"| {what}: peak RSS of the CLI process ({mem['voters']:,} voters) | ≤ 500 MB | "
+                    f"{peak:.0f} MB ({mem[f'{key}_seconds']:.0f} s) | – | {verdict(peak <= 500)} |")
     lat_row("orgs", "≥ 5,000 req/s with 32 connections", None, None, 5000)
     over = [(k, x) for k, x in r.items() if k.startswith("plain_") and x.p50 is not None and x.sql_p50 is not None]
     for k, x in over:
@@ -2217,6 +2264,9 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--part-duration", type=int, default=None, help="seconds per partitioning run (default: --duration)")
     p.add_argument("--cursors", type=int, default=20, help="cursors / search terms per workload (default 20)")
     p.add_argument("--skip-import", action="store_true", help="do not time `import voters`")
+    p.add_argument("--memory-voters", type=int, default=None,
+                   help="voters of the file whose import and refresh give the CLI's peak RSS (default 5000000, "
+                        "0 skips; --quick: 0)")
     p.add_argument("--skip-load-reads", action="store_true",
                    help="skip the contacts reads during a load of another state (they need the import's file)")
     p.add_argument("--loads-only", action="store_true",
@@ -2242,6 +2292,8 @@ def parse_args() -> argparse.Namespace:
                 setattr(a, option[2:], value)
     if a.voters is None:
         a.voters = 200_000 if a.quick else 2_000_000
+    if a.memory_voters is None:
+        a.memory_voters = 0 if a.quick or a.skip_import else 5_000_000
     if a.out is None:
         a.out = str(WORK / "benchmarks-quick.md") if a.quick else str(ROOT / "docs" / "benchmarks.md")
     if a.part_duration is None:
@@ -2275,6 +2327,7 @@ def main() -> int:
 
     seed_database(args, report)
     import_figure(args, report)
+    memory_figures(args, report)
     if args.loads_only:
         if not args.keep_csv:
             shutil.rmtree(WORK / "csv", ignore_errors=True)
