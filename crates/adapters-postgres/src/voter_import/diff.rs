@@ -16,7 +16,6 @@
 //! planner is told to look the stored rows up by key (nested loops over their indexes): its estimates
 //! would otherwise favour reading every membership of the state for a few thousand changes.
 
-use super::connect;
 use super::facets;
 use super::member_comparison::{Compared, SideComparison, compare_memberships};
 use super::pending_list::PendingListMerge;
@@ -24,18 +23,16 @@ use super::phases::Clock;
 use super::stage::{DATA_COLUMNS, JOIN_SET, MEMBER_COLUMNS, qualified_columns};
 use super::unchanged::StoredFingerprints;
 use crate::errors::pg_error;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use tokio_postgres::Client;
-use uuid::Uuid;
 use winserve_application::{ImportSummary, StoreError};
 
 /// Copies of the staged voters that are new (`stored_id` null) or changed (`stored_id` is the stored
 /// voter's id, which it keeps), with their district set's ids; and the stored voters the file no longer
 /// has (only when the import replaces its states). Keyed like the stored rows, for the lookups below.
 const CREATE_DIFF: &str = "
-CREATE TEMPORARY TABLE stage_keys (n integer, stored_state text, stored_id uuid, stored_hash bigint)
-    ON COMMIT DROP;
-CREATE TEMPORARY TABLE stage_unmatched (state text NOT NULL, id uuid NOT NULL) ON COMMIT DROP;
+CREATE TEMPORARY TABLE stage_keys
+    (n integer, stored_state text, stored_id uuid, stored_hash bigint, stored_tid tid) ON COMMIT DROP;
 CREATE TEMPORARY TABLE stage_diff ON COMMIT DROP AS
     SELECT s.*, t.district_ids AS set_district_ids, NULL::uuid AS stored_id
     FROM stage_voters s JOIN stage_sets t ON t.no = s.set_no WITH NO DATA;
@@ -96,7 +93,7 @@ pub(super) async fn merge_into_stored(
         diff_whole_states(c, &whole, replace, clock).await?;
     }
     if !filtered.is_empty() {
-        diff_filtered_states(c, side, &filtered, filters, replace).await?;
+        diff_filtered_states(c, &filtered, filters, replace).await?;
     }
     // The stored voters of the filtered states were counted when their fingerprints were read.
     let known: u64 = filtered
@@ -149,11 +146,10 @@ async fn diff_whole_states(
 /// data (the last row wins, as for repeated rows staged whole). With `replace`, the departed voters are
 /// those whose fingerprint no row matched and that no staged voter changed.
 ///
-/// The fingerprints kept the stored voters' addresses, not their ids (`unchanged`): the ids of the
-/// unmatched ones are read on a second connection (`side`) while `c` looks the staged voters up.
+/// The fingerprints kept the stored voters' addresses, not their ids (`unchanged`): the lookup of the
+/// staged voters gives the changed ones' addresses, and only the departed ones are read by address.
 async fn diff_filtered_states(
     c: &Client,
-    side: Option<&str>,
     states: &[&str],
     filters: &HashMap<&str, &StoredFingerprints>,
     replace: bool,
@@ -183,9 +179,6 @@ async fn diff_filtered_states(
     } else {
         Vec::new()
     };
-    let beside = side
-        .filter(|_| !unmatched.is_empty())
-        .map(|url| tokio::spawn(ids_beside(url.to_owned(), unmatched.clone())));
     // The few staged voters are looked up by key rather than the state's voters read whole.
     let lookups = (staged as f64) <= LOOKUP_SHARE * stored as f64;
     if lookups {
@@ -197,8 +190,8 @@ async fn diff_filtered_states(
         .map_err(pg_error)?;
     }
     c.execute(
-        "INSERT INTO stage_keys (n, stored_state, stored_id, stored_hash)
-         SELECT s.n, v.state, v.id, v.row_hash
+        "INSERT INTO stage_keys (n, stored_state, stored_id, stored_hash, stored_tid)
+         SELECT s.n, v.state, v.id, v.row_hash, v.ctid
          FROM stage_voters s
          LEFT JOIN voters v ON v.state = s.state AND v.lal_voter_id = s.lal_voter_id
              AND v.state = ANY($1::text[])
@@ -216,7 +209,7 @@ async fn diff_filtered_states(
     }
     let changed = c
         .query(
-            "SELECT n, stored_state, stored_hash FROM stage_keys
+            "SELECT n, stored_state, stored_hash, stored_tid::text FROM stage_keys
              WHERE stored_state = ANY($1::text[]) AND n IS NOT NULL AND stored_hash IS NOT NULL",
             &[&states],
         )
@@ -241,84 +234,42 @@ async fn diff_filtered_states(
     if !replace {
         return Ok(());
     }
-    let read_beside = match beside {
-        Some(task) => match task
-            .await
-            .map_err(|e| StoreError::internal(format!("the task ended: {e}")))
-            .and_then(|read| read)
-        {
-            Ok(ids) => Some(ids),
-            Err(e) => {
-                tracing::debug!(error = %e, "voter import: stored ids not read beside; reading them here");
-                None
-            }
-        },
-        None => None,
-    };
-    let ids = match read_beside {
-        Some(ids) => ids,
-        None => ids_at(c, &unmatched).await?,
-    };
-    let (unmatched_states, unmatched_ids): (Vec<&str>, Vec<Uuid>) = unmatched
+    // The departed voters: the unmatched ones that no staged voter changed. Their ids are read by
+    // address, in physical order (a TID scan sorts them).
+    // (Addresses are per partition: keyed by state too.)
+    let changed_at: HashSet<(&str, &str)> = changed
         .iter()
-        .zip(&ids)
-        .flat_map(|((state, _), ids)| ids.iter().map(move |id| (state.as_str(), *id)))
-        .unzip();
-    c.execute(
-        "INSERT INTO stage_unmatched (state, id)
-         SELECT * FROM unnest($1::text[], $2::uuid[])",
-        &[&unmatched_states, &unmatched_ids],
-    )
-    .await
-    .map_err(pg_error)?;
-    c.execute(
-        "INSERT INTO stage_keys (n, stored_state, stored_id)
-         SELECT NULL, u.state, u.id FROM stage_unmatched u
-         WHERE NOT EXISTS (SELECT 1 FROM stage_keys k WHERE k.stored_id = u.id AND k.stored_state = u.state)",
-        &[],
-    )
-    .await
-    .map_err(pg_error)?;
-    Ok(())
-}
-
-/// The ids of the stored voters at `addresses` (`(block,line)`, per state), read on `c`. Every address
-/// holds one: only imports write voters, and they hold the import lock, so one that does not would be a
-/// bug, not a race.
-async fn ids_at(
-    c: &Client,
-    addresses: &[(String, Vec<String>)],
-) -> Result<Vec<Vec<Uuid>>, StoreError> {
-    let mut ids = Vec::with_capacity(addresses.len());
-    for (state, at) in addresses {
-        // A TID scan reads them in physical order.
-        let rows = c
-            .query(
-                "SELECT id FROM voters WHERE state = $1 AND ctid = ANY($2::text[]::tid[])",
-                &[state, at],
+        .filter_map(|row| Some((row.get(1), row.get::<_, Option<&str>>(3)?)))
+        .collect();
+    for (state, addresses) in &unmatched {
+        let departed: Vec<&str> = addresses
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !changed_at.contains(&(state.as_str(), *a)))
+            .collect();
+        if departed.is_empty() {
+            continue;
+        }
+        let found = c
+            .execute(
+                "INSERT INTO stage_keys (n, stored_state, stored_id)
+                 SELECT NULL, state, id FROM voters
+                 WHERE state = $1 AND ctid = ANY($2::text[]::tid[])",
+                &[state, &departed],
             )
             .await
             .map_err(pg_error)?;
-        if rows.len() != at.len() {
+        if found != departed.len() as u64 {
+            // Only imports write voters, and they hold the import lock: an address that no longer holds
+            // the voter read there would be a bug, not a race.
             return Err(StoreError::internal(format!(
-                "{} of {} stored voters of {state} not found where their fingerprints were read",
-                at.len().saturating_sub(rows.len()),
-                at.len()
+                "{} of {} departed voters of {state} not found where their fingerprints were read",
+                (departed.len() as u64).saturating_sub(found),
+                departed.len()
             )));
         }
-        ids.push(rows.iter().map(|r| r.get(0)).collect());
     }
-    Ok(ids)
-}
-
-/// [`ids_at`] on a connection of its own to `url`: the stored voters are the committed ones (the import
-/// has not written them yet), so any snapshot reads the same ids.
-async fn ids_beside(
-    url: String,
-    addresses: Vec<(String, Vec<String>)>,
-) -> Result<Vec<Vec<Uuid>>, StoreError> {
-    let side = connect(&url, "winserve-import-ids").await?;
-    ids_at(&side, &addresses).await
+    Ok(())
 }
 
 /// How [`write_diff`] writes: the stored voters known already and the states whose voters it counts.
