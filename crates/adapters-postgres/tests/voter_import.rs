@@ -874,6 +874,14 @@ async fn without_the_second_connection_the_import_compares_memberships_itself() 
     };
     assert_eq!(import_with(&store, refreshed(&all), replace).await, REFRESH);
     held.rollback().await.unwrap();
+    // The departed voters' memberships, left to the comparison that failed, are deleted all the same.
+    let departed = count(
+        &c,
+        "SELECT count(*) FROM voter_districts vd
+         WHERE NOT EXISTS (SELECT 1 FROM voters v WHERE v.state = vd.state AND v.id = vd.voter_id)",
+    )
+    .await;
+    assert_eq!(departed, 0, "no membership outlives its voter");
     assert_facets_exact(&store, &c).await;
     let ward_1 = district(&store, WARD_1).await;
     assert_eq!(store.count_in_district(ward_1.id).await.unwrap(), 94);
