@@ -684,6 +684,16 @@ async fn reads_serve_the_committed_data_until_the_import_commits() {
 
 /// `lal_voter_id` → (`id`, `xmin`) of every stored voter: the id clients hold, and the transaction
 /// that last wrote the row.
+/// Memberships whose voter is gone.
+async fn orphan_memberships(c: &Client) -> i64 {
+    count(
+        c,
+        "SELECT count(*) FROM voter_districts vd
+         WHERE NOT EXISTS (SELECT 1 FROM voters v WHERE v.state = vd.state AND v.id = vd.voter_id)",
+    )
+    .await
+}
+
 async fn ids_and_writers(c: &Client) -> std::collections::HashMap<String, (String, String)> {
     c.query("SELECT lal_voter_id, id::text, xmin::text FROM voters", &[])
         .await
@@ -766,13 +776,11 @@ async fn a_refresh_writes_only_the_changed_voters_and_removes_the_departed() {
         let rewritten = after[id].1 != before[id].1;
         assert_eq!(rewritten, (20..24).contains(&i), "voter {i} rewritten");
     }
-    let departed = count(
-        &c,
-        "SELECT count(*) FROM voter_districts vd
-         WHERE NOT EXISTS (SELECT 1 FROM voters v WHERE v.state = vd.state AND v.id = vd.voter_id)",
-    )
-    .await;
-    assert_eq!(departed, 0, "no membership outlives its voter");
+    assert_eq!(
+        orphan_memberships(&c).await,
+        0,
+        "no membership outlives its voter"
+    );
     // Ward 1 had voters 0–99: 5 departed, voter 20 moved away.
     assert_eq!(store.count_in_district(ward_1.id).await.unwrap(), 94);
     let (total, _) = read_contacts(&store, &ward_1).await;
@@ -875,13 +883,11 @@ async fn without_the_second_connection_the_import_compares_memberships_itself() 
     assert_eq!(import_with(&store, refreshed(&all), replace).await, REFRESH);
     held.rollback().await.unwrap();
     // The departed voters' memberships, left to the comparison that failed, are deleted all the same.
-    let departed = count(
-        &c,
-        "SELECT count(*) FROM voter_districts vd
-         WHERE NOT EXISTS (SELECT 1 FROM voters v WHERE v.state = vd.state AND v.id = vd.voter_id)",
-    )
-    .await;
-    assert_eq!(departed, 0, "no membership outlives its voter");
+    assert_eq!(
+        orphan_memberships(&c).await,
+        0,
+        "no membership outlives its voter"
+    );
     assert_facets_exact(&store, &c).await;
     let ward_1 = district(&store, WARD_1).await;
     assert_eq!(store.count_in_district(ward_1.id).await.unwrap(), 94);

@@ -167,18 +167,6 @@ async fn diff_filtered_states(
         .filter_map(|s| filters.get(s))
         .map(|f| f.len())
         .sum();
-    let unmatched: Vec<(String, Vec<String>)> = if replace {
-        states
-            .iter()
-            .filter_map(|s| filters.get(s).map(|f| (*s, f)))
-            .map(|(s, f)| {
-                let addresses = f.unmatched().into_iter().map(|a| a.text()).collect();
-                (s.to_owned(), addresses)
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
     // The few staged voters are looked up by key rather than the state's voters read whole.
     let lookups = (staged as f64) <= LOOKUP_SHARE * stored as f64;
     if lookups {
@@ -241,11 +229,12 @@ async fn diff_filtered_states(
         .iter()
         .filter_map(|row| Some((row.get(1), row.get::<_, Option<&str>>(3)?)))
         .collect();
-    for (state, addresses) in &unmatched {
-        let departed: Vec<&str> = addresses
-            .iter()
-            .map(String::as_str)
-            .filter(|a| !changed_at.contains(&(state.as_str(), *a)))
+    for (state, stored) in states.iter().filter_map(|s| Some((*s, filters.get(s)?))) {
+        let departed: Vec<String> = stored
+            .unmatched()
+            .into_iter()
+            .map(|a| a.text())
+            .filter(|a| !changed_at.contains(&(state, a.as_str())))
             .collect();
         if departed.is_empty() {
             continue;
@@ -255,7 +244,7 @@ async fn diff_filtered_states(
                 "INSERT INTO stage_keys (n, stored_state, stored_id)
                  SELECT NULL, state, id FROM voters
                  WHERE state = $1 AND ctid = ANY($2::text[]::tid[])",
-                &[state, &departed],
+                &[&state, &departed],
             )
             .await
             .map_err(pg_error)?;

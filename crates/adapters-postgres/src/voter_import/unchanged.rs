@@ -87,6 +87,11 @@ impl SortedKeys {
     /// Sorts `entries` in place.
     fn new(mut entries: Vec<Entry>) -> Self {
         entries.sort_unstable_by_key(|e| e.key());
+        Self::of_sorted(entries)
+    }
+
+    /// `entries` must be sorted by key.
+    fn of_sorted(entries: Vec<Entry>) -> Self {
         // About four keys per bucket.
         let bits = (entries.len() / 4).max(1).ilog2().min(24);
         let buckets = 1usize << bits;
@@ -179,7 +184,7 @@ impl SortedKeys {
             return (self, dropped);
         }
         entries.truncate(kept);
-        (Self::new(std::mem::take(entries)), dropped)
+        (Self::of_sorted(std::mem::take(entries)), dropped)
     }
 
     fn len(&self) -> usize {
