@@ -3,6 +3,7 @@
 //! rejected row is written to a rejects file with its line and reason.
 
 pub mod positions;
+mod raw_records;
 pub mod voters;
 
 use std::io::Write;
