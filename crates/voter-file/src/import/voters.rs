@@ -435,6 +435,9 @@ pub struct VoterFileReader {
     /// Rows of the awaited state read meanwhile, in file order, and that state's `State` cell.
     deferred: std::collections::VecDeque<Deferred>,
     deferred_state: Vec<u8>,
+    /// Whether the deferred rows were recognised, and those left are being read again in turn: no row
+    /// is deferred meanwhile.
+    draining: bool,
     /// A row read after deferred ones that cannot be deferred: it waits for them.
     held: Option<ToParse>,
     /// Whether the main reader reached the end of the file.
@@ -484,6 +487,10 @@ const REPEAT: u64 = 1 << 63;
 
 /// The [`Deferred::offset`] of a row recognised as stored unchanged (no row starts there).
 const RECOGNISED: u64 = u64::MAX;
+
+/// Once a state's answer is in, its rows are still deferred, this many at a time, and recognised
+/// together ([`VoterFileReader::recognise_deferred`]): looked up one by one, each waits for memory.
+const BATCH_ROWS: usize = 1 << 16;
 
 /// At most this many rows are deferred (48 MB); then the reader waits for the answer. Enough for the
 /// rows of a 2M-voter state read while its fingerprints load.
@@ -557,6 +564,7 @@ impl VoterFileReader {
             deferred: std::collections::VecDeque::with_capacity(DEFERRED_ROWS),
             deferred_state: Vec::new(),
             held: None,
+            draining: false,
             finished: false,
             rereader: None,
             unchanged: 0,
@@ -663,13 +671,19 @@ impl VoterFileReader {
         true
     }
 
-    /// Defers the row whose key cells were taken when it is a row of the awaited state (its id is
-    /// recorded now).
+    /// Defers the row whose key cells were taken (its id is recorded now) when it is a row of the
+    /// awaited state, or of the answered state of the rows deferred before it, unless these are being
+    /// read again.
     fn defer(&mut self, offset: u64, source: u64, line: u64) -> bool {
-        let Some(awaited) = &self.awaited else {
-            return false;
+        let deferrable = match &self.awaited {
+            Some(awaited) => self.key_state == awaited.state,
+            None => {
+                !self.draining
+                    && (self.deferred.is_empty() || self.deferred_state == self.key_state)
+                    && matches!(self.sources.get(&self.key_state), Some(Some(_)))
+            }
         };
-        if self.key_state != awaited.state {
+        if !deferrable {
             return false;
         }
         let id = std::str::from_utf8(&self.key_id).unwrap_or_default().trim();
@@ -717,6 +731,7 @@ impl VoterFileReader {
     /// id is never recognised by its source (see [`Self::replay`]).
     fn recognise_deferred(&mut self) {
         const CHUNK: usize = 4096;
+        self.draining = true;
         let Some(Some(stored)) = self.sources.get(&self.deferred_state) else {
             return;
         };
@@ -754,13 +769,12 @@ impl VoterFileReader {
             Some(records) => records,
             None => {
                 let file = std::fs::File::open(&self.path).map_err(|e| self.io_error(e))?;
-                RawRecords::new(file, 1 << 14)
+                // Rows read again are far apart (~25 rows in a refresh): one small read each.
+                RawRecords::new(file, 1 << 11)
             }
         };
-        let read = records
-            .seek(row.offset, line)
-            .and_then(|()| records.next_record());
-        let found = match read {
+        records.seek(row.offset, line);
+        let found = match records.next_record() {
             Ok(Some(found)) if found.offset == row.offset => found,
             Ok(_) => return Err(self.io_error("the file changed while it was read")),
             Err(e) => return Err(self.io_error(e)),
@@ -834,10 +848,17 @@ impl VoterFileReader {
                     self.held.is_some() || self.finished || self.deferred.len() >= DEFERRED_ROWS;
                 self.settle(wait);
                 if self.awaited.is_none() {
-                    let Some(row) = self.deferred.pop_front() else {
-                        continue;
-                    };
-                    return self.replay(row).map(Some);
+                    if !self.draining && (wait || self.deferred.len() >= BATCH_ROWS) {
+                        self.recognise_deferred();
+                    }
+                    if self.draining {
+                        let Some(row) = self.deferred.pop_front() else {
+                            self.draining = false;
+                            continue;
+                        };
+                        self.draining = !self.deferred.is_empty();
+                        return self.replay(row).map(Some);
+                    }
                 }
             }
             if let Some(held) = self.held.take() {
@@ -874,12 +895,12 @@ impl VoterFileReader {
             if error.is_none() {
                 self.settle(false);
                 if self.take_key_cells(found.quoted.then_some(&raw)) {
-                    if self.is_stored_unchanged(source, line) {
-                        self.unchanged += 1;
+                    if self.defer(found.offset, source, line) {
                         self.seen.size_for(bytes_read, self.input_len);
                         continue;
                     }
-                    if self.duplicate_of.is_none() && self.defer(found.offset, source, line) {
+                    if self.is_stored_unchanged(source, line) {
+                        self.unchanged += 1;
                         self.seen.size_for(bytes_read, self.input_len);
                         continue;
                     }
@@ -1676,6 +1697,50 @@ mod tests {
         .unwrap();
         assert_eq!(ids, ["A1", "A4", "A7"]);
         assert_eq!((report.rejected, report.unchanged), (1, 3));
+    }
+
+    /// Once the answer is in, a state's rows are still deferred, [`BATCH_ROWS`] at a time, and
+    /// recognised together: the same voters, figures and repeats as with nothing stored.
+    #[test]
+    fn rows_after_the_answer_are_recognised_in_batches() {
+        let n = BATCH_ROWS * 2 + 100;
+        let mut file = String::from("LALVOTERID,State,FirstName,County\n");
+        for i in 0..n {
+            file.push_str(&format!("A{i},WY,N{i},\n"));
+        }
+        let (all, _, _) = read_recognising(&file, Arc::default()).unwrap();
+        assert_eq!(all.len(), n);
+        let kept = |id: &str| id[1..].parse::<usize>().unwrap() % 7 != 0;
+        let stored = Arc::new(Stored {
+            sources: all
+                .iter()
+                .filter(|(id, _)| kept(id))
+                .map(|(_, s)| *s)
+                .collect(),
+            ..Stored::default()
+        });
+        let (parsed, report, asked) = read_recognising(&file, Arc::clone(&stored)).unwrap();
+        let expected: Vec<(String, u64)> =
+            all.iter().filter(|(id, _)| !kept(id)).cloned().collect();
+        assert_eq!(parsed, expected);
+        assert_eq!(
+            (report.rows, report.unchanged),
+            (n as u64, (n - expected.len()) as u64)
+        );
+        assert_eq!(asked, ["WY"]);
+        assert_eq!(stored.marked.lock().unwrap().len(), n - expected.len());
+
+        // A recognised row repeated in a later batch is still a repeated id.
+        let repeated = format!("{file}A1,WY,N1,\n");
+        match read_recognising(&repeated, stored) {
+            Err(ImportError::Invalid(e)) => {
+                assert_eq!(
+                    (e.line, e.reason.as_str()),
+                    (n as u64 + 2, "duplicate of line 3")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// A row's source fingerprint stands for what the row is parsed into (ADR 0029), so it holds only
