@@ -36,7 +36,7 @@ CREATE TEMPORARY TABLE stage_keys
 CREATE TEMPORARY TABLE stage_diff ON COMMIT DROP AS
     SELECT s.*, t.district_ids AS set_district_ids, NULL::uuid AS stored_id
     FROM stage_voters s JOIN stage_sets t ON t.no = s.set_no WITH NO DATA;
-CREATE TEMPORARY TABLE stage_removed (state text NOT NULL, id uuid NOT NULL) ON COMMIT DROP";
+CREATE TEMPORARY TABLE stage_removed (state text NOT NULL, id uuid NOT NULL, tid tid) ON COMMIT DROP";
 
 /// A diff at most this share of the stored voters is written with key lookups (see the module docs).
 const LOOKUP_SHARE: f64 = 0.15;
@@ -241,8 +241,8 @@ async fn diff_filtered_states(
         }
         let found = c
             .execute(
-                "INSERT INTO stage_keys (n, stored_state, stored_id)
-                 SELECT NULL, state, id FROM voters
+                "INSERT INTO stage_keys (n, stored_state, stored_id, stored_tid)
+                 SELECT NULL, state, id, ctid FROM voters
                  WHERE state = $1 AND ctid = ANY($2::text[]::tid[])",
                 &[&state, &departed],
             )
@@ -289,8 +289,8 @@ async fn write_diff(
     // In the stored voters' order, so that the writes below visit their rows and index entries in order
     // (the states compared bytewise: any order of them will do, and that one is cheap).
     c.batch_execute(&format!(
-        r#"INSERT INTO stage_removed (state, id)
-         SELECT stored_state, stored_id FROM stage_keys WHERE n IS NULL ORDER BY 1, 2;
+        r#"INSERT INTO stage_removed (state, id, tid)
+         SELECT stored_state, stored_id, stored_tid FROM stage_keys WHERE n IS NULL ORDER BY 1, 2;
          INSERT INTO stage_diff
          SELECT s.*, t.district_ids, k.stored_id
          FROM stage_keys k JOIN stage_voters s ON s.n = k.n {JOIN_SET}
@@ -311,6 +311,7 @@ async fn write_diff(
             "SELECT (SELECT count(*) FILTER (WHERE stored_id IS NULL) FROM stage_diff),
                     (SELECT count(*) FILTER (WHERE stored_id IS NOT NULL) FROM stage_diff),
                     (SELECT count(*) FROM stage_removed),
+                    (SELECT count(tid) FROM stage_removed),
                     (SELECT count(*) FROM voters WHERE state = ANY($1::text[]))",
             &[&count_stored],
         )
@@ -318,7 +319,8 @@ async fn write_diff(
         .map_err(pg_error)?;
     let count = |i: usize| u64::try_from(counts.get::<_, i64>(i)).unwrap_or(0);
     let (inserted, updated, removed) = (count(0), count(1), count(2));
-    let stored = stored + count(3);
+    let removed_at_known_addresses = count(3) == removed;
+    let stored = stored + count(4);
     clock.phase("diff");
     if inserted + updated + removed == 0 {
         return Ok(());
@@ -357,10 +359,17 @@ async fn write_diff(
             &[&states],
         )
         .await?;
+        // By address when the diff read them (and the joins are lookups): a TID scan instead of a walk
+        // of the primary key per voter. The ids are compared too: the row at that address is the one read.
+        let removed_by = if lookups && removed_at_known_addresses {
+            "(SELECT state, id, tid FROM stage_removed ORDER BY tid) AS r
+             WHERE v.state = ANY($1::text[]) AND v.state = r.state AND v.ctid = r.tid AND v.id = r.id"
+        } else {
+            "stage_removed r WHERE v.state = ANY($1::text[]) AND v.state = r.state AND v.id = r.id"
+        };
         summary.voters_removed += c
             .execute(
-                "DELETE FROM voters v USING stage_removed r
-                 WHERE v.state = ANY($1::text[]) AND v.state = r.state AND v.id = r.id",
+                &format!("DELETE FROM voters v USING {removed_by}"),
                 &[&states],
             )
             .await
