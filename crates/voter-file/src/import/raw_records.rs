@@ -107,7 +107,12 @@ impl RawRecords {
                 continue;
             }
             let Some(lf) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) else {
-                // The input always ends with an LF: more is to come.
+                // The input ends with the LF added after the file: more is to come.
+                if self.eof {
+                    return Err(std::io::Error::other(
+                        "no line end after the end of the file",
+                    ));
+                }
                 self.fill()?;
                 continue;
             };
