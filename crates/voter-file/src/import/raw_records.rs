@@ -286,20 +286,34 @@ mod tests {
         out
     }
 
-    /// The cells of every record, as [`RawRecords`] reads them with a `capacity`-byte buffer, and
-    /// whether each record's bytes are in `content` where it says.
-    fn by_raw(file: &TempFile, content: &[u8], capacity: usize) -> Vec<(Vec<Vec<u8>>, bool)> {
-        let input = [content, b"\n"].concat();
+    /// Every record of `file` as [`RawRecords`] reads it with a `capacity`-byte buffer: where it is,
+    /// its bytes and its cells.
+    fn read_all(file: &TempFile, capacity: usize) -> Vec<(RawRecord, Vec<u8>, Vec<Vec<u8>>)> {
         let mut records = RawRecords::new(file.open(), capacity);
         let mut out = Vec::new();
-        let mut record = csv::ByteRecord::new();
+        let mut cells = csv::ByteRecord::new();
         while let Some(found) = records.next_record().unwrap() {
-            records.cells(&found, &mut record);
-            let at = usize::try_from(found.offset).unwrap();
-            let in_place = input.get(at..at + records.bytes().len()) == Some(records.bytes());
-            out.push((record.iter().map(<[u8]>::to_vec).collect(), in_place));
+            records.cells(&found, &mut cells);
+            let cells = cells.iter().map(<[u8]>::to_vec).collect();
+            out.push((found, records.bytes().to_vec(), cells));
         }
         out
+    }
+
+    /// The cells of every record, as [`RawRecords`] reads them, and whether each record's bytes are
+    /// in `content` where it says.
+    fn by_raw(file: &TempFile, content: &[u8], capacity: usize) -> Vec<(Vec<Vec<u8>>, bool)> {
+        let input = [content, b"\n"].concat();
+        read_all(file, capacity)
+            .into_iter()
+            .map(|(found, bytes, cells)| {
+                let at = usize::try_from(found.offset).unwrap();
+                (
+                    cells,
+                    input.get(at..at + bytes.len()) == Some(bytes.as_slice()),
+                )
+            })
+            .collect()
     }
 
     proptest! {
@@ -324,16 +338,13 @@ mod tests {
     #[test]
     fn lines_count_blank_lines_and_newlines_in_quotes() {
         let file = TempFile::with(b"h1,h2\r\n\na,\"b\nc\"\r\n\n\nd,e\n\"open\nf");
-        let mut records = RawRecords::new(file.open(), 4);
-        let mut seen = Vec::new();
-        while let Some(found) = records.next_record().unwrap() {
-            seen.push((
-                found.line,
-                found.quoted,
-                found.unterminated,
-                String::from_utf8(records.bytes().to_vec()).unwrap(),
-            ));
-        }
+        let seen: Vec<_> = read_all(&file, 4)
+            .into_iter()
+            .map(|(found, bytes, _)| {
+                let bytes = String::from_utf8(bytes).unwrap();
+                (found.line, found.quoted, found.unterminated, bytes)
+            })
+            .collect();
         assert_eq!(
             seen,
             [
@@ -348,11 +359,7 @@ mod tests {
     #[test]
     fn a_seek_reads_on_from_a_record() {
         let file = TempFile::with(b"h\nr1,x\n\"r2\",y\nr3,z\n");
-        let mut records = RawRecords::new(file.open(), 64);
-        let mut at = Vec::new();
-        while let Some(found) = records.next_record().unwrap() {
-            at.push(found);
-        }
+        let at: Vec<RawRecord> = read_all(&file, 64).into_iter().map(|r| r.0).collect();
         let mut again = RawRecords::new(file.open(), 8);
         for found in [at[3], at[1], at[2]] {
             again.seek(found.offset, found.line);

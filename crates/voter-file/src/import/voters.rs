@@ -225,6 +225,12 @@ fn source_of(header_digest: u64, bytes: &[u8]) -> u64 {
     hasher.finish()
 }
 
+/// The `LALVOTERID` cell `key_id` as the id table keeps it (a cell that is not UTF-8 never gets here:
+/// see `take_key_cells`).
+fn trimmed_id(key_id: &[u8]) -> &str {
+    std::str::from_utf8(key_id).unwrap_or_default().trim()
+}
+
 /// `bytes` without a final CR.
 fn without_cr(bytes: &[u8]) -> &[u8] {
     bytes.strip_suffix(b"\r").unwrap_or(bytes)
@@ -661,7 +667,7 @@ impl VoterFileReader {
         let Some(found) = stored.find(source) else {
             return false;
         };
-        let id = std::str::from_utf8(&self.key_id).unwrap_or_default().trim();
+        let id = trimmed_id(&self.key_id);
         let first = self.seen.insert(id, line);
         if first.is_some() {
             self.duplicate_of = first;
@@ -686,7 +692,7 @@ impl VoterFileReader {
         if !deferrable {
             return false;
         }
-        let id = std::str::from_utf8(&self.key_id).unwrap_or_default().trim();
+        let id = trimmed_id(&self.key_id);
         let repeat = self.seen.insert(id, line).is_some();
         if self.deferred.is_empty() {
             self.deferred_state.clear();
