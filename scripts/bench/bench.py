@@ -133,6 +133,22 @@ def drop_database(db: str) -> None:
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
+SETTLE_S: list[float] = []
+
+
+def settle(what: str) -> None:
+    """Starts a timed load from a quiet machine: a CHECKPOINT writes out what earlier steps left dirty in
+    PostgreSQL's buffers and `sync` what they left in the kernel's page cache. Without it a load started a
+    minute after a multi-GB one shares both cores and the disk with that one's writeback, and its time
+    depends on how far behind the writeback is. Applied before every timed load (seed, import, replace,
+    dry run, refresh, the baseline), so no ratio's numerator or denominator is favoured. Not timed."""
+    t0 = time.monotonic()
+    psql("postgres", "CHECKPOINT", timeout=1800, what=f"CHECKPOINT before {what}")
+    os.sync()
+    SETTLE_S.append(time.monotonic() - t0)
+    log(f"settled before {what}: {SETTLE_S[-1]:.1f} s")
+
+
 def winserve(args: list[str], db: str, *, timeout: float, what: str,
              phases: list | None = None, peak_rss: dict | None = None) -> tuple[str, float]:
     """Runs the winserve binary against `db`; returns (stdout, seconds). With `phases`, the import's
@@ -617,6 +633,7 @@ def seed_database(args, report: Report) -> None:
     drop_database(DB)
     cmd = ["seed", "--voters", str(n), "--state", STATE, "--rng-seed", str(RNG_SEED)]
     report.commands.append(f"DATABASE_URL={db_url(DB)} target/release/winserve {' '.join(cmd)}")
+    settle("seed")
     log(f"seeding {n} voters into {DB}")
     phases: list = []
     peak: dict = {}
@@ -641,6 +658,7 @@ def import_figure(args, report: Report) -> None:
     drop_database(IMPORT_DB)
     winserve(["migrate"], IMPORT_DB, timeout=300, what="winserve migrate")
     icmd = ["import", "voters", str(csv_dir / "voters.csv")]
+    settle("import")
     log(f"importing voters.csv ({size_mb:.0f} MB) into an empty {IMPORT_DB}")
     phases: list = []
     peak: dict = {}
@@ -688,6 +706,7 @@ def refresh_figures(csv_path: Path, report: Report) -> None:
     1% gone (`churn.py`) — first as a `--dry-run`, then for real. Each figure is checked against what the
     churn did, and the stored voters counted after each step."""
     n = report.imported["voters"]
+    settle("replace")
     log("import voters --replace of the same file over the stored state")
     same_phases: list = []
     peak: dict = {}
@@ -698,11 +717,13 @@ def refresh_figures(csv_path: Path, report: Report) -> None:
     churned = csv_path.parent / CHURNED_CSV
     log(f"writing {churned.name}: 2% changed, 1% new, 1% gone")
     expected = write_churned(csv_path, churned)
+    settle("dry run")
     log("import voters --replace --dry-run of next month's file")
     out_d, secs_dry = winserve(["import", "voters", "--replace", "--dry-run", str(churned)], IMPORT_DB,
                                timeout=3600, what="winserve import voters --dry-run")
     dry = import_summary(out_d)
     after_dry = count_voters(IMPORT_DB)
+    settle("refresh")
     log("import voters --replace of next month's file")
     phases: list = []
     peak_r: dict = {}
@@ -747,12 +768,14 @@ def memory_figures(args, report: Report) -> None:
     drop_database(MEMORY_DB)
     winserve(["migrate"], MEMORY_DB, timeout=300, what="winserve migrate")
     csv_path = csv_dir / "voters.csv"
+    settle("memory import")
     log(f"memory at {n:,} voters: import into an empty state")
     peak_i: dict = {}
     _, secs_i = winserve(["import", "voters", str(csv_path)], MEMORY_DB, timeout=3600,
                          what="winserve import voters (memory)", peak_rss=peak_i)
     churned = csv_dir / CHURNED_CSV
     write_churned(csv_path, churned)
+    settle("memory refresh")
     log(f"memory at {n:,} voters: refresh")
     peak_r: dict = {}
     out_r, secs_r = winserve(["import", "voters", "--replace", str(churned)], MEMORY_DB, timeout=3600,
@@ -792,6 +815,7 @@ def load_baseline(csv_path: Path, report: Report) -> None:
          what="baseline table")
     steps: list[tuple[str, float]] = []
     session = "SET maintenance_work_mem = '1GB'; "
+    settle("baseline")
 
     def step(name: str, sql: str) -> None:
         started = time.monotonic()
@@ -2010,7 +2034,10 @@ def write_report(args, report: Report, path: Path) -> None:
             f"non-empty district cell plus the statewide district: {b['memberships']:,} rows, as many as the "
             "import stores), then the indexes the state's partitions have, with the import's "
             "`maintenance_work_mem` (1 GB). The search index is the trigram GIN over the names and address; "
-            "the real one also carries the voter's district ids. Source: `load_baseline` in `scripts/bench/bench.py`.")
+            "the real one also carries the voter's district ids. Source: `load_baseline` in `scripts/bench/bench.py`. "
+            "Every timed load here and below (seed, import, replace, dry run, refresh, the baseline) starts from a "
+            "quiet machine: a `CHECKPOINT` and a `sync` right before it (`settle`, not timed), so that no load "
+            "shares the disk with the writeback of the one before.")
         add("")
         add("| step | seconds |")
         add("|---|---|")
