@@ -133,9 +133,6 @@ def drop_database(db: str) -> None:
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-SETTLE_S: list[float] = []
-
-
 def settle(what: str) -> None:
     """Starts a timed load from a quiet machine: a CHECKPOINT writes out what earlier steps left dirty in
     PostgreSQL's buffers and `sync` what they left in the kernel's page cache. Without it a load started a
@@ -145,8 +142,7 @@ def settle(what: str) -> None:
     t0 = time.monotonic()
     psql("postgres", "CHECKPOINT", timeout=1800, what=f"CHECKPOINT before {what}")
     os.sync()
-    SETTLE_S.append(time.monotonic() - t0)
-    log(f"settled before {what}: {SETTLE_S[-1]:.1f} s")
+    log(f"settled before {what}: {time.monotonic() - t0:.1f} s")
 
 
 def winserve(args: list[str], db: str, *, timeout: float, what: str,
